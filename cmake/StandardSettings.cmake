@@ -1,0 +1,19 @@
+# INTERFACE targets every first-party target links privately:
+#   stagegate::settings  C++20, warnings (errors when STAGEGATE_WERROR), sanitizers.
+add_library(stagegate_settings INTERFACE)
+add_library(stagegate::settings ALIAS stagegate_settings)
+target_compile_features(stagegate_settings INTERFACE cxx_std_20)
+target_compile_options(stagegate_settings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused
+                       -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(STAGEGATE_WERROR)
+  target_compile_options(stagegate_settings INTERFACE -Werror)
+endif()
+if(STAGEGATE_SANITIZE)
+  target_compile_options(stagegate_settings INTERFACE -fsanitize=address,undefined
+                         -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(stagegate_settings INTERFACE -fsanitize=address,undefined)
+endif()
+set(CMAKE_CXX_EXTENSIONS OFF)
+find_package(Threads REQUIRED)
+target_link_libraries(stagegate_settings INTERFACE Threads::Threads)
