@@ -1,0 +1,186 @@
+// The pipeline model: what a pipeline YAML file says, after loading, interpolation and
+// validation (config/loader.hpp). Plain structs, no behaviour; defaults are the SPEC's.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/units.hpp"
+#include "criteria/criterion.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// Position in the pipeline file, 1-based; line 0 when unknown (e.g. set by --set).
+struct SourcePos {
+    int line = 0;
+    int column = 0;
+};
+
+/// A request template: literal text with `{{name}}` slots, compiled once at load time.
+/// `var` indexes Scenario::variable_names.
+struct Template {
+    struct Segment {
+        std::string literal;  ///< used when var < 0
+        int var = -1;
+    };
+    std::vector<Segment> segments;
+    std::string source;  ///< as written, for messages
+    bool is_constant() const { return segments.size() <= 1 && (segments.empty() || segments[0].var < 0); }
+};
+
+enum class Transport { auto_select, curl, lean };
+
+struct Header {
+    std::string name;
+    Template value;       ///< header values are secrets: shown as *** in every output
+};
+
+struct TargetSpec {
+    std::string base_url;  ///< no trailing slash
+    std::vector<Header> headers;
+    Duration timeout = std::chrono::seconds(10);
+    Transport transport = Transport::auto_select;
+    bool insecure = false;  ///< skip TLS verification (warned about)
+};
+
+struct BackendSpec {
+    std::vector<std::string> command;  ///< argv, no shell; command[0] resolved against cwd/PATH
+    std::filesystem::path cwd;         ///< relative paths are relative to the pipeline file's folder
+    std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited environment
+    Duration startup_timeout = std::chrono::seconds(30);
+    Duration stop_timeout = std::chrono::seconds(10);
+};
+
+struct HealthSpec {
+    std::string url = "/health";  ///< relative to base_url, or absolute
+    int expect_status = 200;
+    std::vector<std::pair<std::string, nlohmann::json>> expect_json;  ///< JSON pointer -> value
+    Duration interval = std::chrono::milliseconds(250);
+    std::string memory_json;  ///< JSON pointer to RSS in bytes in the health answer, or empty
+};
+
+struct BodyPattern {
+    std::string name;
+    std::string regex;  ///< ECMAScript regex, searched in failed responses' bodies
+};
+
+/// A `scenario.variables` entry: drawn once per iteration.
+struct VariableSpec {
+    enum class Kind { random_int, one_of };
+    std::string name;
+    Kind kind = Kind::random_int;
+    std::int64_t min = 0;
+    std::int64_t max = 0;
+    std::vector<std::string> values;
+};
+
+struct Expectation {
+    std::vector<int> status;  ///< allowed statuses; empty: any 2xx or 3xx
+    std::vector<std::pair<std::string, nlohmann::json>> json;  ///< pointer -> expected value
+    std::vector<std::pair<std::string, std::string>> headers;  ///< name -> expected value
+    std::string body_contains;
+    std::string body_regex;
+};
+
+/// One HTTP request: a single operation, or one step of a flow. Measured under `name`.
+struct RequestSpec {
+    std::string name;
+    std::uint32_t metric_index = 0;  ///< index into Pipeline::operation_names()
+    std::string method = "GET";
+    Template path;                   ///< appended to base_url; may hold a query
+    std::optional<Template> body;    ///< JSON text with slots (from `json:`) or raw `body:`
+    std::string content_type;        ///< "application/json" for `json:`
+    std::vector<Header> headers;
+    Expectation expect;
+    std::vector<std::pair<std::string, std::string>> capture;  ///< variable -> JSON pointer
+    std::optional<Duration> timeout;
+    SourcePos pos;
+};
+
+/// A weighted entry of `scenario.operations`: one request, or a flow of steps run in order.
+struct OperationSpec {
+    std::string name;
+    double weight = 1;
+    bool is_flow = false;
+    std::vector<RequestSpec> steps;  ///< exactly one for a single request
+};
+
+enum class ExecutorKind { builtin, k6, command };
+
+struct Scenario {
+    std::string executor = "builtin";
+    Duration think_time{0};
+    std::vector<VariableSpec> variables;
+    /// Every name a template slot may use, in slot-index order: built-ins first
+    /// (uuid, vu, iter, stage), then `variables`, then capture targets.
+    std::vector<std::string> variable_names;
+    std::vector<OperationSpec> operations;
+    // k6 / command executors
+    std::filesystem::path script;      ///< k6 script
+    std::string binary;                ///< k6 binary (default "k6" on PATH)
+    std::vector<std::string> command;  ///< command executor argv
+    std::string operation_tag = "operation";
+    std::vector<std::string> extra_args;  ///< passed through to the tool
+};
+
+/// One criterion as written, with its position (criteria already parsed and checked).
+struct CriterionSpec {
+    Criterion criterion;
+    SourcePos pos;
+};
+
+struct RateSpec {
+    double from_per_s = 0;
+    double to_per_s = 0;  ///< == from for a fixed rate
+};
+
+struct StageSpec {
+    std::string name;
+    int vus = 0;                    ///< closed model
+    std::optional<RateSpec> rate;   ///< open model
+    int max_vus = 0;                ///< open model: at most this many requests in flight
+    Duration duration{0};
+    Duration ramp_up{0};
+    Duration ramp_down{0};
+    Duration graceful_stop = std::chrono::seconds(5);
+    std::optional<Duration> cooldown;     ///< overrides defaults.cooldown
+    std::optional<Duration> think_time;   ///< overrides scenario.think_time
+    std::vector<CriterionSpec> criteria;  ///< defaults.criteria first, then the stage's own
+    SourcePos pos;
+};
+
+struct Defaults {
+    Duration cooldown{0};
+    bool health_check_before_stage = true;
+    std::vector<CriterionSpec> criteria;
+};
+
+struct Pipeline {
+    int version = 1;
+    std::string name;
+    std::filesystem::path file;  ///< as given on the command line
+    std::string sha256;          ///< of the file's bytes
+    TargetSpec target;
+    std::optional<BackendSpec> backend;  ///< absent: attach mode (test a running service)
+    std::optional<HealthSpec> health;
+    std::vector<BodyPattern> body_patterns;
+    Scenario scenario;
+    Defaults defaults;
+    std::vector<StageSpec> stages;
+
+    /// Metric operation names: every request (single operations and flow steps), in
+    /// RequestSpec::metric_index order.
+    std::vector<std::string> operation_names() const;
+    std::vector<std::string> body_pattern_names() const;
+};
+
+}  // namespace orch

@@ -1,0 +1,89 @@
+// A criterion: `METRIC OP VALUE [over WINDOW]`, parsed and unit-checked against the
+// metric, and its evaluation against a Snapshot. Grammar (SPEC "Criteria"):
+//
+//   criterion := metric op value [ "over" duration ]
+//   metric    := [ operation "." ] name          name: see MetricCatalog::describe
+//   op        := "<" | "<=" | ">" | ">=" | "==" | "!="
+//   value     := number [ unit ]                  unit: ms s us % KB MB GB /s
+//
+// A unit that does not fit the metric, an unknown name, or an operation or body pattern
+// the pipeline does not define is an error with a did-you-mean.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/units.hpp"
+#include "metrics/snapshot.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+enum class CompareOp { lt, le, gt, ge, eq, ne };
+enum class Severity { fail, warn };
+
+/// The canonical unit a metric's value is kept in.
+enum class MetricUnit {
+    count,        ///< requests, errors.* , backend.crashes: "" in reports
+    per_second,   ///< rps: "/s"
+    percent,      ///< success_rate, error_rate, backend.memory_growth: "%"
+    milliseconds, ///< latencies and timing.*: "ms"
+    megabytes,    ///< backend.rss_*: "MB"
+    number,       ///< backend.health./pointer: a plain number
+};
+
+std::string_view to_string(CompareOp op);
+std::string_view unit_label(MetricUnit unit);  ///< "", "/s", "%", "ms", "MB", ""
+
+/// What the pipeline defines, so metric names can be checked.
+struct MetricCatalog {
+    std::vector<std::string> operations;
+    std::vector<std::string> body_patterns;
+};
+
+struct Criterion {
+    std::string expr;    ///< as written, e.g. "send.p95 < 250ms over 10s"
+    std::string name;    ///< display name; defaults to expr
+    std::string metric;  ///< the Snapshot name, e.g. "send.p95"
+    CompareOp op = CompareOp::lt;
+    double target = 0;   ///< in the metric's canonical unit
+    MetricUnit unit = MetricUnit::count;
+    Severity severity = Severity::fail;
+    bool abort = false;                 ///< checked every second; a breach stops the stage
+    std::optional<Duration> window;     ///< "over 10s": must hold in every window
+};
+
+/// Parses `text` (no name/severity/abort: those come from the YAML map form).
+/// Errors are invalid_input with a message that names the problem and suggests a fix,
+/// e.g. `unknown operation "sned" in "sned.p95" (did you mean "send"?)`.
+Result<Criterion> parse_criterion(std::string_view text, const MetricCatalog& catalog);
+
+/// The unit of a metric name (with or without operation prefix), or an error for an
+/// unknown one.
+Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& catalog);
+
+/// True when `actual OP target` holds.
+bool compare(CompareOp op, double actual, double target);
+
+/// Of two observed values, the one worse for `op` (higher for < <=, lower for > >=,
+/// farther from target for == !=): a windowed criterion's actual is its worst window.
+double worse_of(CompareOp op, double target, double a, double b);
+
+struct CriterionResult {
+    Criterion criterion;
+    std::optional<double> actual;  ///< nullopt: no data
+    bool pass = false;             ///< false when there is no data
+    /// How many times better (>1) or worse (<1) than the target: target/actual for < <=,
+    /// actual/target for > >=; nullopt when either is 0, no data, or for == !=.
+    std::optional<double> margin;
+    std::string note;  ///< "no data", "worst 10s window at 40s", ...
+};
+
+/// Evaluates `criterion` on the stage totals in `snapshot`.
+CriterionResult evaluate(const Criterion& criterion, const Snapshot& snapshot);
+
+}  // namespace orch

@@ -1,0 +1,52 @@
+// A log-linear (HDR-style) latency histogram in microseconds. Values are bucketed by
+// magnitude (power of two) and, within a magnitude, linearly into 128 sub-buckets, so the
+// relative error of any reported quantile is below 1%. Min, max, sum and count are exact.
+// The counts array is allocated once in the constructor: record() never allocates, and
+// memory does not grow with the number of samples. Histograms of the same layout merge.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace orch {
+
+// --- Interface ---
+
+class HdrHistogram {
+public:
+    /// Highest trackable value: 2^36 us (about 19 hours). Larger values are clamped to it
+    /// and counted in overflow_count().
+    static constexpr std::int64_t k_max_value_us = std::int64_t{1} << 36;
+
+    HdrHistogram();
+
+    /// Records one value in microseconds; negative values are recorded as 0. Never allocates.
+    void record(std::int64_t value_us) noexcept;
+
+    /// Adds every count of `other` into this histogram.
+    void merge(const HdrHistogram& other) noexcept;
+
+    /// Forgets every sample (keeps the allocation).
+    void reset() noexcept;
+
+    std::uint64_t count() const noexcept { return m_count; }
+    bool empty() const noexcept { return m_count == 0; }
+    std::int64_t min() const noexcept;  ///< exact; 0 when empty
+    std::int64_t max() const noexcept;  ///< exact; 0 when empty
+    double mean() const noexcept;       ///< exact (sum / count); 0 when empty
+    std::uint64_t overflow_count() const noexcept { return m_overflow; }
+
+    /// The value at `percentile` in [0, 100] (e.g. 99.9), within 1% of the exact
+    /// nearest-rank percentile of the recorded samples, clamped to [min(), max()].
+    std::int64_t value_at_percentile(double percentile) const noexcept;
+
+private:
+    std::vector<std::uint64_t> m_counts;
+    std::uint64_t m_count = 0;
+    std::uint64_t m_overflow = 0;
+    std::int64_t m_min = 0;
+    std::int64_t m_max = 0;
+    long double m_sum = 0;
+};
+
+}  // namespace orch

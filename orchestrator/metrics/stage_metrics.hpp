@@ -1,0 +1,138 @@
+// The measurement model every executor fills: per request, one RequestSample goes into a
+// StageMetrics (totals plus one OperationStats per operation). Each worker thread owns its
+// own StageMetrics; they are merged at snapshot time, so recording takes no lock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "metrics/hdr_histogram.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// Why a request failed. The kinds are disjoint; Snapshot derives `errors.status_4xx` as
+/// status_4xx + status_429 (a 429 is a 4xx too).
+enum class ErrorKind : std::uint8_t {
+    none = 0,
+    connection_refused,
+    timeout,
+    connection_reset,
+    dns,
+    tls,
+    status_4xx,   ///< a 4xx other than 429 that the expectation did not allow
+    status_429,   ///< 429 Too Many Requests (not allowed by the expectation)
+    status_5xx,   ///< a 5xx that the expectation did not allow
+    expect,       ///< status allowed, but a body/header/json expectation failed
+    interrupted,  ///< still in flight when the stage's graceful stop ran out
+    other,        ///< any other transport failure (protocol error, too many redirects...)
+};
+inline constexpr std::size_t k_error_kind_count = 12;
+
+/// The metric name of a kind: "connection_refused", "status_429", ... ("none" for none).
+std::string_view error_kind_name(ErrorKind kind);
+
+/// Mean-phase breakdown of one request, microseconds (libcurl's phases; SPEC `timing.*`).
+struct PhaseTimes {
+    std::int64_t blocked = 0;     ///< queued before a connection was available
+    std::int64_t connecting = 0;  ///< TCP connect
+    std::int64_t tls = 0;         ///< TLS handshake
+    std::int64_t sending = 0;
+    std::int64_t waiting = 0;  ///< time to first byte after sending
+    std::int64_t receiving = 0;
+};
+inline constexpr std::size_t k_phase_count = 6;
+
+/// One finished request, as an executor reports it.
+struct RequestSample {
+    std::uint32_t operation = 0;  ///< index into the pipeline's operation names
+    std::uint16_t status = 0;     ///< HTTP status; 0 when no response arrived
+    ErrorKind error = ErrorKind::none;
+    /// Latency in microseconds. Open model: from the scheduled send time (no coordinated
+    /// omission). Closed model: from the actual send. Recorded only when status != 0.
+    std::int64_t latency_us = 0;
+    /// Latency from the actual send time (same as latency_us in the closed model).
+    std::int64_t latency_uncorrected_us = 0;
+    bool has_phases = false;
+    PhaseTimes phases{};
+    /// Bit i set: the failed response's body matched body pattern i (at most 64 patterns).
+    std::uint64_t body_pattern_mask = 0;
+};
+
+/// Counters and histograms of one operation (or of all operations together).
+class OperationStats {
+public:
+    explicit OperationStats(std::size_t body_pattern_count = 0);
+
+    void record(const RequestSample& sample) noexcept;
+    void merge(const OperationStats& other) noexcept;
+    void reset() noexcept;
+
+    std::uint64_t requests() const noexcept { return m_requests; }
+    std::uint64_t failures() const noexcept { return m_failures; }
+    std::uint64_t errors(ErrorKind kind) const noexcept {
+        return m_errors[static_cast<std::size_t>(kind)];
+    }
+    std::uint64_t body_pattern_hits(std::size_t pattern) const noexcept {
+        return pattern < m_pattern_hits.size() ? m_pattern_hits[pattern] : 0;
+    }
+    /// Count of responses by status class: index 1..5 for 1xx..5xx, 0 for no response.
+    std::uint64_t status_class(std::size_t hundreds) const noexcept {
+        return hundreds < m_status_classes.size() ? m_status_classes[hundreds] : 0;
+    }
+    const HdrHistogram& latency() const noexcept { return m_latency; }
+    const HdrHistogram& latency_uncorrected() const noexcept { return m_latency_uncorrected; }
+    /// Mean phase time in microseconds over the samples that had phases; 0 when none.
+    double phase_mean_us(std::size_t phase) const noexcept;
+    std::uint64_t phase_samples() const noexcept { return m_phase_samples; }
+
+private:
+    std::uint64_t m_requests = 0;
+    std::uint64_t m_failures = 0;
+    std::array<std::uint64_t, k_error_kind_count> m_errors{};
+    std::array<std::uint64_t, 6> m_status_classes{};
+    std::vector<std::uint64_t> m_pattern_hits;
+    HdrHistogram m_latency;
+    HdrHistogram m_latency_uncorrected;
+    std::array<long double, k_phase_count> m_phase_sum_us{};
+    std::uint64_t m_phase_samples = 0;
+};
+
+/// Everything one worker (or a merged stage) measured: totals plus one OperationStats per
+/// operation, and the open model's schedule keeping.
+class StageMetrics {
+public:
+    StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);
+
+    /// Records into totals and into operations()[sample.operation]. Never allocates.
+    void record(const RequestSample& sample) noexcept;
+    void merge(const StageMetrics& other) noexcept;
+    void reset() noexcept;
+
+    /// Open model: one request was due (scheduled) / was due but could not be sent on time.
+    void count_scheduled(std::uint64_t n = 1) noexcept { m_scheduled += n; }
+    void count_dropped(std::uint64_t n = 1) noexcept { m_dropped += n; }
+    /// Iterations (closed model) completed.
+    void count_iteration(std::uint64_t n = 1) noexcept { m_iterations += n; }
+
+    const OperationStats& totals() const noexcept { return m_totals; }
+    const std::vector<OperationStats>& operations() const noexcept { return m_operations; }
+    std::size_t body_pattern_count() const noexcept { return m_body_pattern_count; }
+    std::uint64_t scheduled() const noexcept { return m_scheduled; }
+    std::uint64_t dropped() const noexcept { return m_dropped; }
+    std::uint64_t iterations() const noexcept { return m_iterations; }
+
+private:
+    std::size_t m_body_pattern_count;
+    OperationStats m_totals;
+    std::vector<OperationStats> m_operations;
+    std::uint64_t m_scheduled = 0;
+    std::uint64_t m_dropped = 0;
+    std::uint64_t m_iterations = 0;
+};
+
+}  // namespace orch

@@ -1,0 +1,88 @@
+// The Executor interface: what the runner asks of a load generator (builtin engine, k6,
+// any command). Lifecycle, as Taurus' EngineModule: prepare() once before anything starts
+// (slow checks: binary present, script readable; a failure is exit 3 and nothing runs),
+// then run_stage() once per stage. Executors register by the `scenario.executor` name.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/pipeline.hpp"
+#include "core/result.hpp"
+#include "metrics/stage_metrics.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// What every stage of a run shares.
+struct RunContext {
+    const Pipeline* pipeline = nullptr;
+    std::filesystem::path out_dir;  ///< artifacts go here (k6 summaries, tool output)
+    int threads = 0;                ///< worker threads for the engine; 0 = number of cores
+};
+
+/// One second (or so) of a running stage, for progress, abort and windowed criteria.
+struct Interval {
+    double elapsed_s = 0;        ///< since the stage started
+    double length_s = 0;         ///< this interval's length
+    int active_vus = 0;          ///< VUs (or in-flight requests, open model) right now
+    const StageMetrics* delta = nullptr;  ///< what completed during this interval only
+};
+
+/// Receives intervals while a stage runs. Called from the thread that called run_stage.
+class StageObserver {
+public:
+    virtual ~StageObserver() = default;
+    virtual void on_interval(const Interval& interval) = 0;
+};
+
+/// What an executor measured in one stage.
+struct StageRun {
+    explicit StageRun(StageMetrics totals_) : totals(std::move(totals_)) {}
+    StageMetrics totals;      ///< the whole stage
+    double duration_s = 0;    ///< measured wall time of the load
+    bool stopped_early = false;  ///< the stop token fired
+    /// The load generator could not keep up: open-model drops over 1% of scheduled, or its
+    /// CPU was saturated. Makes the stage INCONCLUSIVE unless a criterion failed.
+    bool generator_behind = false;
+    std::string generator_note;  ///< why generator_behind, in words
+    double generator_cpu_percent = 0;
+    /// Executor-specific extras for reports (k6 checks and thresholds, tool exit code...).
+    nlohmann::json extra = nlohmann::json::object();
+};
+
+class Executor {
+public:
+    virtual ~Executor() = default;
+
+    /// Slow checks before the backend starts. Errors are infrastructure errors (exit 3).
+    virtual Result<void> prepare(const RunContext& context) = 0;
+
+    /// Runs `stage` to its end (or until `stop` fires), calling `observer` about once a
+    /// second from this thread. Every request sent is in the result exactly once.
+    virtual Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
+                                       StageObserver& observer, std::stop_token stop) = 0;
+};
+
+using ExecutorFactory = std::function<Result<std::unique_ptr<Executor>>(const Pipeline&)>;
+
+/// Executors by `scenario.executor` name. Registering a name twice is a programming error.
+class ExecutorRegistry {
+public:
+    void add(std::string name, ExecutorFactory factory);
+    /// An unknown name is invalid_input listing the valid names.
+    Result<std::unique_ptr<Executor>> create(const std::string& name, const Pipeline& pipeline) const;
+    std::vector<std::string> names() const;
+
+private:
+    std::vector<std::pair<std::string, ExecutorFactory>> m_factories;
+};
+
+}  // namespace orch

@@ -1,0 +1,87 @@
+// RunReport: the results model every output is rendered from (report.md, report.html,
+// junit.xml, results.json, the console table), and what `stagegate report` reads back
+// from results.json. to_json/from_json define results.json (`stagegate.results/v1`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/exit_code.hpp"
+#include "core/result.hpp"
+#include "criteria/criterion.hpp"
+#include "metrics/snapshot.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// One second of a stage, for charts (results.json `series`).
+struct SeriesPoint {
+    double t_s = 0;  ///< seconds since the stage started
+    double rps = 0;
+    double errors = 0;
+    std::optional<double> p50, p95, p99;  ///< ms, over this second
+    std::optional<double> rss_mb;
+    int vus = 0;
+};
+
+/// A health answer at a moment (before/after a stage).
+struct HealthSample {
+    std::string at;        ///< ISO-8601
+    int status = 0;        ///< HTTP status, 0 when no answer
+    nlohmann::json body;   ///< parsed JSON, or null
+    std::optional<double> uptime_s;
+    std::optional<double> rss_mb;
+};
+
+struct StageReport {
+    std::string name;
+    Verdict verdict = Verdict::skipped;
+    std::string reason;  ///< one line: why this verdict
+    std::string started_at;
+    double duration_s = 0;
+    // load as configured
+    int vus = 0;
+    std::string rate;  ///< "200/s" or "50/s..500/s", empty for closed model
+    int max_vus = 0;
+    double planned_duration_s = 0;
+    /// Metrics; names as Snapshot (request metrics plus backend.*).
+    Snapshot metrics;
+    std::vector<std::string> operations;     ///< operation names present in metrics
+    std::vector<CriterionResult> criteria;
+    std::vector<SeriesPoint> series;
+    std::optional<HealthSample> health_before;
+    std::optional<HealthSample> health_after;
+    std::vector<std::string> hints;  ///< root-cause hints, each naming its evidence
+    nlohmann::json extra = nlohmann::json::object();  ///< executor extras
+};
+
+struct RunReport {
+    Verdict verdict = Verdict::pass;
+    int exit_code = 0;
+    std::string reason;  ///< run-level reason (e.g. "backend never became healthy: ...")
+    std::string pipeline_name;
+    std::string pipeline_file;
+    std::string pipeline_sha256;
+    std::string run_id;
+    std::string started_at;
+    std::string finished_at;
+    std::string version;
+    std::string executor;
+    std::string base_url;
+    std::vector<StageReport> stages;
+    std::string highest_passed_stage;  ///< empty when none passed
+    std::vector<std::string> backend_log_tail;  ///< last lines of backend.log (redacted)
+    std::string recommendation;  ///< next-stage recommendation, in words
+};
+
+/// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.
+nlohmann::json to_json(const RunReport& report);
+
+/// Reads results.json back; invalid_input naming the problem for a file of another shape.
+Result<RunReport> run_report_from_json(const nlohmann::json& json);
+
+}  // namespace orch
