@@ -1,0 +1,20 @@
+# stagegate_module(NAME DIR <folder> [DEPS <targets>...])
+# One static library per module, named stagegate_<NAME> with alias stagegate::<NAME>,
+# from every .cpp in <folder>. Its PUBLIC dependencies are exactly DEPS: the dependency
+# rule of ARCHITECTURE.md is written here, nowhere else.
+function(stagegate_module NAME)
+  cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS "${ARG_DIR}/*.cpp")
+  list(FILTER sources EXCLUDE REGEX "/main\\.cpp$")
+  set(target stagegate_${NAME})
+  if(sources)
+    add_library(${target} STATIC ${sources})
+    target_include_directories(${target} PUBLIC "${STAGEGATE_INCLUDE_ROOT}")
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE stagegate::settings)
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE "${STAGEGATE_INCLUDE_ROOT}")
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(stagegate::${NAME} ALIAS ${target})
+endfunction()

@@ -1,0 +1,45 @@
+#include "core/units.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace orch;
+using namespace std::chrono_literals;
+
+TEST_CASE("durations parse with units, largest first") {
+    CHECK(parse_duration("250ms").value() == 250ms);
+    CHECK(parse_duration("30s").value() == 30s);
+    CHECK(parse_duration("2m").value() == 2min);
+    CHECK(parse_duration("1h30m").value() == 90min);
+    CHECK(parse_duration("1.5s").value() == 1500ms);
+    CHECK(parse_duration("500us").value() == 500us);
+}
+
+TEST_CASE("a bare number or a spelled-out unit is rejected with a hint") {
+    auto bare = parse_duration("30");
+    REQUIRE_FALSE(bare);
+    CHECK(bare.error().message == "\"30\" is not a duration (try 30s)");
+    auto words = parse_duration("2 min");
+    REQUIRE_FALSE(words);
+    CHECK(words.error().message == "\"2 min\" is not a duration (try 2m)");
+    CHECK_FALSE(parse_duration("30sec"));
+    CHECK_FALSE(parse_duration("s"));
+    CHECK_FALSE(parse_duration(""));
+    CHECK_FALSE(parse_duration("30m1h"));
+    CHECK_FALSE(parse_duration("1.2.3s"));
+    CHECK_FALSE(parse_duration("99999999h"));
+}
+
+TEST_CASE("durations format to their shortest exact form") {
+    CHECK(format_duration(1500ms) == "1.5s");
+    CHECK(format_duration(90s) == "1m30s");
+    CHECK(format_duration(250ms) == "250ms");
+    CHECK(format_duration(2h) == "2h");
+    CHECK(format_duration(0s) == "0s");
+}
+
+TEST_CASE("closest_match suggests only likely typos") {
+    std::vector<std::string> keys{"duration", "ramp_up", "criteria"};
+    CHECK(closest_match("duraton", keys) == "duration");
+    CHECK(closest_match("ramp-up", keys) == "ramp_up");
+    CHECK(closest_match("zzz", keys).empty());
+}
