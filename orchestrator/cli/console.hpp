@@ -1,0 +1,42 @@
+// What a person sees on the terminal: live progress while a stage runs (redrawn in place
+// on a TTY, a plain line every 10 s otherwise, nothing with --no-progress), a line per
+// finished stage, and at the end the stage table and the verdict. NO_COLOR is respected.
+#pragma once
+
+#include <iosfwd>
+#include <mutex>
+
+#include "pipeline/runner.hpp"
+
+namespace orch::cli {
+
+// --- Interface ---
+
+enum class ProgressMode { off, redraw, periodic };
+
+class ConsoleListener final : public RunListener {
+public:
+    ConsoleListener(std::ostream& out, ProgressMode progress, bool color);
+    void on_message(std::string_view line) override;
+    void on_stage_start(const StageSpec& stage, std::size_t index, std::size_t count) override;
+    void on_progress(const StageSpec& stage, double elapsed_s, int vus,
+                     const Snapshot& so_far) override;
+    void on_stage_end(const StageReport& stage) override;
+
+private:
+    void clear_progress_line();
+    std::ostream& m_out;
+    ProgressMode m_progress;
+    bool m_color;
+    bool m_progress_drawn = false;
+    double m_last_periodic_s = -1;
+    std::mutex m_mutex;
+};
+
+/// The final stage table and verdict line (also used by `stagegate report` to the console).
+void print_summary(std::ostream& out, const RunReport& report, bool color);
+
+/// "PASS" etc., coloured when `color`.
+std::string verdict_text(Verdict verdict, bool color);
+
+}  // namespace orch::cli

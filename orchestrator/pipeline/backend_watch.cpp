@@ -1,0 +1,151 @@
+#include "pipeline/backend_watch.hpp"
+
+#include <chrono>
+#include <condition_variable>
+
+#include "core/clock.hpp"
+
+namespace orch {
+
+namespace {
+
+// Every number in `json`, keyed by its JSON pointer.
+void collect_numbers(const nlohmann::json& json, const std::string& pointer,
+                     std::map<std::string, double>& out) {
+    if (json.is_number()) {
+        out[pointer.empty() ? "/" : pointer] = json.get<double>();
+    } else if (json.is_object()) {
+        for (const auto& [key, value] : json.items()) {
+            std::string escaped;
+            for (char c : key) {
+                if (c == '~') {
+                    escaped += "~0";
+                } else if (c == '/') {
+                    escaped += "~1";
+                } else {
+                    escaped += c;
+                }
+            }
+            collect_numbers(value, pointer + "/" + escaped, out);
+        }
+    } else if (json.is_array()) {
+        for (std::size_t i = 0; i < json.size() && i < 64; ++i) {
+            collect_numbers(json[i], pointer + "/" + std::to_string(i), out);
+        }
+    }
+}
+
+}  // namespace
+
+void BackendFacts::add_to(Snapshot& snapshot) const {
+    snapshot.set("backend.crashes", exit ? 1.0 : 0.0);
+    snapshot.set("backend.health_failures", health_failures);
+    if (rss_start_mb) {
+        snapshot.set("backend.rss_start", *rss_start_mb);
+    }
+    if (rss_end_mb) {
+        snapshot.set("backend.rss_end", *rss_end_mb);
+    }
+    if (rss_peak_mb) {
+        snapshot.set("backend.rss_peak", *rss_peak_mb);
+    }
+    if (rss_start_mb && rss_end_mb && *rss_start_mb > 0) {
+        snapshot.set("backend.memory_growth", (*rss_end_mb - *rss_start_mb) / *rss_start_mb * 100.0);
+    }
+    if (!last_health_json.is_null()) {
+        std::map<std::string, double> numbers;
+        collect_numbers(last_health_json, "", numbers);
+        for (const auto& [pointer, value] : numbers) {
+            snapshot.set("backend.health." + pointer, value);
+        }
+    }
+}
+
+BackendWatch::BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
+                           const std::atomic<int>& interrupts, HealthPolling health_polling)
+    : m_supervisor(supervisor),
+      m_stop(std::move(stop)),
+      m_interrupts(interrupts),
+      m_health_polling(health_polling) {
+    if (auto rss = m_supervisor.rss_mb()) {
+        m_facts.rss_start_mb = rss;
+        m_facts.rss_end_mb = rss;
+        m_facts.rss_peak_mb = rss;
+        m_facts.rss_series.emplace_back(0.0, *rss);
+    }
+    m_thread = std::jthread([this](std::stop_token own_stop) { loop(own_stop); });
+}
+
+BackendWatch::~BackendWatch() {
+    m_thread.request_stop();
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+BackendFacts BackendWatch::facts() const {
+    std::lock_guard lock(m_mutex);
+    return m_facts;
+}
+
+void BackendWatch::wait(double seconds) {
+    Stopwatch clock;
+    while (clock.seconds() < seconds && !m_stop.stop_requested()) {
+        double left = seconds - clock.seconds();
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
+    }
+}
+
+void BackendWatch::loop(std::stop_token own_stop) {
+    Stopwatch clock;
+    double next_sample_s = 1.0;
+    while (!own_stop.stop_requested()) {
+        if (m_interrupts.load() > 0) {
+            std::lock_guard lock(m_mutex);
+            m_facts.interrupted = true;
+            m_stop.request_stop();
+        }
+        if (auto exit = m_supervisor.check_exit()) {
+            std::lock_guard lock(m_mutex);
+            if (!m_facts.exit) {
+                m_facts.exit = exit;
+                m_facts.exit_at_s = clock.seconds();
+            }
+            m_stop.request_stop();
+            return;  // nothing more to watch
+        }
+        double now = clock.seconds();
+        if (now >= next_sample_s) {
+            next_sample_s += 1.0;
+            std::optional<HealthAnswer> answer;
+            if (m_health_polling == HealthPolling::every_second) {
+                answer = m_supervisor.check_health();
+            }
+            auto rss = m_supervisor.rss_mb();
+            std::lock_guard lock(m_mutex);
+            if (answer) {
+                ++m_facts.health_checks;
+                if (!answer->healthy) {
+                    ++m_facts.health_failures;
+                    m_facts.last_health_problem = answer->problem;
+                }
+                if (!answer->json.is_null()) {
+                    m_facts.last_health_json = answer->json;
+                }
+            }
+            if (rss) {
+                if (!m_facts.rss_start_mb) {
+                    m_facts.rss_start_mb = rss;
+                }
+                m_facts.rss_end_mb = rss;
+                m_facts.rss_peak_mb = std::max(m_facts.rss_peak_mb.value_or(0.0), *rss);
+                if (m_facts.rss_series.size() < 100000) {
+                    m_facts.rss_series.emplace_back(now, *rss);
+                }
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+}  // namespace orch

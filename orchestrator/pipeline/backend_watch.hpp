@@ -1,0 +1,70 @@
+// BackendWatch: a thread that watches the backend while a stage or a cooldown runs. Every
+// 100 ms it checks whether the backend exited and whether stagegate was interrupted (and
+// then fires the stop source, so the load stops at once); every second it samples RSS and,
+// during stages, probes health (counting failures). What it saw becomes backend.* metrics.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/snapshot.hpp"
+#include "pipeline/supervisor.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// What the watch saw, copied out under its lock.
+struct BackendFacts {
+    std::optional<ExitInfo> exit;        ///< the backend ended while watched
+    double exit_at_s = 0;                ///< seconds after the watch started
+    bool interrupted = false;            ///< SIGINT/SIGTERM arrived
+    int health_checks = 0;
+    int health_failures = 0;
+    std::string last_health_problem;
+    nlohmann::json last_health_json;     ///< last health answer's body (null if none)
+    std::optional<double> rss_start_mb, rss_end_mb, rss_peak_mb;
+    std::vector<std::pair<double, double>> rss_series;  ///< (t_s, MB)
+
+    /// Adds backend.crashes, backend.health_failures, backend.rss_*, backend.memory_growth
+    /// and backend.health./pointer (every number in the last health answer).
+    void add_to(Snapshot& snapshot) const;
+};
+
+class BackendWatch {
+public:
+    enum class HealthPolling { off, every_second };
+
+    /// Starts watching now. `stop` is fired when the backend exits or `interrupts` > 0.
+    BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
+                 const std::atomic<int>& interrupts, HealthPolling health_polling);
+    ~BackendWatch();  ///< stops and joins the thread
+    BackendWatch(const BackendWatch&) = delete;
+    BackendWatch& operator=(const BackendWatch&) = delete;
+
+    BackendFacts facts() const;
+
+    /// Waits up to `seconds` (a cooldown); returns early when the stop source fires.
+    void wait(double seconds);
+
+private:
+    void loop(std::stop_token own_stop);
+
+    BackendSupervisor& m_supervisor;
+    std::stop_source m_stop;
+    const std::atomic<int>& m_interrupts;
+    HealthPolling m_health_polling;
+    mutable std::mutex m_mutex;
+    BackendFacts m_facts;
+    std::jthread m_thread;
+};
+
+}  // namespace orch

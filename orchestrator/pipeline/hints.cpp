@@ -1,0 +1,153 @@
+#include "pipeline/hints.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace orch {
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0, double c = 0, double d = 0) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, format, a, b, c, d);
+    return buf;
+}
+
+double get_or(const Snapshot& s, const std::string& name, double fallback = 0) {
+    return s.get(name).value_or(fallback);
+}
+
+}  // namespace
+
+std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageReport& stage,
+                                          const StageReport* previous) {
+    std::vector<std::string> hints;
+    const Snapshot& m = stage.metrics;
+    double requests = get_or(m, "requests");
+    if (requests <= 0) {
+        return hints;
+    }
+    double refused = get_or(m, "errors.connection_refused");
+    if (refused > 0 && refused >= 0.5 * requests) {
+        hints.push_back(fmt("%.0f of %.0f requests were refused: the backend is not running or "
+                            "listens on another port than ",
+                            refused, requests) +
+                        pipeline.target.base_url + " (evidence: errors.connection_refused).");
+    }
+    double limited = get_or(m, "errors.status_429");
+    if (limited > 0) {
+        hints.push_back(fmt("%.0f requests got 429 Too Many Requests: a rate limiter is active "
+                            "and will cap the test (evidence: errors.status_429; the demo "
+                            "backend takes DISABLE_RATE_LIMIT=true).",
+                            limited));
+    }
+    for (const auto& pattern : pipeline.body_patterns) {
+        double hits = get_or(m, "errors.body." + pattern.name);
+        if (hits > 0) {
+            std::string hint = fmt("%.0f failed responses matched body pattern ", hits) + "\"" +
+                               pattern.name +
+                               "\": application errors, not load-generator errors (evidence: "
+                               "errors.body." +
+                               pattern.name + ")";
+            if (stage.extra.contains("failure_samples")) {
+                for (const auto& sample : stage.extra["failure_samples"]) {
+                    std::string body = sample.value("body", "");
+                    if (!body.empty()) {
+                        if (body.size() > 200) {
+                            body = body.substr(0, 200) + "...";
+                        }
+                        hint += "; sample body: " + body;
+                        break;
+                    }
+                }
+            }
+            hints.push_back(hint + ".");
+        }
+    }
+    // 4xx on one operation only: the load script's request is wrong (the made-up cursor).
+    std::vector<std::string> ops_with_4xx;
+    for (const auto& op : stage.operations) {
+        if (get_or(m, op + ".errors.status_4xx") > 0) {
+            ops_with_4xx.push_back(op);
+        }
+    }
+    if (ops_with_4xx.size() == 1 && stage.operations.size() > 1) {
+        const std::string& op = ops_with_4xx.front();
+        double n = get_or(m, op + ".errors.status_4xx") - get_or(m, op + ".errors.status_429");
+        if (n > 0) {
+            hints.push_back(fmt("%.0f client errors (4xx) on operation ", n) + "\"" + op +
+                            "\" only: its request is likely wrong in the load script (a made-up "
+                            "id or cursor, a missing field), not the backend (evidence: " +
+                            op + ".errors.status_4xx).");
+        }
+    }
+    // Saturation: latency or timeouts rising with load while the backend is alive.
+    double timeouts = get_or(m, "errors.timeout");
+    auto p95 = m.get("p95");
+    if (previous != nullptr && p95) {
+        auto prev_p95 = previous->metrics.get("p95");
+        if (prev_p95 && *prev_p95 > 0 && *p95 > 3 * *prev_p95 &&
+            get_or(m, "backend.crashes") == 0) {
+            double rps = get_or(m, "rps");
+            double mean_s = get_or(m, "avg") / 1000.0;
+            hints.push_back(
+                fmt("p95 latency rose %.1fx from the previous stage (%.1f ms -> %.1f ms) while "
+                    "the backend stayed up: saturation or pool exhaustion. Little's law: "
+                    "in-flight = rps x mean latency = %.1f requests",
+                    *p95 / *prev_p95, *prev_p95, *p95, rps * mean_s) +
+                "; compare with the backend's worker and connection-pool sizes.");
+        }
+    }
+    if (timeouts > 0 && get_or(m, "backend.crashes") == 0) {
+        hints.push_back(fmt("%.0f requests timed out while the backend was alive: it is "
+                            "saturated or blocked (evidence: errors.timeout).",
+                            timeouts));
+    }
+    return hints;
+}
+
+std::string next_stage_recommendation(const RunReport& report) {
+    const StageReport* highest = nullptr;
+    const StageReport* failed = nullptr;
+    for (const auto& stage : report.stages) {
+        if (stage.verdict == Verdict::pass) {
+            highest = &stage;
+        } else if (failed == nullptr && stage.verdict != Verdict::skipped) {
+            failed = &stage;
+        }
+    }
+    auto describe = [](const StageReport& s) {
+        std::string load = s.rate.empty() ? std::to_string(s.vus) + " VUs" : s.rate;
+        double rps = s.metrics.get("rps").value_or(0);
+        auto p95 = s.metrics.get("p95");
+        std::string text = "\"" + s.name + "\" (" + load;
+        text += fmt(", %.1f req/s", rps);
+        if (p95) {
+            text += fmt(", p95 %.1f ms", *p95);
+        }
+        return text + ")";
+    };
+    if (failed != nullptr) {
+        std::string text = "Stage \"" + failed->name + "\" did not pass (" +
+                           std::string(to_string(failed->verdict)) + "): " + failed->reason +
+                           ". Fix that first, then re-run from it with `--from " + failed->name +
+                           "`.";
+        if (highest != nullptr) {
+            text += " The highest load that passed was " + describe(*highest) + ".";
+        }
+        return text;
+    }
+    if (highest == nullptr) {
+        return "No stage ran to completion.";
+    }
+    double rps = highest->metrics.get("rps").value_or(0);
+    std::string next_load = highest->rate.empty() ? std::to_string(highest->vus * 2) + " VUs"
+                                                  : fmt("%.0f/s", rps * 2);
+    return "Every stage passed; the highest load was " + describe(*highest) +
+           ". Next: a stage at twice that load (" + next_load +
+           fmt(", about %.0f req/s projected if latency holds) to find where the criteria start "
+               "to fail.",
+               rps * 2);
+}
+
+}  // namespace orch

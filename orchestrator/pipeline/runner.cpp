@@ -1,0 +1,557 @@
+// The run, top to bottom: each step is a named function below `run_pipeline`, which reads
+// like the by-hand procedure it replaces. Teardown (stopping the backend, writing the
+// reports) runs on every path; the first reason for stopping is the one reported.
+#include "pipeline/runner.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/redact.hpp"
+#include "pipeline/backend_watch.hpp"
+#include "pipeline/hints.hpp"
+#include "pipeline/stage_judge.hpp"
+#include "pipeline/supervisor.hpp"
+#include "process/port_check.hpp"
+
+namespace orch {
+
+namespace {
+
+std::string fmt(const char* format, double a, double b = 0) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, format, a, b);
+    return buf;
+}
+
+std::string rate_text(const StageSpec& stage) {
+    if (!stage.rate) {
+        return {};
+    }
+    auto per_s = [](double r) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g/s", r);
+        return std::string(buf);
+    };
+    if (stage.rate->from_per_s == stage.rate->to_per_s) {
+        return per_s(stage.rate->from_per_s);
+    }
+    return per_s(stage.rate->from_per_s) + ".." + per_s(stage.rate->to_per_s);
+}
+
+HealthSample health_sample(const HealthAnswer& answer) {
+    HealthSample sample;
+    sample.at = iso8601_now();
+    sample.status = answer.status;
+    sample.body = answer.json;
+    if (!answer.json.is_null()) {
+        sample.uptime_s = json_number_at(answer.json, "/uptime_s");
+        if (auto rss = json_number_at(answer.json, "/memory/rss")) {
+            sample.rss_mb = *rss / (1024.0 * 1024.0);
+        }
+    }
+    return sample;
+}
+
+/// Writes every reporter's file; a failure is logged to the listener, not fatal.
+void write_reports(const RunReport& report, const std::vector<const Reporter*>& reporters,
+                   const std::filesystem::path& out_dir, RunListener& listener) {
+    for (const Reporter* reporter : reporters) {
+        if (auto ok = reporter->write_to(out_dir, report); !ok) {
+            listener.on_message("warning: " + ok.error().message);
+        }
+    }
+}
+
+/// Sets the run's verdict from its stages (the worst wins) unless it already ended badly.
+void conclude(RunReport& report) {
+    Verdict verdict = report.verdict;
+    bool any_ran = false;
+    for (const auto& stage : report.stages) {
+        if (stage.verdict == Verdict::skipped) {
+            continue;
+        }
+        any_ran = true;
+        if (severity_rank(stage.verdict) > severity_rank(verdict)) {
+            verdict = stage.verdict;
+        }
+        if (stage.verdict == Verdict::pass) {
+            report.highest_passed_stage = stage.name;
+        }
+    }
+    if (!any_ran && verdict == Verdict::pass && !report.stages.empty()) {
+        verdict = Verdict::error;
+        if (report.reason.empty()) {
+            report.reason = "no stage ran";
+        }
+    }
+    report.verdict = verdict;
+    report.exit_code = exit_code_for(verdict);
+    if (report.reason.empty()) {
+        for (const auto& stage : report.stages) {
+            if (stage.verdict == verdict && verdict != Verdict::pass) {
+                report.reason = "stage \"" + stage.name + "\": " + stage.reason;
+                break;
+            }
+        }
+        if (report.reason.empty() && verdict == Verdict::pass) {
+            report.reason = "every stage met every fail criterion";
+        }
+    }
+    report.recommendation = next_stage_recommendation(report);
+    report.finished_at = iso8601_now();
+}
+
+/// Observer handed to the executor: series, abort criteria, progress.
+class StageObserverImpl final : public StageObserver {
+public:
+    StageObserverImpl(const StageSpec& stage, StageJudge& judge, StageReport& report,
+                      std::stop_source& stop, RunListener& listener, const BackendWatch& watch,
+                      const MetricNames& names)
+        : m_stage(stage),
+          m_judge(judge),
+          m_report(report),
+          m_stop(stop),
+          m_listener(listener),
+          m_watch(watch),
+          m_names(names) {}
+
+    void on_interval(const Interval& interval) override {
+        if (interval.delta == nullptr) {
+            return;
+        }
+        const StageMetrics& delta = *interval.delta;
+        SeriesPoint point;
+        point.t_s = interval.elapsed_s;
+        double length = interval.length_s > 0 ? interval.length_s : 1.0;
+        point.rps = static_cast<double>(delta.totals().requests()) / length;
+        point.errors = static_cast<double>(delta.totals().failures());
+        const HdrHistogram& latency = delta.totals().latency();
+        if (!latency.empty()) {
+            point.p50 = static_cast<double>(latency.value_at_percentile(50)) / 1000.0;
+            point.p95 = static_cast<double>(latency.value_at_percentile(95)) / 1000.0;
+            point.p99 = static_cast<double>(latency.value_at_percentile(99)) / 1000.0;
+        }
+        point.vus = interval.active_vus;
+        BackendFacts facts = m_watch.facts();
+        point.rss_mb = facts.rss_end_mb;
+        if (m_report.series.size() < k_max_series_points) {
+            m_report.series.push_back(point);
+        }
+
+        auto breach = m_judge.on_interval(delta, interval.elapsed_s, length);
+        if (breach && !m_abort) {
+            m_abort = breach;
+            m_stop.request_stop();
+        }
+        Snapshot so_far = summarize(m_judge.running_totals(), m_names,
+                                    std::max(interval.elapsed_s, 1e-3));
+        m_listener.on_progress(m_stage, interval.elapsed_s, interval.active_vus, so_far);
+    }
+
+    const std::optional<CriterionResult>& abort_breach() const { return m_abort; }
+
+private:
+    static constexpr std::size_t k_max_series_points = 7200;
+    const StageSpec& m_stage;
+    StageJudge& m_judge;
+    StageReport& m_report;
+    std::stop_source& m_stop;
+    RunListener& m_listener;
+    const BackendWatch& m_watch;
+    const MetricNames& m_names;
+    std::optional<CriterionResult> m_abort;
+};
+
+std::string describe_criterion_miss(const CriterionResult& r) {
+    std::string text = r.criterion.name;
+    if (r.actual) {
+        text += fmt(" (actual %g", *r.actual) + std::string(unit_label(r.criterion.unit)) + ")";
+    } else {
+        text += " (no data)";
+    }
+    return text;
+}
+
+/// Everything one run shares between its steps.
+struct RunState {
+    const Pipeline& pipeline;
+    Executor& executor;
+    const std::vector<const Reporter*>& reporters;
+    const RunOptions& options;
+    RunListener& listener;
+    RunContext context;
+    MetricNames names;
+    std::stop_source run_stop;  ///< fired on SIGINT/SIGTERM
+    std::atomic<int> no_interrupts{0};
+    const std::atomic<int>& interrupts() const {
+        return options.interrupts != nullptr ? *options.interrupts : no_interrupts;
+    }
+};
+
+/// Runs one stage against a healthy backend; fills `stage_report`.
+void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& stage,
+               StageReport& stage_report, const StageReport* previous) {
+    stage_report.started_at = iso8601_now();
+    const Pipeline& pipeline = state.pipeline;
+
+    if (pipeline.defaults.health_check_before_stage && pipeline.health) {
+        HealthAnswer before = supervisor.check_health();
+        stage_report.health_before = health_sample(before);
+        if (!before.healthy) {
+            stage_report.verdict = Verdict::fail;
+            stage_report.reason = "backend unhealthy before the stage: " + before.problem;
+            return;
+        }
+    }
+
+    std::stop_source stage_stop;
+    std::stop_callback relay(state.run_stop.get_token(), [&stage_stop] { stage_stop.request_stop(); });
+    std::optional<BackendWatch> watch;
+    watch.emplace(supervisor, stage_stop, state.interrupts(),
+                  pipeline.health ? BackendWatch::HealthPolling::every_second
+                                  : BackendWatch::HealthPolling::off);
+    StageJudge judge(stage, state.names, [&watch](Snapshot& snapshot) {
+        watch->facts().add_to(snapshot);
+    });
+    StageObserverImpl observer(stage, judge, stage_report, stage_stop, state.listener, *watch,
+                               state.names);
+    Stopwatch clock;
+    auto run = state.executor.run_stage(state.context, stage, observer, stage_stop.get_token());
+    BackendFacts facts = watch->facts();
+    watch.reset();
+    stage_report.duration_s = clock.seconds();
+
+    if (!run) {
+        stage_report.verdict = Verdict::error;
+        stage_report.reason = "executor failed: " + run.error().message;
+        return;
+    }
+    stage_report.duration_s = run->duration_s > 0 ? run->duration_s : stage_report.duration_s;
+    Snapshot snapshot = summarize(run->totals, state.names, std::max(stage_report.duration_s, 1e-3));
+    facts.add_to(snapshot);
+    if (facts.rss_start_mb && !stage_report.health_before) {
+        stage_report.health_before = HealthSample{};
+    }
+    stage_report.metrics = snapshot;
+    stage_report.criteria = judge.judge(snapshot);
+    stage_report.extra = run->extra;
+    stage_report.extra["generator_cpu_percent"] = run->generator_cpu_percent;
+    if (!run->generator_note.empty()) {
+        stage_report.extra["generator_note"] = run->generator_note;
+    }
+    if (!facts.exit && pipeline.health) {
+        stage_report.health_after = health_sample(supervisor.check_health());
+    }
+
+    // The verdict: the first reason for stopping wins.
+    std::vector<std::string> missed;
+    int warned = 0;
+    for (const auto& r : stage_report.criteria) {
+        if (!r.pass && r.criterion.severity == Severity::fail) {
+            missed.push_back(describe_criterion_miss(r));
+        } else if (!r.pass) {
+            ++warned;
+        }
+    }
+    if (facts.interrupted || state.interrupts().load() > 0) {
+        stage_report.verdict = Verdict::interrupted;
+        stage_report.reason = fmt("interrupted %.1fs into the stage", stage_report.duration_s);
+    } else if (facts.exit) {
+        stage_report.verdict = Verdict::fail;
+        stage_report.reason = "backend crashed " + fmt("%.1fs", facts.exit_at_s) +
+                              " into the stage: " + facts.exit->describe();
+    } else if (observer.abort_breach()) {
+        stage_report.verdict = Verdict::fail;
+        stage_report.reason = "aborted: " + describe_criterion_miss(*observer.abort_breach()) +
+                              ", " + observer.abort_breach()->note;
+    } else if (!missed.empty()) {
+        stage_report.verdict = Verdict::fail;
+        std::string list;
+        for (const auto& m : missed) {
+            list += (list.empty() ? "" : "; ") + m;
+        }
+        stage_report.reason = std::to_string(missed.size()) + " of " +
+                              std::to_string(stage_report.criteria.size()) +
+                              " criteria missed: " + list;
+    } else if (run->generator_behind) {
+        stage_report.verdict = Verdict::inconclusive;
+        stage_report.reason = "the load generator fell behind: " + run->generator_note;
+    } else {
+        stage_report.verdict = Verdict::pass;
+        stage_report.reason = "all " + std::to_string(stage_report.criteria.size()) +
+                              " criteria met";
+        if (warned > 0) {
+            stage_report.reason += " (" + std::to_string(warned) + " warning" +
+                                   (warned > 1 ? "s" : "") + ")";
+        }
+    }
+    stage_report.hints = root_cause_hints(pipeline, stage_report, previous);
+}
+
+/// Waits out the cooldown before a stage, watching the backend. Returns the reason the
+/// backend can no longer be used (it exited), or an empty string.
+std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration length) {
+    if (length.count() <= 0) {
+        return {};
+    }
+    state.listener.on_message("cooldown " + format_duration(length));
+    std::stop_source cooldown_stop;
+    std::stop_callback relay(state.run_stop.get_token(),
+                             [&cooldown_stop] { cooldown_stop.request_stop(); });
+    BackendWatch watch(supervisor, cooldown_stop, state.interrupts(),
+                       BackendWatch::HealthPolling::off);
+    watch.wait(to_seconds(length));
+    BackendFacts facts = watch.facts();
+    if (facts.exit) {
+        return "backend crashed during the cooldown, " + fmt("%.1fs", facts.exit_at_s) +
+               " in: " + facts.exit->describe();
+    }
+    return {};
+}
+
+void begin_report(RunState& state, RunReport& report, const std::vector<const StageSpec*>& stages) {
+    const Pipeline& p = state.pipeline;
+    report.pipeline_name = p.name;
+    report.pipeline_file = p.file.string();
+    report.pipeline_sha256 = p.sha256;
+    report.run_id = state.options.run_id;
+    report.started_at = iso8601_now();
+    report.version = state.options.version;
+    report.executor = p.scenario.executor;
+    report.base_url = redact(p.target.base_url);
+    for (const StageSpec* stage : stages) {
+        StageReport s;
+        s.name = stage->name;
+        s.verdict = Verdict::skipped;
+        s.reason = "not run";
+        s.vus = stage->vus;
+        s.rate = rate_text(*stage);
+        s.max_vus = stage->rate ? stage->max_vus : 0;
+        s.planned_duration_s = to_seconds(stage->duration);
+        s.operations = state.names.operations;
+        for (const auto& c : stage->criteria) {
+            CriterionResult r;
+            r.criterion = c.criterion;
+            r.note = "not run";
+            s.criteria.push_back(r);
+        }
+        report.stages.push_back(std::move(s));
+    }
+}
+
+RunReport finish(RunState& state, RunReport& report, BackendSupervisor* supervisor) {
+    if (supervisor != nullptr) {
+        if (supervisor->launched()) {
+            state.listener.on_message("stopping backend");
+        }
+        ExitInfo ended = supervisor->stop();
+        (void)ended;
+        if (state.options.backend_pid != nullptr) {
+            state.options.backend_pid->store(0);
+        }
+        report.backend_log_tail = supervisor->log_tail(20);
+    }
+    conclude(report);
+    write_reports(report, state.reporters, state.options.out_dir, state.listener);
+    return report;
+}
+
+}  // namespace
+
+Result<void> prepare_output_dir(const std::filesystem::path& out_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec) {
+        return fail(ErrorCode::infrastructure,
+                    "output folder " + out_dir.string() + " cannot be created: " + ec.message() +
+                        " (choose another with --out)");
+    }
+    auto probe = out_dir / ".stagegate-write-test";
+    {
+        std::ofstream out(probe);
+        out << "ok";
+        if (!out) {
+            return fail(ErrorCode::infrastructure,
+                        "output folder " + out_dir.string() +
+                            " is not writable (choose another with --out)");
+        }
+    }
+    std::filesystem::remove(probe, ec);
+    return {};
+}
+
+Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
+                                                    const RunOptions& options) {
+    std::vector<std::string> names;
+    for (const auto& s : pipeline.stages) {
+        names.push_back(s.name);
+    }
+    auto check = [&](const std::string& name, const char* flag) -> Result<void> {
+        for (const auto& n : names) {
+            if (n == name) {
+                return {};
+            }
+        }
+        std::string message = std::string(flag) + " " + name + ": no stage named \"" + name + "\"";
+        std::string suggestion = closest_match(name, names);
+        if (!suggestion.empty()) {
+            message += " (did you mean \"" + suggestion + "\"?)";
+        } else {
+            std::string all;
+            for (const auto& n : names) {
+                all += (all.empty() ? "" : ", ") + n;
+            }
+            message += " (stages: " + all + ")";
+        }
+        return fail(ErrorCode::invalid_input, message);
+    };
+    for (const auto& name : options.only) {
+        ORCH_TRY(check(name, "--only"));
+    }
+    if (!options.from.empty()) {
+        ORCH_TRY(check(options.from, "--from"));
+    }
+    std::vector<const StageSpec*> selected;
+    bool started = options.from.empty();
+    for (const auto& stage : pipeline.stages) {
+        if (!started && stage.name == options.from) {
+            started = true;
+        }
+        if (!started) {
+            continue;
+        }
+        if (!options.only.empty() &&
+            std::find(options.only.begin(), options.only.end(), stage.name) == options.only.end()) {
+            continue;
+        }
+        selected.push_back(&stage);
+    }
+    return selected;
+}
+
+RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
+                       const std::vector<const Reporter*>& reporters, const RunOptions& options,
+                       RunListener& listener) {
+    RunState state{pipeline, executor, reporters, options, listener, {}, {}, {}, {}};
+    state.context.pipeline = &pipeline;
+    state.context.out_dir = options.out_dir;
+    state.context.threads = options.threads;
+    state.names.operations = pipeline.operation_names();
+    state.names.body_patterns = pipeline.body_pattern_names();
+    RunReport report;
+
+    auto stages = select_stages(pipeline, options);
+    if (!stages) {
+        report.verdict = Verdict::invalid;
+        report.reason = stages.error().message;
+        report.exit_code = k_exit_invalid;
+        return report;
+    }
+    begin_report(state, report, *stages);
+
+    // SIGINT/SIGTERM: relay the signal handler's counter into the run's stop source.
+    std::jthread interrupt_relay([&state](std::stop_token own) {
+        while (!own.stop_requested()) {
+            if (state.interrupts().load() > 0) {
+                state.run_stop.request_stop();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    auto stop_with = [&](Verdict verdict, std::string reason, BackendSupervisor* supervisor) {
+        report.verdict = verdict;
+        report.reason = std::move(reason);
+        return finish(state, report, supervisor);
+    };
+
+    // 1. Preflight: nothing starts unless the output folder, the executor and the port are fine.
+    if (auto ok = prepare_output_dir(options.out_dir); !ok) {
+        report.verdict = Verdict::error;
+        report.reason = ok.error().message;
+        report.exit_code = k_exit_error;
+        return report;  // nowhere to write the reports
+    }
+    if (auto ok = executor.prepare(state.context); !ok) {
+        return stop_with(Verdict::error, ok.error().message, nullptr);
+    }
+    if (pipeline.backend) {
+        if (auto host_port = host_port_of(pipeline.target.base_url)) {
+            if (auto holder = find_listener(host_port->second)) {
+                return stop_with(Verdict::error,
+                                 holder->describe() +
+                                     ": stop it or choose another port, otherwise stagegate "
+                                     "would test the wrong server",
+                                 nullptr);
+            }
+        }
+    }
+
+    // 2. Backend: launch (or attach) and wait until healthy.
+    BackendSupervisor supervisor(
+        pipeline, SupervisorOptions{std::filesystem::absolute(pipeline.file).parent_path(),
+                                    options.out_dir / "backend.log"});
+    listener.on_message(pipeline.backend ? "starting backend, waiting until healthy"
+                                         : "attaching to " + redact(pipeline.target.base_url));
+    auto ready = supervisor.start(state.run_stop.get_token());
+    if (!ready) {
+        if (state.interrupts().load() > 0) {
+            return stop_with(Verdict::interrupted, "interrupted while waiting for the backend",
+                             &supervisor);
+        }
+        std::string reason = ready.error().message;
+        return stop_with(Verdict::error, reason, &supervisor);
+    }
+    listener.on_message("backend healthy");
+    if (options.backend_pid != nullptr && supervisor.pid()) {
+        options.backend_pid->store(static_cast<int>(*supervisor.pid()));
+    }
+
+    // 3. Stages, in order; the first that does not pass stops the run.
+    const StageReport* previous = nullptr;
+    for (std::size_t i = 0; i < stages->size(); ++i) {
+        const StageSpec& stage = *(*stages)[i];
+        StageReport& stage_report = report.stages[i];
+        if (i > 0) {
+            Duration pause = stage.cooldown.value_or(pipeline.defaults.cooldown);
+            std::string died = cooldown(state, supervisor, pause);
+            if (state.interrupts().load() > 0) {
+                stage_report.reason = "not run: interrupted during the cooldown";
+                return stop_with(Verdict::interrupted, "interrupted during the cooldown before \"" +
+                                                           stage.name + "\"",
+                                 &supervisor);
+            }
+            if (!died.empty()) {
+                stage_report.verdict = Verdict::fail;
+                stage_report.reason = died;
+                stage_report.started_at = iso8601_now();
+                break;
+            }
+        }
+        listener.on_stage_start(stage, i, stages->size());
+        run_stage(state, supervisor, stage, stage_report, previous);
+        listener.on_stage_end(stage_report);
+        report.highest_passed_stage.clear();
+        conclude(report);  // interim verdict for the results written after each stage
+        write_reports(report, reporters, options.out_dir, listener);
+        report.verdict = Verdict::pass;
+        report.reason.clear();
+        if (stage_report.verdict != Verdict::pass) {
+            for (std::size_t k = i + 1; k < stages->size(); ++k) {
+                report.stages[k].reason = "skipped: stage \"" + stage.name + "\" did not pass";
+            }
+            break;
+        }
+        previous = &stage_report;
+    }
+
+    // 4. Teardown: stop the backend and write the final reports.
+    return finish(state, report, &supervisor);
+}
+
+}  // namespace orch

@@ -1,0 +1,65 @@
+// Runner: the whole procedure of one run, top to bottom (runner.cpp::run):
+// preflight -> start backend and wait until healthy -> for each stage: cooldown, health
+// check, load, judge, write results -> stop backend -> final reports. The first failing
+// stage stops the run (later stages are reported as skipped). Teardown always runs and the
+// first reason for stopping wins.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/pipeline.hpp"
+#include "plugin/executor.hpp"
+#include "plugin/reporter.hpp"
+#include "report/run_report.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+struct RunOptions {
+    std::filesystem::path out_dir;       ///< created if missing
+    std::vector<std::string> only;       ///< run only these stages (names)
+    std::string from;                    ///< start at this stage
+    int threads = 0;                     ///< executor worker threads (0 = cores)
+    std::string run_id;
+    std::string version;
+    /// Incremented by the signal handler; the runner stops the load, stops the backend and
+    /// writes a partial report with verdict INTERRUPTED.
+    const std::atomic<int>* interrupts = nullptr;
+    /// Set to the backend's pid (its process group) while it runs, 0 otherwise, so a second
+    /// SIGINT can kill the group at once from the signal handler.
+    std::atomic<int>* backend_pid = nullptr;
+};
+
+/// What the runner tells a person while it works (the CLI prints it). All optional.
+class RunListener {
+public:
+    virtual ~RunListener() = default;
+    virtual void on_message(std::string_view /*line*/) {}
+    virtual void on_stage_start(const StageSpec& /*stage*/, std::size_t /*index*/,
+                                std::size_t /*count*/) {}
+    /// About once a second while a stage runs: totals so far.
+    virtual void on_progress(const StageSpec& /*stage*/, double /*elapsed_s*/, int /*vus*/,
+                             const Snapshot& /*so_far*/) {}
+    virtual void on_stage_end(const StageReport& /*stage*/) {}
+};
+
+/// Checks that `out_dir` can be created and written (exit 3 otherwise).
+Result<void> prepare_output_dir(const std::filesystem::path& out_dir);
+
+/// Runs `pipeline` with `executor`, writing `reporters`' files into options.out_dir after
+/// every stage and at the end. Never throws; the report's verdict and exit_code say how it
+/// went (ERROR with a reason for infrastructure failures).
+RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
+                       const std::vector<const Reporter*>& reporters, const RunOptions& options,
+                       RunListener& listener);
+
+/// The stages `options` selects (--only, --from), in pipeline order, or an invalid_input
+/// error naming an unknown stage (with did-you-mean).
+Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
+                                                    const RunOptions& options);
+
+}  // namespace orch
