@@ -1,0 +1,83 @@
+# Shared helpers for the e2e scripts: sourced, not run.
+# Every script gets STAGEGATE, CHAT_BACKEND, SOURCE_DIR and E2E_WORK from CTest.
+set -euo pipefail
+
+: "${STAGEGATE:?run through ctest}"
+: "${CHAT_BACKEND:?run through ctest}"
+: "${SOURCE_DIR:?run through ctest}"
+: "${E2E_WORK:=/tmp/stagegate-e2e}"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK="$E2E_WORK/$TEST_NAME"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+PIPELINES="$SOURCE_DIR/tests/e2e/pipelines"
+export STAGEGATE_BACKEND="$CHAT_BACKEND"
+
+STARTED_PIDS=()
+cleanup() {
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 not installed" >&2; exit 125; }
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on, from a range unlikely to be in use.
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  fail "no free port found"
+}
+
+# Starts the demo backend on $1 with extra env (NAME=VALUE ...); waits until healthy.
+start_backend() {
+  local port=$1
+  shift
+  env PORT="$port" "$@" "$CHAT_BACKEND" >"$WORK/backend-$port.log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+      BACKEND_PID=$pid
+      return 0
+    fi
+    sleep 0.05
+  done
+  fail "demo backend did not start on port $port"
+}
+
+# Runs stagegate with the given arguments; sets RC and writes stdout/stderr to $WORK.
+run_stagegate() {
+  set +e
+  "$STAGEGATE" "$@" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt"
+  RC=$?
+  set -e
+}
+
+expect_rc() {
+  [[ "$RC" == "$1" ]] || {
+    echo "--- stdout"; cat "$WORK/stdout.txt"; echo "--- stderr"; cat "$WORK/stderr.txt"
+    fail "expected exit code $1, got $RC"
+  }
+}
+
+# jq query on a JSON file, e.g. jqr "$WORK/out/results.json" '.verdict'
+jqr() { jq -r "$2" "$1"; }
+
+# True when no process has $1 as its ancestor and the pid itself is gone.
+process_gone() { [[ ! -e "/proc/$1" ]] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
