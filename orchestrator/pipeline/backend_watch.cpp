@@ -1,7 +1,6 @@
 #include "pipeline/backend_watch.hpp"
 
 #include <chrono>
-#include <condition_variable>
 
 #include "core/clock.hpp"
 
@@ -73,14 +72,13 @@ BackendWatch::BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
         m_facts.rss_peak_mb = rss;
         m_facts.rss_series.emplace_back(0.0, *rss);
     }
-    m_thread = std::jthread([this](std::stop_token own_stop) { loop(own_stop); });
+    m_exit_thread = std::jthread([this](std::stop_token own_stop) { watch_exit(own_stop); });
+    m_sample_thread = std::jthread([this](std::stop_token own_stop) { sample(own_stop); });
 }
 
 BackendWatch::~BackendWatch() {
-    m_thread.request_stop();
-    if (m_thread.joinable()) {
-        m_thread.join();
-    }
+    m_exit_thread.request_stop();
+    m_sample_thread.request_stop();
 }
 
 BackendFacts BackendWatch::facts() const {
@@ -96,9 +94,8 @@ void BackendWatch::wait(double seconds) {
     }
 }
 
-void BackendWatch::loop(std::stop_token own_stop) {
+void BackendWatch::watch_exit(std::stop_token own_stop) {
     Stopwatch clock;
-    double next_sample_s = 1.0;
     while (!own_stop.stop_requested()) {
         if (m_interrupts.load() > 0) {
             std::lock_guard lock(m_mutex);
@@ -114,37 +111,53 @@ void BackendWatch::loop(std::stop_token own_stop) {
             m_stop.request_stop();
             return;  // nothing more to watch
         }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+void BackendWatch::sample(std::stop_token own_stop) {
+    Stopwatch clock;
+    double next_sample_s = 1.0;
+    while (!own_stop.stop_requested()) {
         double now = clock.seconds();
-        if (now >= next_sample_s) {
-            next_sample_s += 1.0;
-            std::optional<HealthAnswer> answer;
-            if (m_health_polling == HealthPolling::every_second) {
-                answer = m_supervisor.check_health();
-            }
-            auto rss = m_supervisor.rss_mb();
+        if (now < next_sample_s) {
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::min(next_sample_s - now, 0.05)));
+            continue;
+        }
+        next_sample_s += 1.0;
+        {
             std::lock_guard lock(m_mutex);
-            if (answer) {
-                ++m_facts.health_checks;
-                if (!answer->healthy) {
-                    ++m_facts.health_failures;
-                    m_facts.last_health_problem = answer->problem;
-                }
-                if (!answer->json.is_null()) {
-                    m_facts.last_health_json = answer->json;
-                }
-            }
-            if (rss) {
-                if (!m_facts.rss_start_mb) {
-                    m_facts.rss_start_mb = rss;
-                }
-                m_facts.rss_end_mb = rss;
-                m_facts.rss_peak_mb = std::max(m_facts.rss_peak_mb.value_or(0.0), *rss);
-                if (m_facts.rss_series.size() < 100000) {
-                    m_facts.rss_series.emplace_back(now, *rss);
-                }
+            if (m_facts.exit) {
+                return;  // a dead backend has no health or memory to sample
             }
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::optional<HealthAnswer> answer;
+        if (m_health_polling == HealthPolling::every_second) {
+            answer = m_supervisor.check_health();
+        }
+        auto rss = m_supervisor.rss_mb();
+        std::lock_guard lock(m_mutex);
+        if (answer && !m_facts.exit && !own_stop.stop_requested()) {
+            ++m_facts.health_checks;
+            if (!answer->healthy) {
+                ++m_facts.health_failures;
+                m_facts.last_health_problem = answer->problem;
+            }
+            if (!answer->json.is_null()) {
+                m_facts.last_health_json = answer->json;
+            }
+        }
+        if (rss) {
+            if (!m_facts.rss_start_mb) {
+                m_facts.rss_start_mb = rss;
+            }
+            m_facts.rss_end_mb = rss;
+            m_facts.rss_peak_mb = std::max(m_facts.rss_peak_mb.value_or(0.0), *rss);
+            if (m_facts.rss_series.size() < 100000) {
+                m_facts.rss_series.emplace_back(clock.seconds(), *rss);
+            }
+        }
     }
 }
 

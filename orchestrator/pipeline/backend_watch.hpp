@@ -1,7 +1,8 @@
-// BackendWatch: a thread that watches the backend while a stage or a cooldown runs. Every
-// 100 ms it checks whether the backend exited and whether stagegate was interrupted (and
-// then fires the stop source, so the load stops at once); every second it samples RSS and,
-// during stages, probes health (counting failures). What it saw becomes backend.* metrics.
+// BackendWatch: watches the backend while a stage or a cooldown runs. One thread checks
+// every 100 ms whether the backend exited or stagegate was interrupted (and then fires the
+// stop source, so the load stops at once); a second samples RSS and, during stages, probes
+// health every second (counting failures), so a slow health answer never delays noticing
+// a crash. What it saw becomes backend.* metrics.
 #pragma once
 
 #include <atomic>
@@ -56,7 +57,8 @@ public:
     void wait(double seconds);
 
 private:
-    void loop(std::stop_token own_stop);
+    void watch_exit(std::stop_token own_stop);
+    void sample(std::stop_token own_stop);
 
     BackendSupervisor& m_supervisor;
     std::stop_source m_stop;
@@ -64,7 +66,8 @@ private:
     HealthPolling m_health_polling;
     mutable std::mutex m_mutex;
     BackendFacts m_facts;
-    std::jthread m_thread;
+    std::jthread m_exit_thread;
+    std::jthread m_sample_thread;
 };
 
 }  // namespace orch

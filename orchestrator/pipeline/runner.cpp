@@ -16,7 +16,6 @@
 #include "pipeline/hints.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
-#include "process/port_check.hpp"
 
 namespace orch {
 
@@ -480,19 +479,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
     if (auto ok = executor.prepare(state.context); !ok) {
         return stop_with(Verdict::error, ok.error().message, nullptr);
     }
-    if (pipeline.backend) {
-        if (auto host_port = host_port_of(pipeline.target.base_url)) {
-            if (auto holder = find_listener(host_port->second)) {
-                return stop_with(Verdict::error,
-                                 holder->describe() +
-                                     ": stop it or choose another port, otherwise stagegate "
-                                     "would test the wrong server",
-                                 nullptr);
-            }
-        }
-    }
-
-    // 2. Backend: launch (or attach) and wait until healthy.
+    // 2. Backend: port preflight, launch (or attach) and wait until healthy.
     BackendSupervisor supervisor(
         pipeline, SupervisorOptions{std::filesystem::absolute(pipeline.file).parent_path(),
                                     options.out_dir / "backend.log"});
