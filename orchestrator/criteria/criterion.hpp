@@ -66,11 +66,13 @@ Result<Criterion> parse_criterion(std::string_view text, const MetricCatalog& ca
 /// unknown one.
 Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& catalog);
 
-/// True when `actual OP target` holds.
+/// True when `actual OP target` holds (== and != compare within a relative 1e-9; NaN
+/// never holds).
 bool compare(CompareOp op, double actual, double target);
 
 /// Of two observed values, the one worse for `op` (higher for < <=, lower for > >=,
-/// farther from target for == !=): a windowed criterion's actual is its worst window.
+/// farther from target for ==, closer to it for !=): a windowed criterion's actual is its
+/// worst window.
 double worse_of(CompareOp op, double target, double a, double b);
 
 struct CriterionResult {

@@ -5,6 +5,7 @@
 // memory does not grow with the number of samples. Histograms of the same layout merge.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +40,10 @@ public:
     /// The value at `percentile` in [0, 100] (e.g. 99.9), within 1% of the exact
     /// nearest-rank percentile of the recorded samples, clamped to [min(), max()].
     std::int64_t value_at_percentile(double percentile) const noexcept;
+
+    /// Number of buckets (fixed at construction) and bytes held, for memory checks.
+    std::size_t bucket_count() const noexcept;
+    std::size_t memory_bytes() const noexcept;
 
 private:
     std::vector<std::uint64_t> m_counts;

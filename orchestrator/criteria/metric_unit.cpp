@@ -1,0 +1,275 @@
+// Metric name resolution for criteria: `[OPERATION.]NAME` is checked against the request
+// metric names, the pipeline's operations and body patterns, and the backend.* names, and
+// mapped to the unit its values are kept in. Every rejection carries a did-you-mean or
+// the list of valid choices.
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+
+#include "criteria/criterion.hpp"
+
+namespace orch {
+
+namespace {
+
+constexpr std::string_view k_backend_prefix = "backend.";
+constexpr std::string_view k_health_prefix = "backend.health.";
+constexpr std::string_view k_body_prefix = "errors.body.";
+
+struct NamedUnit {
+    std::string_view name;
+    MetricUnit unit;
+};
+
+constexpr std::array<NamedUnit, 6> k_backend_metrics = {{
+    {"backend.crashes", MetricUnit::count},
+    {"backend.health_failures", MetricUnit::count},
+    {"backend.rss_start", MetricUnit::megabytes},
+    {"backend.rss_end", MetricUnit::megabytes},
+    {"backend.rss_peak", MetricUnit::megabytes},
+    {"backend.memory_growth", MetricUnit::percent},
+}};
+
+/// Stage-level counters: they exist only as totals, never per operation.
+constexpr std::array<std::string_view, 3> k_totals_only = {"dropped", "scheduled", "iterations"};
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+/// `text` in double quotes, cut to 60 bytes (at a UTF-8 boundary) so a message stays a line.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t k_limit = 60;
+    if (text.size() <= k_limit) {
+        return "\"" + std::string(text) + "\"";
+    }
+    std::size_t cut = k_limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+        --cut;
+    }
+    return "\"" + std::string(text.substr(0, cut)) + "...\"";
+}
+
+/// The unit of an un-prefixed request metric name, or nullopt when it is not one.
+std::optional<MetricUnit> request_metric_unit(std::string_view name) {
+    const auto& names = request_metric_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+        return std::nullopt;
+    }
+    if (name == "rps") {
+        return MetricUnit::per_second;
+    }
+    if (name == "success_rate" || name == "error_rate") {
+        return MetricUnit::percent;
+    }
+    if (name == "requests" || name == "errors" || starts_with(name, "errors.") ||
+        std::find(k_totals_only.begin(), k_totals_only.end(), name) != k_totals_only.end()) {
+        return MetricUnit::count;
+    }
+    return MetricUnit::milliseconds;  // min avg pNN max timing.*
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += (out.empty() ? "" : ", ") + item;
+    }
+    return out;
+}
+
+/// Whether `a` becomes `b` by swapping two adjacent characters ("sned" -> "send"): a typo
+/// that plain edit distance counts twice.
+bool one_transposition(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < a.size() && a[i] == b[i]) {
+        ++i;
+    }
+    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           a.substr(i + 2) == b.substr(i + 2);
+}
+
+/// Sum of character differences of two equal-length words: "p96" is nearer "p95" than "p90".
+std::size_t character_gap(std::string_view a, std::string_view b) {
+    std::size_t gap = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        gap += static_cast<std::size_t>(std::abs(static_cast<int>(a[i]) - static_cast<int>(b[i])));
+    }
+    return gap;
+}
+
+/// The likeliest intended candidate for `word`: closest_match, with ties broken by the
+/// nearest characters, or else a candidate one adjacent transposition away.
+std::string best_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best = closest_match(word, candidates);
+    if (best.empty()) {
+        for (const auto& candidate : candidates) {
+            if (one_transposition(word, candidate)) {
+                return candidate;
+            }
+        }
+        return best;
+    }
+    std::size_t distance = edit_distance(word, best);
+    for (const auto& candidate : candidates) {
+        if (candidate.size() == word.size() && best.size() == word.size() &&
+            edit_distance(word, candidate) == distance &&
+            character_gap(word, candidate) < character_gap(word, best)) {
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+/// " (did you mean "X"?)" or " (CHOICES)", for the end of an error message.
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates,
+                       std::string_view choices) {
+    std::string best = best_match(word, candidates);
+    if (!best.empty()) {
+        return " (did you mean " + quoted(best) + "?)";
+    }
+    return " (" + std::string(choices) + ")";
+}
+
+std::vector<std::string> backend_names() {
+    std::vector<std::string> names;
+    for (const auto& m : k_backend_metrics) {
+        names.emplace_back(m.name);
+    }
+    names.emplace_back("backend.health./json/pointer");
+    return names;
+}
+
+/// An RFC 6901 pointer: "/" then segments in which "~" is followed by 0 or 1.
+bool valid_json_pointer(std::string_view pointer) {
+    if (pointer.empty() || pointer.front() != '/') {
+        return false;
+    }
+    for (std::size_t i = 0; i < pointer.size(); ++i) {
+        if (pointer[i] == '~' &&
+            (i + 1 >= pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+Result<MetricUnit> backend_metric_unit(std::string_view metric) {
+    for (const auto& m : k_backend_metrics) {
+        if (m.name == metric) {
+            return m.unit;
+        }
+    }
+    if (starts_with(metric, k_health_prefix) || metric == "backend.health") {
+        std::string_view pointer = metric.substr(std::min(metric.size(), k_health_prefix.size()));
+        if (valid_json_pointer(pointer)) {
+            return MetricUnit::number;
+        }
+        return fail(ErrorCode::invalid_input,
+                    quoted(metric) + " needs a JSON pointer after \"backend.health.\" (e.g. " +
+                        "backend.health./database/errors; write ~0 for ~ and ~1 for /)");
+    }
+    return fail(
+        ErrorCode::invalid_input,
+        "unknown metric " + quoted(metric) +
+            suggestion(metric, backend_names(), "backend metrics: " + join(backend_names())));
+}
+
+Result<MetricUnit> body_pattern_unit(std::string_view name, std::string_view metric,
+                                     const MetricCatalog& catalog) {
+    std::string_view pattern = name.substr(k_body_prefix.size());
+    const auto& patterns = catalog.body_patterns;
+    if (std::find(patterns.begin(), patterns.end(), pattern) != patterns.end()) {
+        return MetricUnit::count;
+    }
+    std::string choices = patterns.empty() ? "the pipeline defines no body_patterns"
+                                           : "body_patterns: " + join(patterns);
+    return fail(ErrorCode::invalid_input, "unknown body pattern " + quoted(pattern) + " in " +
+                                              quoted(metric) +
+                                              suggestion(pattern, patterns, choices));
+}
+
+/// Every name a criterion may use without a prefix, for did-you-mean.
+std::vector<std::string> plain_names(const MetricCatalog& catalog) {
+    std::vector<std::string> names = request_metric_names();
+    for (const auto& pattern : catalog.body_patterns) {
+        names.push_back(std::string(k_body_prefix) + pattern);
+    }
+    return names;
+}
+
+constexpr std::string_view k_metric_choices =
+    "metrics: requests, rps, success_rate, error_rate, min, avg, p50, p75, p90, p95, p99, "
+    "p999, max, errors, errors.KIND, errors.body.PATTERN, timing.PHASE, backend.*";
+
+/// NAME after an operation prefix (`metric` is the whole name, for messages).
+Result<MetricUnit> operation_metric_unit(std::string_view name, std::string_view metric,
+                                         const MetricCatalog& catalog) {
+    if (starts_with(name, k_backend_prefix)) {
+        return fail(ErrorCode::invalid_input,
+                    quoted(metric) + ": backend metrics take no operation prefix (write " +
+                        quoted(name) + ")");
+    }
+    if (std::find(k_totals_only.begin(), k_totals_only.end(), name) != k_totals_only.end()) {
+        return fail(ErrorCode::invalid_input, quoted(metric) + ": " + std::string(name) +
+                                                  " is counted for the whole stage only (write " +
+                                                  quoted(name) + ")");
+    }
+    if (auto unit = request_metric_unit(name)) {
+        return *unit;
+    }
+    if (starts_with(name, k_body_prefix)) {
+        return body_pattern_unit(name, metric, catalog);
+    }
+    return fail(ErrorCode::invalid_input,
+                "unknown metric " + quoted(name) + " in " + quoted(metric) +
+                    suggestion(name, plain_names(catalog), k_metric_choices));
+}
+
+}  // namespace
+
+Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& catalog) {
+    if (starts_with(metric, k_backend_prefix) || metric == "backend") {
+        return backend_metric_unit(metric);
+    }
+    if (auto unit = request_metric_unit(metric)) {
+        return *unit;
+    }
+    if (starts_with(metric, k_body_prefix)) {
+        return body_pattern_unit(metric, metric, catalog);
+    }
+    // The longest operation that prefixes the name (operation names may contain dots).
+    std::string_view operation;
+    for (const auto& op : catalog.operations) {
+        if (op.size() > operation.size() && metric.size() > op.size() && starts_with(metric, op) &&
+            metric[op.size()] == '.') {
+            operation = op;
+        }
+    }
+    if (!operation.empty()) {
+        return operation_metric_unit(metric.substr(operation.size() + 1), metric, catalog);
+    }
+    if (std::find(catalog.operations.begin(), catalog.operations.end(), metric) !=
+        catalog.operations.end()) {
+        return fail(ErrorCode::invalid_input,
+                    quoted(metric) + " is an operation: name one of its metrics, e.g. " +
+                        std::string(metric) + ".p95 or " + std::string(metric) + ".error_rate");
+    }
+    std::size_t dot = metric.find('.');
+    std::string_view head = metric.substr(0, dot);
+    if (dot != std::string_view::npos && head != "errors" && head != "timing") {
+        std::string choices = catalog.operations.empty()
+                                  ? "the pipeline defines no operations"
+                                  : "operations: " + join(catalog.operations);
+        return fail(ErrorCode::invalid_input, "unknown operation " + quoted(head) + " in " +
+                                                  quoted(metric) +
+                                                  suggestion(head, catalog.operations, choices));
+    }
+    return fail(ErrorCode::invalid_input,
+                "unknown metric " + quoted(metric) +
+                    suggestion(metric, plain_names(catalog), k_metric_choices));
+}
+
+}  // namespace orch

@@ -1,0 +1,412 @@
+// The criterion parser: one pass over the text with a cursor, no regex, no exceptions
+// (the input comes from users and will be fuzzed). Grammar, as k6 writes its thresholds':
+//
+//   criterion := ws metric ws op ws value [ ws "over" ws duration ] ws
+//   metric    := 1*( any byte except whitespace and "<>=!" )   ; [OPERATION "."] NAME
+//   op        := "<=" | "<" | ">=" | ">" | "==" | "!="
+//   value     := number ws [ unit ]
+//   number    := [ "+" | "-" ] ( 1*digit [ "." *digit ] | "." 1*digit )   ; |value| <= 1e15
+//   unit      := "us" | "ms" | "s" | "%" | "KB" | "MB" | "GB" | "/s"
+//   duration  := what parse_duration accepts ("10s", "1m30s"), at least 1s
+//   ws        := *( " " | "\t" | "\r" | "\n" )
+//
+// The metric decides which units fit (a latency takes ms, s or us; a bare number is ms) and
+// the value is converted to the metric's canonical unit.
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+#include "criteria/criterion.hpp"
+
+namespace orch {
+
+namespace {
+
+constexpr double k_max_magnitude = 1e15;
+constexpr std::string_view k_operators = "< <= > >= == !=";
+constexpr std::string_view k_example = "write METRIC OP VALUE, e.g. \"p95 < 250ms\"";
+
+/// `text` in double quotes, cut to 60 bytes (at a UTF-8 boundary) so a message stays a line.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t k_limit = 60;
+    if (text.size() <= k_limit) {
+        return "\"" + std::string(text) + "\"";
+    }
+    std::size_t cut = k_limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+        --cut;
+    }
+    return "\"" + std::string(text.substr(0, cut)) + "...\"";
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_operator_char(char c) {
+    return c == '<' || c == '>' || c == '=' || c == '!';
+}
+
+/// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), so every message
+/// quoting the text can go into JSON and XML reports as is.
+bool valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        std::size_t extra = 0;
+        std::uint32_t code = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+            code = c & 0x1FU;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            code = c & 0x0FU;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            code = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + extra >= text.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k <= extra; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0U) != 0x80U) {
+                return false;
+            }
+            code = (code << 6) | (next & 0x3FU);
+        }
+        bool overlong = (extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000);
+        bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+        if (overlong || surrogate || code > 0x10FFFF) {
+            return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+struct UnitRule {
+    MetricUnit unit;
+    std::string_view kind;  ///< for messages: "a latency"
+    std::string_view use;   ///< for messages: "use ms, s or us"
+};
+
+constexpr std::array<UnitRule, 6> k_unit_rules = {{
+    {MetricUnit::count, "a count", "use a bare number"},
+    {MetricUnit::per_second, "a rate", "use /s or a bare number"},
+    {MetricUnit::percent, "a percentage", "use % or a bare number"},
+    {MetricUnit::milliseconds, "a latency", "use ms, s or us"},
+    {MetricUnit::megabytes, "a memory size", "use KB, MB or GB"},
+    {MetricUnit::number, "a number", "use a bare number"},
+}};
+
+/// The factor that converts a value written with `unit` into `metric_unit`, or nullopt
+/// when the unit does not fit. An empty unit (a bare number) is the canonical unit.
+std::optional<double> unit_factor(MetricUnit metric_unit, std::string_view unit) {
+    if (unit.empty()) {
+        return 1.0;
+    }
+    switch (metric_unit) {
+        case MetricUnit::milliseconds:
+            if (unit == "ms") {
+                return 1.0;
+            }
+            if (unit == "s") {
+                return 1000.0;
+            }
+            if (unit == "us") {
+                return 0.001;
+            }
+            break;
+        case MetricUnit::percent:
+            if (unit == "%") {
+                return 1.0;
+            }
+            break;
+        case MetricUnit::megabytes:
+            if (unit == "MB") {
+                return 1.0;
+            }
+            if (unit == "KB") {
+                return 1.0 / 1024.0;
+            }
+            if (unit == "GB") {
+                return 1024.0;
+            }
+            break;
+        case MetricUnit::per_second:
+            if (unit == "/s") {
+                return 1.0;
+            }
+            break;
+        case MetricUnit::count:
+        case MetricUnit::number:
+            break;
+    }
+    return std::nullopt;
+}
+
+/// Reads `text` left to right; every parse_* step returns an error message or advances.
+class CriterionParser {
+  public:
+    CriterionParser(std::string_view text, const MetricCatalog& catalog)
+        : m_text(text), m_catalog(catalog) {}
+
+    Result<Criterion> parse() {
+        if (!valid_utf8(m_text)) {
+            return error("criterion is not valid UTF-8");
+        }
+        for (char c : m_text) {
+            auto byte = static_cast<unsigned char>(c);
+            if ((byte < 0x20 && !is_space(c)) || byte == 0x7F) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "0x%02X", byte);
+                return error(std::string("criterion contains a control character (byte ") + hex +
+                             ")");
+            }
+        }
+        skip_space();
+        if (at_end()) {
+            return error("empty criterion (" + std::string(k_example) + ")");
+        }
+        Criterion criterion;
+        std::string_view metric =
+            take_while([](char c) { return !is_space(c) && !is_operator_char(c); });
+        if (metric.empty()) {
+            return error("missing metric before " + quoted(rest()) + " in " + quoted(m_text) +
+                         " (" + std::string(k_example) + ")");
+        }
+        skip_space();
+        auto op = parse_operator(metric);
+        if (!op) {
+            return tl::unexpected(op.error());
+        }
+        skip_space();
+        auto value = parse_number(*op);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        skip_space();
+        std::string_view unit;
+        if (!at_end() && !at_keyword("over")) {
+            unit = take_while([](char c) { return is_alpha(c) || c == '%' || c == '/'; });
+        }
+        skip_space();
+        std::optional<Duration> window;
+        if (at_keyword("over")) {
+            m_pos += 4;
+            auto parsed = parse_window();
+            if (!parsed) {
+                return tl::unexpected(parsed.error());
+            }
+            window = *parsed;
+        } else if (!at_end()) {
+            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text));
+        }
+
+        auto unit_of_metric = metric_unit(metric, m_catalog);
+        if (!unit_of_metric) {
+            return tl::unexpected(unit_of_metric.error());
+        }
+        auto factor = unit_factor(*unit_of_metric, unit);
+        if (!factor) {
+            const UnitRule& rule = k_unit_rules[static_cast<std::size_t>(*unit_of_metric)];
+            return error("unit " + quoted(unit) + " does not fit " + std::string(metric) + " (" +
+                         std::string(rule.kind) + ": " + std::string(rule.use) + ")");
+        }
+
+        criterion.expr = std::string(trimmed(m_text));
+        criterion.name = criterion.expr;
+        criterion.metric = std::string(metric);
+        criterion.op = *op;
+        criterion.target = *value * *factor;
+        criterion.unit = *unit_of_metric;
+        criterion.window = window;
+        return criterion;
+    }
+
+  private:
+    bool at_end() const { return m_pos >= m_text.size(); }
+    std::string_view rest() const { return m_text.substr(std::min(m_pos, m_text.size())); }
+
+    static std::string_view trimmed(std::string_view text) {
+        while (!text.empty() && is_space(text.front())) {
+            text.remove_prefix(1);
+        }
+        while (!text.empty() && is_space(text.back())) {
+            text.remove_suffix(1);
+        }
+        return text;
+    }
+
+    void skip_space() {
+        while (!at_end() && is_space(m_text[m_pos])) {
+            ++m_pos;
+        }
+    }
+
+    template <class Pred>
+    std::string_view take_while(Pred pred) {
+        std::size_t start = m_pos;
+        while (!at_end() && pred(m_text[m_pos])) {
+            ++m_pos;
+        }
+        return m_text.substr(start, m_pos - start);
+    }
+
+    /// `word` starts here and is followed by whitespace or the end.
+    bool at_keyword(std::string_view word) const {
+        std::string_view r = rest();
+        return r.substr(0, word.size()) == word &&
+               (r.size() == word.size() || is_space(r[word.size()]));
+    }
+
+    tl::unexpected<Error> error(std::string message) const {
+        return fail(ErrorCode::invalid_input, std::move(message));
+    }
+
+    Result<CompareOp> parse_operator(std::string_view metric) {
+        std::string_view r = rest();
+        std::string hint = " (use " + std::string(k_operators) + ")";
+        if (r.empty()) {
+            return error("missing operator after " + quoted(metric) + " in " + quoted(m_text) +
+                         hint);
+        }
+        struct Spelling {
+            std::string_view text;
+            CompareOp op;
+        };
+        // Two-character operators first, so "<=" is not read as "<" then "=".
+        constexpr std::array<Spelling, 6> k_spellings = {{{"<=", CompareOp::le},
+                                                          {">=", CompareOp::ge},
+                                                          {"==", CompareOp::eq},
+                                                          {"!=", CompareOp::ne},
+                                                          {"<", CompareOp::lt},
+                                                          {">", CompareOp::gt}}};
+        for (const auto& s : k_spellings) {
+            if (r.substr(0, s.text.size()) == s.text) {
+                m_pos += s.text.size();
+                return s.op;
+            }
+        }
+        if (r.substr(0, 2) == "=<" || r.substr(0, 2) == "=>") {
+            std::string fixed{r[1], '='};
+            return error(quoted(r.substr(0, 2)) + " is not an operator in " + quoted(m_text) +
+                         " (use " + fixed + ")");
+        }
+        if (r.front() == '=') {
+            return error("\"=\" is not an operator in " + quoted(m_text) + " (use ==)");
+        }
+        if (r.front() == '!') {
+            return error("\"!\" is not an operator in " + quoted(m_text) + " (use !=)");
+        }
+        return error("expected an operator after " + quoted(metric) + " in " + quoted(m_text) +
+                     hint);
+    }
+
+    Result<double> parse_number(CompareOp op) {
+        std::string after = "after \"" + std::string(to_string(op)) + "\" in " + quoted(m_text);
+        if (at_end()) {
+            return error("missing value " + after);
+        }
+        std::size_t start = m_pos;
+        bool negative = false;
+        if (m_text[m_pos] == '+' || m_text[m_pos] == '-') {
+            negative = m_text[m_pos] == '-';
+            ++m_pos;
+        }
+        std::size_t digits_start = m_pos;
+        std::size_t digits = take_while(is_digit).size();
+        if (!at_end() && m_text[m_pos] == '.') {
+            ++m_pos;
+            digits += take_while(is_digit).size();
+        }
+        std::string_view number = m_text.substr(digits_start, m_pos - digits_start);
+        std::string_view written = m_text.substr(start, m_pos - start);
+        if (digits == 0) {
+            m_pos = digits_start;
+            std::string_view word = take_while([](char c) { return is_alpha(c); });
+            std::string lower;
+            for (char c : word) {
+                lower += static_cast<char>(c | 0x20);
+            }
+            if (lower == "nan" || lower == "inf" || lower == "infinity") {
+                return error(quoted(m_text.substr(start, m_pos - start)) +
+                             " is not a usable value " + after + " (write a finite number)");
+            }
+            return error("expected a number " + after);
+        }
+        if (!at_end() && (m_text[m_pos] == 'e' || m_text[m_pos] == 'E')) {
+            std::size_t save = m_pos++;
+            if (!at_end() && (m_text[m_pos] == '+' || m_text[m_pos] == '-')) {
+                ++m_pos;
+            }
+            if (!take_while(is_digit).empty()) {
+                return error("value " + quoted(m_text.substr(start, m_pos - start)) + " " + after +
+                             ": exponents are not supported (write a plain decimal)");
+            }
+            m_pos = save;  // not an exponent: "e..." is read as a unit
+        }
+        double value = 0;
+        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+        if (ec != std::errc() || end != number.data() + number.size() || !std::isfinite(value) ||
+            value > k_max_magnitude) {
+            return error("value " + quoted(written) + " " + after +
+                         " is out of range (at most 1e15 in magnitude)");
+        }
+        return negative ? -value : value;
+    }
+
+    Result<Duration> parse_window() {
+        skip_space();
+        std::string_view text = trimmed(rest());
+        if (text.empty()) {
+            return error("\"over\" needs a duration in " + quoted(m_text) + " (e.g. over 10s)");
+        }
+        Result<Duration> window = fail(ErrorCode::internal, "");
+        try {
+            window = parse_duration(text);
+        } catch (const std::exception&) {
+            window = fail(ErrorCode::invalid_input, quoted(text) + " is not a duration");
+        }
+        if (!window) {
+            return error("bad window in " + quoted(m_text) + ": " + window.error().message);
+        }
+        if (*window < std::chrono::seconds(1)) {
+            return error("window " + quoted(text) + " in " + quoted(m_text) +
+                         " is too short (at least 1s)");
+        }
+        m_pos = m_text.size();
+        return *window;
+    }
+
+    std::string_view m_text;
+    const MetricCatalog& m_catalog;
+    std::size_t m_pos = 0;
+};
+
+}  // namespace
+
+Result<Criterion> parse_criterion(std::string_view text, const MetricCatalog& catalog) {
+    try {
+        return CriterionParser(text, catalog).parse();
+    } catch (const std::exception& e) {
+        // Only allocation failures can get here; keep the promise that nothing escapes.
+        return fail(ErrorCode::internal, std::string("cannot parse criterion: ") + e.what());
+    }
+}
+
+}  // namespace orch

@@ -1,0 +1,152 @@
+// Per-request recording into fixed counters and histograms: everything is sized in the
+// constructors, so record() is a handful of increments and never allocates.
+#include "metrics/stage_metrics.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace orch {
+
+std::string_view error_kind_name(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::none:
+            return "none";
+        case ErrorKind::connection_refused:
+            return "connection_refused";
+        case ErrorKind::timeout:
+            return "timeout";
+        case ErrorKind::connection_reset:
+            return "connection_reset";
+        case ErrorKind::dns:
+            return "dns";
+        case ErrorKind::tls:
+            return "tls";
+        case ErrorKind::status_4xx:
+            return "status_4xx";
+        case ErrorKind::status_429:
+            return "status_429";
+        case ErrorKind::status_5xx:
+            return "status_5xx";
+        case ErrorKind::expect:
+            return "expect";
+        case ErrorKind::interrupted:
+            return "interrupted";
+        case ErrorKind::other:
+            return "other";
+    }
+    return "other";
+}
+
+OperationStats::OperationStats(std::size_t body_pattern_count)
+    : m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {}
+
+void OperationStats::record(const RequestSample& sample) noexcept {
+    ++m_requests;
+    if (sample.error != ErrorKind::none) {
+        ++m_failures;
+        auto kind = static_cast<std::size_t>(sample.error);
+        // An out-of-range kind (a cast from garbage) still counts, as "other".
+        ++m_errors[kind < k_error_kind_count ? kind : static_cast<std::size_t>(ErrorKind::other)];
+    }
+    std::uint64_t mask = sample.body_pattern_mask;
+    while (mask != 0) {
+        auto bit = static_cast<std::size_t>(std::countr_zero(mask));
+        mask &= mask - 1;
+        if (bit < m_pattern_hits.size()) {
+            ++m_pattern_hits[bit];
+        }
+    }
+    std::size_t hundreds = sample.status / 100U;
+    if (hundreds < m_status_classes.size()) {
+        ++m_status_classes[hundreds];
+    }
+    if (sample.status != 0) {
+        m_latency.record(sample.latency_us);
+        m_latency_uncorrected.record(sample.latency_uncorrected_us);
+    }
+    if (sample.has_phases) {
+        ++m_phase_samples;
+        const PhaseTimes& p = sample.phases;
+        m_phase_sum_us[0] += static_cast<long double>(p.blocked);
+        m_phase_sum_us[1] += static_cast<long double>(p.connecting);
+        m_phase_sum_us[2] += static_cast<long double>(p.tls);
+        m_phase_sum_us[3] += static_cast<long double>(p.sending);
+        m_phase_sum_us[4] += static_cast<long double>(p.waiting);
+        m_phase_sum_us[5] += static_cast<long double>(p.receiving);
+    }
+}
+
+void OperationStats::merge(const OperationStats& other) noexcept {
+    m_requests += other.m_requests;
+    m_failures += other.m_failures;
+    for (std::size_t i = 0; i < m_errors.size(); ++i) {
+        m_errors[i] += other.m_errors[i];
+    }
+    for (std::size_t i = 0; i < m_status_classes.size(); ++i) {
+        m_status_classes[i] += other.m_status_classes[i];
+    }
+    std::size_t patterns = std::min(m_pattern_hits.size(), other.m_pattern_hits.size());
+    for (std::size_t i = 0; i < patterns; ++i) {
+        m_pattern_hits[i] += other.m_pattern_hits[i];
+    }
+    m_latency.merge(other.m_latency);
+    m_latency_uncorrected.merge(other.m_latency_uncorrected);
+    for (std::size_t i = 0; i < k_phase_count; ++i) {
+        m_phase_sum_us[i] += other.m_phase_sum_us[i];
+    }
+    m_phase_samples += other.m_phase_samples;
+}
+
+void OperationStats::reset() noexcept {
+    m_requests = 0;
+    m_failures = 0;
+    m_errors.fill(0);
+    m_status_classes.fill(0);
+    std::fill(m_pattern_hits.begin(), m_pattern_hits.end(), 0);
+    m_latency.reset();
+    m_latency_uncorrected.reset();
+    m_phase_sum_us.fill(0);
+    m_phase_samples = 0;
+}
+
+double OperationStats::phase_mean_us(std::size_t phase) const noexcept {
+    if (phase >= k_phase_count || m_phase_samples == 0) {
+        return 0.0;
+    }
+    return static_cast<double>(m_phase_sum_us[phase] / static_cast<long double>(m_phase_samples));
+}
+
+StageMetrics::StageMetrics(std::size_t operation_count, std::size_t body_pattern_count)
+    : m_body_pattern_count(body_pattern_count),
+      m_totals(body_pattern_count),
+      m_operations(operation_count, OperationStats(body_pattern_count)) {}
+
+void StageMetrics::record(const RequestSample& sample) noexcept {
+    m_totals.record(sample);
+    if (sample.operation < m_operations.size()) {
+        m_operations[sample.operation].record(sample);
+    }
+}
+
+void StageMetrics::merge(const StageMetrics& other) noexcept {
+    m_totals.merge(other.m_totals);
+    std::size_t n = std::min(m_operations.size(), other.m_operations.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        m_operations[i].merge(other.m_operations[i]);
+    }
+    m_scheduled += other.m_scheduled;
+    m_dropped += other.m_dropped;
+    m_iterations += other.m_iterations;
+}
+
+void StageMetrics::reset() noexcept {
+    m_totals.reset();
+    for (auto& op : m_operations) {
+        op.reset();
+    }
+    m_scheduled = 0;
+    m_dropped = 0;
+    m_iterations = 0;
+}
+
+}  // namespace orch

@@ -1,0 +1,197 @@
+#include "metrics/stage_metrics.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace orch;
+
+namespace {
+
+RequestSample ok(std::uint32_t operation, std::int64_t latency_us, std::uint16_t status = 200) {
+    RequestSample s;
+    s.operation = operation;
+    s.status = status;
+    s.latency_us = latency_us;
+    s.latency_uncorrected_us = latency_us;
+    return s;
+}
+
+RequestSample failed(std::uint32_t operation, ErrorKind kind, std::uint16_t status = 0,
+                     std::uint64_t patterns = 0) {
+    RequestSample s;
+    s.operation = operation;
+    s.status = status;
+    s.error = kind;
+    s.latency_us = 5'000;
+    s.latency_uncorrected_us = 5'000;
+    s.body_pattern_mask = patterns;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("error kinds have the SPEC's metric names") {
+    CHECK(error_kind_name(ErrorKind::none) == "none");
+    CHECK(error_kind_name(ErrorKind::connection_refused) == "connection_refused");
+    CHECK(error_kind_name(ErrorKind::timeout) == "timeout");
+    CHECK(error_kind_name(ErrorKind::connection_reset) == "connection_reset");
+    CHECK(error_kind_name(ErrorKind::dns) == "dns");
+    CHECK(error_kind_name(ErrorKind::tls) == "tls");
+    CHECK(error_kind_name(ErrorKind::status_4xx) == "status_4xx");
+    CHECK(error_kind_name(ErrorKind::status_429) == "status_429");
+    CHECK(error_kind_name(ErrorKind::status_5xx) == "status_5xx");
+    CHECK(error_kind_name(ErrorKind::expect) == "expect");
+    CHECK(error_kind_name(ErrorKind::interrupted) == "interrupted");
+    CHECK(error_kind_name(ErrorKind::other) == "other");
+    CHECK(static_cast<std::size_t>(ErrorKind::other) + 1 == k_error_kind_count);
+}
+
+TEST_CASE("failures are the samples with an error kind, counted per kind") {
+    OperationStats stats;
+    stats.record(ok(0, 1'000));
+    stats.record(ok(0, 2'000, 404));  // allowed by the expectation: not a failure
+    stats.record(failed(0, ErrorKind::status_5xx, 503));
+    stats.record(failed(0, ErrorKind::status_429, 429));
+    stats.record(failed(0, ErrorKind::connection_refused));
+    stats.record(failed(0, ErrorKind::connection_refused));
+    CHECK(stats.requests() == 6);
+    CHECK(stats.failures() == 4);
+    CHECK(stats.errors(ErrorKind::connection_refused) == 2);
+    CHECK(stats.errors(ErrorKind::status_5xx) == 1);
+    CHECK(stats.errors(ErrorKind::status_429) == 1);
+    CHECK(stats.errors(ErrorKind::status_4xx) == 0);
+    CHECK(stats.errors(ErrorKind::none) == 0);
+    CHECK(stats.status_class(0) == 2);
+    CHECK(stats.status_class(2) == 1);
+    CHECK(stats.status_class(4) == 2);
+    CHECK(stats.status_class(5) == 1);
+    CHECK(stats.status_class(9) == 0);
+}
+
+TEST_CASE("latency is recorded only when a response arrived") {
+    OperationStats stats;
+    stats.record(ok(0, 1'000));
+    stats.record(failed(0, ErrorKind::timeout));  // status 0: no latency
+    stats.record(failed(0, ErrorKind::status_5xx, 500));
+    CHECK(stats.latency().count() == 2);
+    CHECK(stats.latency().min() == 1'000);
+    CHECK(stats.latency().max() == 5'000);
+    CHECK(stats.latency_uncorrected().count() == 2);
+
+    RequestSample open_model = ok(0, 9'000);
+    open_model.latency_uncorrected_us = 3'000;
+    stats.record(open_model);
+    CHECK(stats.latency().max() == 9'000);
+    CHECK(stats.latency_uncorrected().max() == 5'000);
+}
+
+TEST_CASE("phase times accumulate into means over the samples that had them") {
+    OperationStats stats;
+    RequestSample a = ok(0, 1'000);
+    a.has_phases = true;
+    a.phases = PhaseTimes{10, 20, 30, 40, 500, 60};
+    RequestSample b = a;
+    b.phases = PhaseTimes{30, 40, 50, 60, 700, 80};
+    stats.record(a);
+    stats.record(b);
+    stats.record(ok(0, 1'000));  // no phases: not part of the mean
+    CHECK(stats.phase_samples() == 2);
+    CHECK(stats.phase_mean_us(0) == 20.0);
+    CHECK(stats.phase_mean_us(1) == 30.0);
+    CHECK(stats.phase_mean_us(2) == 40.0);
+    CHECK(stats.phase_mean_us(3) == 50.0);
+    CHECK(stats.phase_mean_us(4) == 600.0);
+    CHECK(stats.phase_mean_us(5) == 70.0);
+    CHECK(stats.phase_mean_us(6) == 0.0);
+    CHECK(OperationStats().phase_mean_us(4) == 0.0);
+}
+
+TEST_CASE("body pattern hits are counted per bit") {
+    OperationStats stats(3);
+    stats.record(failed(0, ErrorKind::status_5xx, 500, 0b101));
+    stats.record(failed(0, ErrorKind::status_5xx, 500, 0b001));
+    stats.record(failed(0, ErrorKind::status_5xx, 500, 0b1000));  // pattern 3 does not exist
+    stats.record(failed(0, ErrorKind::status_5xx, 500, std::uint64_t{1} << 63));
+    CHECK(stats.body_pattern_hits(0) == 2);
+    CHECK(stats.body_pattern_hits(1) == 0);
+    CHECK(stats.body_pattern_hits(2) == 1);
+    CHECK(stats.body_pattern_hits(3) == 0);
+    CHECK(stats.body_pattern_hits(63) == 0);
+}
+
+TEST_CASE("stage metrics record into the totals and the sample's operation") {
+    StageMetrics metrics(2, 1);
+    metrics.record(ok(0, 1'000));
+    metrics.record(ok(1, 2'000));
+    metrics.record(failed(1, ErrorKind::status_5xx, 500, 1));
+    metrics.record(ok(7, 3'000));  // an unknown operation counts in the totals only
+    CHECK(metrics.body_pattern_count() == 1);
+    CHECK(metrics.totals().requests() == 4);
+    CHECK(metrics.totals().failures() == 1);
+    CHECK(metrics.totals().body_pattern_hits(0) == 1);
+    REQUIRE(metrics.operations().size() == 2);
+    CHECK(metrics.operations()[0].requests() == 1);
+    CHECK(metrics.operations()[1].requests() == 2);
+    CHECK(metrics.operations()[1].failures() == 1);
+    CHECK(metrics.operations()[1].body_pattern_hits(0) == 1);
+    CHECK(metrics.totals().latency().count() == 4);  // 1, 2, 5 (the 500) and 3 ms
+
+    metrics.count_scheduled(10);
+    metrics.count_dropped();
+    metrics.count_iteration(3);
+    CHECK(metrics.scheduled() == 10);
+    CHECK(metrics.dropped() == 1);
+    CHECK(metrics.iterations() == 3);
+}
+
+TEST_CASE("merging per-thread stage metrics adds everything up") {
+    StageMetrics a(2, 2);
+    StageMetrics b(2, 2);
+    a.record(ok(0, 1'000));
+    a.record(failed(1, ErrorKind::timeout, 0, 0b10));
+    RequestSample with_phases = ok(1, 4'000);
+    with_phases.has_phases = true;
+    with_phases.phases.waiting = 3'000;
+    b.record(with_phases);
+    b.record(failed(0, ErrorKind::status_429, 429));
+    a.count_scheduled(5);
+    b.count_scheduled(6);
+    b.count_dropped(2);
+    a.count_iteration();
+    b.count_iteration();
+    a.merge(b);
+    CHECK(a.totals().requests() == 4);
+    CHECK(a.totals().failures() == 2);
+    CHECK(a.totals().errors(ErrorKind::timeout) == 1);
+    CHECK(a.totals().errors(ErrorKind::status_429) == 1);
+    CHECK(a.totals().body_pattern_hits(1) == 1);
+    CHECK(a.totals().latency().count() == 3);
+    CHECK(a.totals().latency().max() == 5'000);
+    CHECK(a.totals().phase_samples() == 1);
+    CHECK(a.totals().phase_mean_us(4) == 3'000.0);
+    CHECK(a.operations()[0].requests() == 2);
+    CHECK(a.operations()[1].requests() == 2);
+    CHECK(a.operations()[1].phase_mean_us(4) == 3'000.0);
+    CHECK(a.scheduled() == 11);
+    CHECK(a.dropped() == 2);
+    CHECK(a.iterations() == 2);
+}
+
+TEST_CASE("reset empties a stage's metrics") {
+    StageMetrics metrics(1, 1);
+    metrics.record(failed(0, ErrorKind::status_5xx, 500, 1));
+    metrics.count_scheduled();
+    metrics.count_dropped();
+    metrics.count_iteration();
+    metrics.reset();
+    CHECK(metrics.totals().requests() == 0);
+    CHECK(metrics.totals().failures() == 0);
+    CHECK(metrics.totals().errors(ErrorKind::status_5xx) == 0);
+    CHECK(metrics.totals().body_pattern_hits(0) == 0);
+    CHECK(metrics.totals().status_class(5) == 0);
+    CHECK(metrics.totals().latency().empty());
+    CHECK(metrics.operations()[0].requests() == 0);
+    CHECK(metrics.operations()[0].latency().empty());
+    CHECK(metrics.scheduled() == 0);
+    CHECK(metrics.dropped() == 0);
+    CHECK(metrics.iterations() == 0);
+}
