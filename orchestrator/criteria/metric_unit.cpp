@@ -2,11 +2,11 @@
 // metric names, the pipeline's operations and body patterns, and the backend.* names, and
 // mapped to the unit its values are kept in. Every rejection carries a did-you-mean or
 // the list of valid choices.
+#include "criteria/criterion.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-
-#include "criteria/criterion.hpp"
 
 namespace orch {
 

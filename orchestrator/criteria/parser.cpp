@@ -10,15 +10,16 @@
 //   duration  := what parse_duration accepts ("10s", "1m30s"), at least 1s
 //   ws        := *( " " | "\t" | "\r" | "\n" )
 //
-// The metric decides which units fit (a latency takes ms, s or us; a bare number is ms) and
-// the value is converted to the metric's canonical unit.
+// The text must be valid UTF-8 without control characters. NAME is resolved (and its unit
+// found) by metric_unit() in metric_unit.cpp; the metric decides which units fit (a latency
+// takes ms, s or us; a bare number is ms) and the value is converted to its canonical unit.
+#include "criteria/criterion.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <exception>
-
-#include "criteria/criterion.hpp"
 
 namespace orch {
 
