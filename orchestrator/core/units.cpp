@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 namespace orch {
@@ -133,7 +134,12 @@ Result<Duration> parse_duration(std::string_view raw) {
                             "\" is not a duration (units go from largest to smallest, e.g. 1h30m)");
         }
         last_unit = idx;
-        total += std::stod(number) * k_units[idx].micros;
+        char* end = nullptr;
+        double value = std::strtod(number.c_str(), &end);  // never throws, unlike std::stod
+        if (end == number.c_str() || *end != '\0') {
+            return not_a_duration(raw, "");
+        }
+        total += value * k_units[idx].micros;
     }
     if (!std::isfinite(total) || total > 3.1536e13 /* a year */) {
         return fail(ErrorCode::invalid_input,

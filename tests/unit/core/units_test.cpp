@@ -43,3 +43,9 @@ TEST_CASE("closest_match suggests only likely typos") {
     CHECK(closest_match("ramp-up", keys) == "ramp_up");
     CHECK(closest_match("zzz", keys).empty());
 }
+
+TEST_CASE("malformed numbers in durations are errors, never exceptions") {
+    CHECK_FALSE(parse_duration(".s"));
+    CHECK_FALSE(parse_duration(std::string(400, '9') + "s"));
+    CHECK_FALSE(parse_duration("."));
+}
