@@ -1,0 +1,342 @@
+// The coordinator of the builtin engine: splits a stage's VUs (or its arrival schedule)
+// over worker threads, collects each worker's interval once a second, reports it to the
+// observer, and adds it to the stage totals, so the totals are exactly the sum of the
+// intervals. Workers run the requests (worker.hpp); the transport does the I/O.
+//
+// Where the time goes: not profiled yet.
+#include "plugins/executors/builtin/builtin_executor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "plugins/executors/builtin/curl_transport.hpp"
+#include "plugins/executors/builtin/request_plan.hpp"
+#include "plugins/executors/builtin/worker.hpp"
+#include "report/utf8.hpp"
+
+namespace orch {
+
+namespace {
+
+using builtin::Clock;
+using builtin::StageControl;
+using builtin::Worker;
+
+/// Above this share of its threads' time the generator itself limits the load.
+constexpr double k_saturated_cpu_percent = 95;
+/// At the stage end, the coordinator waits this long for the last requests before it
+/// closes the interval, so the final interval is not a sliver of a few milliseconds.
+constexpr auto k_end_settle = std::chrono::milliseconds(250);
+/// How long the coordinator waits for the workers to hand their interval over.
+constexpr auto k_handoff_wait = std::chrono::milliseconds(100);
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+std::string percent_text(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.1f%%", value);
+    return buffer;
+}
+
+/// VUs active `elapsed` into a closed-model stage, by the same linear ramps the workers use.
+int closed_active_vus(const StageSpec& stage, Duration elapsed) {
+    if (elapsed >= stage.duration) {
+        return 0;
+    }
+    int active = 0;
+    for (int n = 0; n < stage.vus; ++n) {
+        Duration start = stage.ramp_up * n / stage.vus;
+        Duration stop = stage.duration - stage.ramp_down * n / stage.vus;
+        if (start <= elapsed && elapsed < stop) {
+            ++active;
+        }
+    }
+    return active;
+}
+
+class BuiltinExecutor final : public Executor {
+  public:
+    BuiltinExecutor(builtin::ScenarioPlan plan, Transport transport)
+        : m_plan(std::move(plan)), m_transport(transport), m_seed(std::random_device{}()) {
+        m_seed = (m_seed << 32) ^ std::random_device{}();
+    }
+
+    Result<void> prepare(const RunContext& context) override;
+    Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
+                               StageObserver& observer, std::stop_token stop) override;
+
+  private:
+    nlohmann::json failure_samples_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
+
+    builtin::ScenarioPlan m_plan;
+    Transport m_transport;
+    std::uint64_t m_seed;
+    std::uint64_t m_stages_run = 0;
+};
+
+Result<void> BuiltinExecutor::prepare(const RunContext& context) {
+    (void)context;
+    ORCH_TRY(builtin::init_curl_once());
+    if (m_transport == Transport::lean) {
+        return fail(ErrorCode::infrastructure,
+                    "target.transport: lean is not available in this build of the builtin "
+                    "executor (use auto or curl)");
+    }
+    const std::string& url = m_plan.base_url;
+    auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos || scheme_end == 0) {
+        return fail(ErrorCode::invalid_input,
+                    "target.base_url: \"" + url + "\" has no scheme (e.g. http://127.0.0.1:8080)");
+    }
+    std::string scheme = url.substr(0, scheme_end);
+    if (!builtin::curl_supports_scheme(scheme)) {
+        return fail(ErrorCode::infrastructure,
+                    "target.base_url: this libcurl does not support \"" + scheme + "\"");
+    }
+    return {};
+}
+
+Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const StageSpec& stage,
+                                            StageObserver& observer, std::stop_token stop) {
+    ORCH_TRY(builtin::init_curl_once());
+    const bool open = stage.rate.has_value();
+    if (stage.duration <= Duration::zero()) {
+        return fail(ErrorCode::invalid_input, "stage \"" + stage.name + "\": duration must be > 0");
+    }
+    if (!open && stage.vus <= 0) {
+        return fail(ErrorCode::invalid_input,
+                    "stage \"" + stage.name + "\": the builtin executor needs vus or rate");
+    }
+    // Open model without max_vus: room for one second of requests at the peak rate.
+    int max_in_flight = stage.vus;
+    if (open) {
+        double peak = std::max(stage.rate->from_per_s, stage.rate->to_per_s);
+        max_in_flight =
+            stage.max_vus > 0 ? stage.max_vus : std::max(1, static_cast<int>(std::ceil(peak)));
+    }
+    unsigned threads = context.threads > 0 ? static_cast<unsigned>(context.threads)
+                                           : std::max(1U, std::thread::hardware_concurrency());
+    auto worker_count =
+        static_cast<std::uint32_t>(std::min<std::int64_t>(threads, std::max(1, max_in_flight)));
+
+    StageControl control;
+    control.graceful_stop = stage.graceful_stop;
+    std::uint64_t stage_seed = m_seed + 0x9e3779b97f4a7c15ULL * ++m_stages_run;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::uint32_t next_slot_id = 1;
+    for (std::uint32_t w = 0; w < worker_count; ++w) {
+        builtin::WorkerSetup setup;
+        setup.plan = &m_plan;
+        setup.stage = &stage;
+        setup.control = &control;
+        setup.index = w;
+        setup.count = worker_count;
+        setup.seed = builtin::splitmix64(stage_seed);
+        if (open) {
+            auto slots = static_cast<std::uint32_t>(max_in_flight) / worker_count +
+                         (w < static_cast<std::uint32_t>(max_in_flight) % worker_count ? 1 : 0);
+            setup.open_slots = slots;
+            setup.first_slot_id = next_slot_id;
+            next_slot_id += slots;
+        } else {
+            setup.total_vus = static_cast<std::uint32_t>(stage.vus);
+            for (auto n = w; n < static_cast<std::uint32_t>(stage.vus); n += worker_count) {
+                setup.vus.push_back(n);
+            }
+        }
+        auto worker = Worker::create(std::move(setup));
+        if (!worker) {
+            return tl::unexpected(worker.error());
+        }
+        workers.push_back(std::move(*worker));
+    }
+
+    control.start = Clock::now();
+    control.end = control.start + std::chrono::duration_cast<Clock::duration>(stage.duration);
+    Clock::time_point stopped_at = Clock::time_point::max();
+    std::stop_callback on_stop(stop, [&] {
+        {
+            std::lock_guard lock(control.mutex);
+            stopped_at = std::min(stopped_at, Clock::now());
+            control.stop.store(true);
+        }
+        control.changed.notify_all();
+        for (auto& worker : workers) {
+            worker->wakeup();
+        }
+    });
+
+    std::vector<std::thread> running;
+    running.reserve(workers.size());
+    try {
+        for (auto& worker : workers) {
+            running.emplace_back([&worker] { worker->run(); });
+        }
+    } catch (const std::system_error& error) {
+        control.stop.store(true);
+        for (auto& worker : workers) {
+            worker->wakeup();
+        }
+        for (auto& thread : running) {
+            thread.join();
+        }
+        return fail(ErrorCode::infrastructure,
+                    std::string("cannot start a load worker thread: ") + error.what());
+    }
+
+    const std::size_t operation_count = m_plan.operation_names.size();
+    const std::size_t pattern_count = m_plan.body_patterns.size();
+    StageMetrics totals(operation_count, pattern_count);
+    StageMetrics delta(operation_count, pattern_count);
+    Clock::time_point previous = control.start;
+    Clock::time_point next_tick = control.start + std::chrono::seconds(1);
+    std::uint64_t epoch = 0;
+    auto all_finished = [&] {
+        return std::all_of(workers.begin(), workers.end(),
+                           [](const auto& worker) { return worker->finished(); });
+    };
+    for (;;) {
+        std::unique_lock lock(control.mutex);
+        control.changed.wait_until(lock, next_tick, all_finished);
+        if (!all_finished() && Clock::now() >= control.end) {
+            control.changed.wait_until(lock, Clock::now() + k_end_settle, all_finished);
+        }
+        if (!all_finished()) {
+            control.epoch.store(++epoch, std::memory_order_release);
+            lock.unlock();
+            for (auto& worker : workers) {
+                worker->wakeup();
+            }
+            lock.lock();
+            control.changed.wait_until(lock, Clock::now() + k_handoff_wait, [&] {
+                return std::all_of(workers.begin(), workers.end(), [&](const auto& worker) {
+                    return worker->finished() || worker->handed_off(epoch);
+                });
+            });
+        }
+        // A worker that missed this hand-off keeps its samples for the next one; a finished
+        // worker has handed off everything, so when all are finished nothing is left out.
+        delta.reset();
+        for (auto& worker : workers) {
+            worker->take_handoff(delta);
+        }
+        const bool done = all_finished();
+        lock.unlock();
+
+        Clock::time_point now = Clock::now();
+        int active = 0;
+        if (open) {
+            for (const auto& worker : workers) {
+                active += worker->in_flight();
+            }
+        } else if (!control.stop.load()) {
+            active =
+                closed_active_vus(stage, std::chrono::duration_cast<Duration>(now - control.start));
+        }
+        Interval interval;
+        interval.elapsed_s = seconds_between(control.start, now);
+        interval.length_s = seconds_between(previous, now);
+        interval.active_vus = active;
+        interval.delta = &delta;
+        observer.on_interval(interval);
+        totals.merge(delta);
+        previous = now;
+        if (done) {
+            break;
+        }
+        while (next_tick <= now) {
+            next_tick += std::chrono::seconds(1);
+        }
+    }
+    for (auto& thread : running) {
+        thread.join();
+    }
+    Clock::time_point finished_at = previous;
+
+    StageRun run(std::move(totals));
+    run.duration_s = seconds_between(control.start, finished_at);
+    {
+        std::lock_guard lock(control.mutex);
+        run.stopped_early = stopped_at < control.end;
+    }
+    double cpu_seconds = 0;
+    for (const auto& worker : workers) {
+        cpu_seconds += worker->cpu_seconds();
+    }
+    double wall = std::max(run.duration_s, 1e-6);
+    run.generator_cpu_percent = cpu_seconds / (wall * static_cast<double>(workers.size())) * 100;
+
+    std::vector<std::string> notes;
+    const StageMetrics& measured = run.totals;
+    if (open && measured.scheduled() > 0 && measured.dropped() * 100 > measured.scheduled()) {
+        notes.push_back(std::to_string(measured.dropped()) + " of " +
+                        std::to_string(measured.scheduled()) + " scheduled requests (" +
+                        percent_text(100.0 * static_cast<double>(measured.dropped()) /
+                                     static_cast<double>(measured.scheduled())) +
+                        ") could not be sent within " +
+                        std::to_string(Worker::k_max_lateness.count()) +
+                        " s of their time (max_vus " + std::to_string(max_in_flight) +
+                        " in flight, or the generator was too slow)");
+    }
+    if (run.generator_cpu_percent > k_saturated_cpu_percent) {
+        notes.push_back("load generator CPU saturated: " + percent_text(run.generator_cpu_percent) +
+                        " of " + std::to_string(workers.size()) + " worker thread(s)");
+    }
+    run.generator_behind = !notes.empty();
+    for (const auto& note : notes) {
+        run.generator_note += (run.generator_note.empty() ? "" : "; ") + note;
+    }
+    run.extra["failure_samples"] = failure_samples_json(workers);
+    run.extra["transport"] = "curl";
+    run.extra["workers"] = workers.size();
+    run.extra["iterations"] = run.totals.iterations();
+    if (open) {
+        run.extra["scheduled"] = run.totals.scheduled();
+        run.extra["dropped"] = run.totals.dropped();
+        run.extra["max_in_flight"] = max_in_flight;
+    }
+    return run;
+}
+
+nlohmann::json BuiltinExecutor::failure_samples_json(
+    const std::vector<std::unique_ptr<Worker>>& workers) const {
+    nlohmann::json samples = nlohmann::json::array();
+    for (std::size_t operation = 0; operation < m_plan.operation_names.size(); ++operation) {
+        std::size_t kept = 0;
+        for (const auto& worker : workers) {
+            for (const auto& sample : worker->failure_samples()[operation]) {
+                if (kept++ >= Worker::k_samples_per_operation) {
+                    break;
+                }
+                nlohmann::json entry = {
+                    {"operation", m_plan.operation_names[operation]},
+                    {"status", sample.status},
+                    {"error", std::string(error_kind_name(sample.error))},
+                    {"body", valid_utf8(sample.body)},
+                };
+                if (!sample.message.empty()) {
+                    entry["message"] = valid_utf8(sample.message);
+                }
+                samples.push_back(std::move(entry));
+            }
+        }
+    }
+    return samples;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Executor>> make_builtin_executor(const Pipeline& pipeline) {
+    auto plan = builtin::compile_plan(pipeline);
+    if (!plan) {
+        return tl::unexpected(plan.error());
+    }
+    return std::unique_ptr<Executor>(
+        std::make_unique<BuiltinExecutor>(std::move(*plan), pipeline.target.transport));
+}
+
+}  // namespace orch

@@ -1,0 +1,354 @@
+// Phase mapping (libcurl 7.88 reports cumulative times since the transfer began:
+// namelookup <= connect <= appconnect <= pretransfer <= starttransfer <= total):
+//   blocked    = namelookup                    (+ the engine's hand-over delay, added later)
+//   connecting = connect - namelookup          (0 on a reused connection)
+//   tls        = appconnect - connect          (0 without TLS or on reuse)
+//   sending    = pretransfer - max(connect, appconnect): protocol set-up before the request
+//                goes out. libcurl 7.88 has no "request sent" time, so the writing of the
+//                request itself falls into `waiting`.
+//   waiting    = starttransfer - pretransfer   (request out, server time, first byte back)
+//   receiving  = total - starttransfer
+// Every difference is clamped at 0.
+#include "plugins/executors/builtin/curl_transport.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace orch::builtin {
+
+namespace {
+
+class CurlTransport final : public Transport {
+  public:
+    CurlTransport(CURLM* multi, std::size_t connections, TlsVerification tls);
+    ~CurlTransport() override;
+    CurlTransport(const CurlTransport&) = delete;
+    CurlTransport& operator=(const CurlTransport&) = delete;
+
+    bool ready() const { return m_ready; }
+
+    void start(std::uint32_t connection, Exchange& exchange) override;
+    void poll(Duration timeout, CompletionSink& sink) override;
+    void abort(std::uint32_t connection) override;
+    void wakeup() override { curl_multi_wakeup(m_multi); }
+
+  private:
+    struct Connection {
+        CURL* easy = nullptr;
+        Exchange* exchange = nullptr;
+        std::uint32_t id = 0;
+        bool in_flight = false;
+        std::vector<curl_slist> header_nodes;  ///< point into exchange->headers, not owned
+        char error[CURL_ERROR_SIZE] = {};
+    };
+
+    static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
+    static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
+    void finish(Connection& connection, CURLcode result, Clock::time_point done_at);
+
+    CURLM* m_multi;
+    std::vector<Connection> m_connections;  ///< never resized: CURLOPT_PRIVATE points in
+    std::vector<std::uint32_t> m_failed_starts;
+    bool m_ready = true;
+};
+
+long to_curl_ms(Duration duration) {
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(duration).count();
+    return static_cast<long>(std::clamp<std::int64_t>(ms, 0, 1'000'000'000));
+}
+
+std::int64_t diff_us(curl_off_t later, curl_off_t earlier) {
+    return later > earlier ? static_cast<std::int64_t>(later - earlier) : 0;
+}
+
+CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, TlsVerification tls)
+    : m_multi(multi), m_connections(connections) {
+    m_failed_starts.reserve(connections);
+    // Room for every slot's connection, so none is closed just to keep the cache small.
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections + 4));
+    long verify = tls == TlsVerification::on ? 1L : 0L;
+    for (std::size_t i = 0; i < connections; ++i) {
+        Connection& c = m_connections[i];
+        c.id = static_cast<std::uint32_t>(i);
+        c.easy = curl_easy_init();
+        if (c.easy == nullptr) {
+            m_ready = false;
+            return;
+        }
+        curl_easy_setopt(c.easy, CURLOPT_PRIVATE, &c);
+        curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
+        curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
+        curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+        curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYPEER, verify);
+        curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYHOST, verify * 2);
+        curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
+        curl_easy_setopt(c.easy, CURLOPT_WRITEFUNCTION, &CurlTransport::on_body);
+        curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c);
+        curl_easy_setopt(c.easy, CURLOPT_HEADERFUNCTION, &CurlTransport::on_header);
+        curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
+    }
+}
+
+CurlTransport::~CurlTransport() {
+    for (auto& c : m_connections) {
+        if (c.easy == nullptr) {
+            continue;
+        }
+        if (c.in_flight) {
+            curl_multi_remove_handle(m_multi, c.easy);
+        }
+        curl_easy_cleanup(c.easy);
+    }
+    curl_multi_cleanup(m_multi);
+}
+
+std::size_t CurlTransport::on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    std::size_t bytes = size * count;
+    Exchange& exchange = *c->exchange;
+    std::size_t room = exchange.body_limit > exchange.response_body.size()
+                           ? exchange.body_limit - exchange.response_body.size()
+                           : 0;
+    exchange.response_body.append(data, std::min(bytes, room));
+    return bytes;  // the rest is read and dropped: the transfer itself stays complete
+}
+
+std::size_t CurlTransport::on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    std::size_t bytes = size * count;
+    Exchange& exchange = *c->exchange;
+    if (exchange.want_headers) {
+        // A status line starts a new response (after a 100 Continue): keep only the last.
+        if (bytes >= 5 && std::memcmp(data, "HTTP/", 5) == 0) {
+            exchange.response_headers.clear();
+        }
+        exchange.response_headers.append(data, bytes);
+    }
+    return bytes;
+}
+
+void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
+    Connection& c = m_connections[connection];
+    CURL* easy = c.easy;
+    c.exchange = &exchange;
+    c.error[0] = '\0';
+    exchange.status = 0;
+    exchange.transport_error = ErrorKind::none;
+    exchange.error_message.clear();
+    exchange.response_body.clear();
+    exchange.response_headers.clear();
+    exchange.has_phases = false;
+    exchange.phases = PhaseTimes{};
+    exchange.transfer_us = 0;
+
+    curl_easy_setopt(easy, CURLOPT_URL, exchange.url.c_str());
+    std::string_view method = exchange.method;
+    bool is_head = method == "HEAD";
+    curl_easy_setopt(easy, CURLOPT_NOBODY, is_head ? 1L : 0L);
+    if (exchange.has_body || method == "POST") {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(exchange.has_body ? exchange.body.size() : 0));
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, exchange.has_body ? exchange.body.data() : "");
+    } else if (!is_head) {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    }
+    bool standard = method == "GET" || method == "POST" || is_head;
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, standard ? nullptr : exchange.method);
+
+    // The header list is built from nodes owned here that point at the exchange's lines:
+    // libcurl only reads the list, and rebuilding it costs no allocation once sized.
+    c.header_nodes.resize(exchange.headers.size());
+    for (std::size_t i = 0; i < c.header_nodes.size(); ++i) {
+        c.header_nodes[i].data = const_cast<char*>(exchange.headers[i]);
+        c.header_nodes[i].next = i + 1 < c.header_nodes.size() ? &c.header_nodes[i + 1] : nullptr;
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER,
+                     c.header_nodes.empty() ? nullptr : c.header_nodes.data());
+
+    long timeout_ms = to_curl_ms(exchange.timeout);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+
+    exchange.sent_at = Clock::now();
+    CURLMcode added = curl_multi_add_handle(m_multi, easy);
+    if (added != CURLM_OK) {
+        exchange.transport_error = ErrorKind::other;
+        exchange.error_message = curl_multi_strerror(added);
+        m_failed_starts.push_back(connection);
+        return;
+    }
+    c.in_flight = true;
+}
+
+void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point done_at) {
+    Exchange& exchange = *c.exchange;
+    exchange.done_at = done_at;
+    if (result != CURLE_OK) {
+        long os_errno = 0;
+        curl_easy_getinfo(c.easy, CURLINFO_OS_ERRNO, &os_errno);
+        exchange.transport_error = classify_curl_error(result, os_errno);
+        exchange.error_message = c.error[0] != '\0' ? c.error : curl_easy_strerror(result);
+        exchange.status = 0;
+        return;
+    }
+    long status = 0;
+    curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &status);
+    exchange.status = static_cast<int>(status);
+    curl_off_t lookup = 0, connect = 0, appconnect = 0, pretransfer = 0, first_byte = 0, total = 0;
+    curl_easy_getinfo(c.easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+    curl_easy_getinfo(c.easy, CURLINFO_CONNECT_TIME_T, &connect);
+    curl_easy_getinfo(c.easy, CURLINFO_APPCONNECT_TIME_T, &appconnect);
+    curl_easy_getinfo(c.easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    curl_easy_getinfo(c.easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
+    curl_easy_getinfo(c.easy, CURLINFO_TOTAL_TIME_T, &total);
+    exchange.has_phases = true;
+    exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(lookup, 0));
+    exchange.phases.connecting = diff_us(connect, lookup);
+    exchange.phases.tls = appconnect > 0 ? diff_us(appconnect, connect) : 0;
+    exchange.phases.sending = diff_us(pretransfer, std::max(connect, appconnect));
+    exchange.phases.waiting = diff_us(first_byte, pretransfer);
+    exchange.phases.receiving = diff_us(total, first_byte);
+    exchange.transfer_us = static_cast<std::int64_t>(std::max<curl_off_t>(total, 0));
+}
+
+void CurlTransport::poll(Duration timeout, CompletionSink& sink) {
+    // Starts that failed at once complete here, outside start(), so a caller that starts
+    // again from its completion handler never recurses.
+    std::size_t failed = m_failed_starts.size();
+    if (failed > 0) {
+        std::vector<std::uint32_t> now_failing(m_failed_starts.begin(),
+                                               m_failed_starts.begin() + failed);
+        m_failed_starts.erase(m_failed_starts.begin(), m_failed_starts.begin() + failed);
+        for (std::uint32_t id : now_failing) {
+            m_connections[id].exchange->done_at = Clock::now();
+            sink.on_complete(id);
+        }
+        timeout = Duration(0);
+    }
+    curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(to_curl_ms(timeout)), nullptr);
+    int running = 0;
+    curl_multi_perform(m_multi, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(m_multi, &queued)) {
+        if (message->msg != CURLMSG_DONE) {
+            continue;
+        }
+        Clock::time_point done_at = Clock::now();
+        char* user = nullptr;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &user);
+        auto* c = reinterpret_cast<Connection*>(user);
+        CURLcode result = message->data.result;
+        // Read everything before removing the handle: removal may invalidate `message`.
+        finish(*c, result, done_at);
+        curl_multi_remove_handle(m_multi, c->easy);
+        c->in_flight = false;
+        sink.on_complete(c->id);
+    }
+}
+
+void CurlTransport::abort(std::uint32_t connection) {
+    Connection& c = m_connections[connection];
+    if (c.in_flight) {
+        curl_multi_remove_handle(m_multi, c.easy);
+        c.in_flight = false;
+    }
+    auto failed = std::find(m_failed_starts.begin(), m_failed_starts.end(), connection);
+    if (failed != m_failed_starts.end()) {
+        m_failed_starts.erase(failed);
+    }
+}
+
+}  // namespace
+
+Result<void> init_curl_once() {
+    static std::once_flag once;
+    static CURLcode result = CURLE_OK;
+    std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (result != CURLE_OK) {
+        return fail(ErrorCode::infrastructure,
+                    std::string("libcurl failed to initialise: ") + curl_easy_strerror(result));
+    }
+    return {};
+}
+
+bool curl_supports_scheme(std::string_view scheme) {
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    if (info == nullptr || info->protocols == nullptr) {
+        return false;
+    }
+    for (const char* const* protocol = info->protocols; *protocol != nullptr; ++protocol) {
+        std::string_view name(*protocol);
+        if (name.size() == scheme.size() &&
+            std::equal(name.begin(), name.end(), scheme.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
+                                                       TlsVerification tls) {
+    ORCH_TRY(init_curl_once());
+    CURLM* multi = curl_multi_init();
+    if (multi == nullptr) {
+        return fail(ErrorCode::infrastructure, "libcurl could not create a multi handle");
+    }
+    auto transport = std::make_unique<CurlTransport>(multi, connections, tls);
+    if (!transport->ready()) {
+        return fail(ErrorCode::infrastructure, "libcurl could not create its easy handles");
+    }
+    return std::unique_ptr<Transport>(std::move(transport));
+}
+
+ErrorKind classify_curl_error(int curl_code, long os_errno) noexcept {
+    switch (static_cast<CURLcode>(curl_code)) {
+        case CURLE_OK:
+            return ErrorKind::none;
+        case CURLE_COULDNT_CONNECT:
+            return ErrorKind::connection_refused;
+        case CURLE_OPERATION_TIMEDOUT:
+            return ErrorKind::timeout;
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            return ErrorKind::dns;
+        case CURLE_GOT_NOTHING:
+            // The server closed the connection without a byte of response.
+            return ErrorKind::connection_reset;
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_PARTIAL_FILE:
+            return os_errno == ECONNRESET || os_errno == EPIPE || os_errno == ECONNABORTED
+                       ? ErrorKind::connection_reset
+                       : ErrorKind::other;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_SETFAILED:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_SHUTDOWN_FAILED:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_CLIENTCERT:
+        case CURLE_USE_SSL_FAILED:
+            return ErrorKind::tls;
+        default:
+            return ErrorKind::other;
+    }
+}
+
+}  // namespace orch::builtin
