@@ -26,22 +26,34 @@ struct SourcePos {
 };
 
 /// A request template: literal text with `{{name}}` slots, compiled once at load time.
-/// `var` indexes Scenario::variable_names.
+/// `var` indexes Scenario::variable_names. config/template.hpp compiles and fills them.
 struct Template {
+    /// How a slot's value is escaped when the template is filled at run time.
+    enum class Escaping {
+        none,  ///< as is: raw `body:` and header values
+        json,  ///< inside a JSON string of a `json:` body: `"` `\` and control characters
+               ///< escaped (the quotes around the string are literals of the template)
+        url,   ///< `path:` (path and query): every byte outside RFC 3986 unreserved
+               ///< (A-Z a-z 0-9 - . _ ~) percent-encoded, so a value cannot add segments
+               ///< or query parameters
+    };
     struct Segment {
         std::string literal;  ///< used when var < 0
         int var = -1;
+        Escaping escaping = Escaping::none;  ///< for a slot (var >= 0)
     };
     std::vector<Segment> segments;
     std::string source;  ///< as written, for messages
-    bool is_constant() const { return segments.size() <= 1 && (segments.empty() || segments[0].var < 0); }
+    bool is_constant() const {
+        return segments.size() <= 1 && (segments.empty() || segments[0].var < 0);
+    }
 };
 
 enum class Transport { auto_select, curl, lean };
 
 struct Header {
     std::string name;
-    Template value;       ///< header values are secrets: shown as *** in every output
+    Template value;  ///< header values are secrets: shown as *** in every output
 };
 
 struct TargetSpec {
@@ -54,7 +66,9 @@ struct TargetSpec {
 
 struct BackendSpec {
     std::vector<std::string> command;  ///< argv, no shell; command[0] resolved against cwd/PATH
-    std::filesystem::path cwd;         ///< relative paths are relative to the pipeline file's folder
+    /// Working directory. The loader resolves a relative `cwd:` against the pipeline file's
+    /// folder (and uses that folder when `cwd:` is absent), so this is usable as is.
+    std::filesystem::path cwd;
     std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited environment
     Duration startup_timeout = std::chrono::seconds(30);
     Duration stop_timeout = std::chrono::seconds(10);
@@ -96,9 +110,10 @@ struct RequestSpec {
     std::string name;
     std::uint32_t metric_index = 0;  ///< index into Pipeline::operation_names()
     std::string method = "GET";
-    Template path;                   ///< appended to base_url; may hold a query
-    std::optional<Template> body;    ///< JSON text with slots (from `json:`) or raw `body:`
-    std::string content_type;        ///< "application/json" for `json:`
+    Template path;  ///< appended to base_url; may hold a query; empty only for an operation
+                    ///< of a k6/command scenario that just names a metric
+    std::optional<Template> body;  ///< JSON text with slots (from `json:`) or raw `body:`
+    std::string content_type;      ///< "application/json" for `json:`, else empty
     std::vector<Header> headers;
     Expectation expect;
     std::vector<std::pair<std::string, std::string>> capture;  ///< variable -> JSON pointer
@@ -125,7 +140,7 @@ struct Scenario {
     std::vector<std::string> variable_names;
     std::vector<OperationSpec> operations;
     // k6 / command executors
-    std::filesystem::path script;      ///< k6 script
+    std::filesystem::path script;      ///< k6 script, resolved like BackendSpec::cwd
     std::string binary;                ///< k6 binary (default "k6" on PATH)
     std::vector<std::string> command;  ///< command executor argv
     std::string operation_tag = "operation";
@@ -145,9 +160,10 @@ struct RateSpec {
 
 struct StageSpec {
     std::string name;
-    int vus = 0;                    ///< closed model
-    std::optional<RateSpec> rate;   ///< open model
-    int max_vus = 0;                ///< open model: at most this many requests in flight
+    int vus = 0;                   ///< closed model
+    std::optional<RateSpec> rate;  ///< open model
+    int max_vus = 0;  ///< open model: at most this many requests in flight (default 100);
+                      ///< 0 for the closed model
     Duration duration{0};
     Duration ramp_up{0};
     Duration ramp_down{0};

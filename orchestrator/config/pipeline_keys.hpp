@@ -1,0 +1,43 @@
+// The valid keys of each mapping in a pipeline v1 file: one table the loader checks
+// against (unknown keys are errors with a did-you-mean) and a unit test compares with
+// schemas/pipeline.schema.json, so the two cannot drift apart.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orch::pipeline_keys {
+
+// --- Interface ---
+
+inline const std::vector<std::string> top_level = {"version",  "name",     "target",
+                                                   "backend",  "health",   "body_patterns",
+                                                   "scenario", "defaults", "stages"};
+inline const std::vector<std::string> target = {"base_url", "headers", "timeout", "transport",
+                                                "insecure"};
+inline const std::vector<std::string> backend = {"command", "cwd", "env", "startup_timeout",
+                                                 "stop_timeout"};
+inline const std::vector<std::string> health = {"url", "expect_status", "expect_json", "interval",
+                                                "memory_json"};
+inline const std::vector<std::string> scenario = {"executor",   "think_time",    "variables",
+                                                  "operations", "script",        "binary",
+                                                  "command",    "operation_tag", "extra_args"};
+inline const std::vector<std::string> variable = {"random_int", "one_of"};
+/// A request: a single operation's keys except weight and steps, and a flow step's keys.
+inline const std::vector<std::string> request = {"name",    "method", "path",    "json",   "body",
+                                                 "headers", "expect", "capture", "timeout"};
+/// An entry of scenario.operations: a request plus weight, or name + weight + steps.
+inline const std::vector<std::string> operation = {"name",    "weight",  "method",  "path",
+                                                   "json",    "body",    "headers", "expect",
+                                                   "capture", "timeout", "steps"};
+inline const std::vector<std::string> expect = {"status", "json", "headers", "body_contains",
+                                                "body_regex"};
+inline const std::vector<std::string> defaults = {"cooldown", "health_check_before_stage",
+                                                  "criteria"};
+inline const std::vector<std::string> stage = {
+    "name",      "vus",           "rate",     "max_vus",    "duration", "ramp_up",
+    "ramp_down", "graceful_stop", "cooldown", "think_time", "criteria"};
+/// The map form of a criterion.
+inline const std::vector<std::string> criterion = {"expr", "name", "severity", "abort"};
+
+}  // namespace orch::pipeline_keys
