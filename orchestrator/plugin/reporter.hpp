@@ -17,7 +17,7 @@ namespace orch {
 // --- Interface ---
 
 class Reporter {
-public:
+  public:
     virtual ~Reporter() = default;
     /// Format name for `stagegate report --format`: "md", "html", "junit", "json".
     virtual std::string_view format() const = 0;
@@ -26,7 +26,12 @@ public:
     /// The whole document. Must not throw.
     virtual std::string render(const RunReport& report) const = 0;
 
-    /// Renders and writes `dir / file_name()` atomically (temp file + rename).
+    /// render() of `report` with every registered secret shown as `***`: the model is
+    /// redacted before rendering (escaping would hide a secret from redact()) and the text
+    /// after. Use this, not render(), for anything a person or a file receives.
+    std::string render_redacted(const RunReport& report) const;
+
+    /// Writes render_redacted() to `dir / file_name()` atomically (temp file + rename).
     Result<void> write_to(const std::filesystem::path& dir, const RunReport& report) const;
 };
 
@@ -34,13 +39,13 @@ using ReporterFactory = std::function<std::unique_ptr<Reporter>()>;
 
 /// Reporters by format name. Registering a name twice is a programming error.
 class ReporterRegistry {
-public:
+  public:
     void add(std::string format, ReporterFactory factory);
     /// An unknown format is invalid_input listing the valid ones.
     Result<std::unique_ptr<Reporter>> create(std::string_view format) const;
     std::vector<std::string> formats() const;
 
-private:
+  private:
     std::vector<std::pair<std::string, ReporterFactory>> m_factories;
 };
 

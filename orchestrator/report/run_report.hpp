@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,9 +31,9 @@ struct SeriesPoint {
 
 /// A health answer at a moment (before/after a stage).
 struct HealthSample {
-    std::string at;        ///< ISO-8601
-    int status = 0;        ///< HTTP status, 0 when no answer
-    nlohmann::json body;   ///< parsed JSON, or null
+    std::string at;       ///< ISO-8601
+    int status = 0;       ///< HTTP status, 0 when no answer
+    nlohmann::json body;  ///< parsed JSON, or null
     std::optional<double> uptime_s;
     std::optional<double> rss_mb;
 };
@@ -50,7 +51,7 @@ struct StageReport {
     double planned_duration_s = 0;
     /// Metrics; names as Snapshot (request metrics plus backend.*).
     Snapshot metrics;
-    std::vector<std::string> operations;     ///< operation names present in metrics
+    std::vector<std::string> operations;  ///< operation names present in metrics
     std::vector<CriterionResult> criteria;
     std::vector<SeriesPoint> series;
     std::optional<HealthSample> health_before;
@@ -73,13 +74,20 @@ struct RunReport {
     std::string executor;
     std::string base_url;
     std::vector<StageReport> stages;
-    std::string highest_passed_stage;  ///< empty when none passed
+    std::string highest_passed_stage;           ///< empty when none passed
     std::vector<std::string> backend_log_tail;  ///< last lines of backend.log (redacted)
-    std::string recommendation;  ///< next-stage recommendation, in words
+    std::string recommendation;                 ///< next-stage recommendation, in words
 };
 
 /// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.
 nlohmann::json to_json(const RunReport& report);
+
+/// The same document with its keys in reading order ("schema" and "verdict" first), for
+/// writing results.json; to_json is this with nlohmann::json's sorted keys.
+nlohmann::ordered_json to_ordered_json(const RunReport& report);
+
+/// The `schema` value of results.json.
+inline constexpr std::string_view k_results_schema_id = "stagegate.results/v1";
 
 /// Reads results.json back; invalid_input naming the problem for a file of another shape.
 Result<RunReport> run_report_from_json(const nlohmann::json& json);

@@ -1,0 +1,73 @@
+// Reporter::write_to (redact, render, redact again, write atomically) and the registry of
+// reporters by format name. Redaction happens here, once, so no reporter can leak a secret
+// by forgetting it.
+#include "plugin/reporter.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "core/atomic_file.hpp"
+#include "core/redact.hpp"
+#include "core/units.hpp"
+#include "report/redacted_report.hpp"
+
+namespace orch {
+
+std::string Reporter::render_redacted(const RunReport& report) const {
+    return redact(render(redacted_report(report)));
+}
+
+Result<void> Reporter::write_to(const std::filesystem::path& dir, const RunReport& report) const {
+    std::string text;
+    try {
+        text = render_redacted(report);
+    } catch (const std::exception& e) {
+        // render() must not throw; a reporter that does is a bug, reported, not a crash.
+        return fail(ErrorCode::internal,
+                    "the " + std::string(format()) + " reporter failed: " + e.what());
+    }
+    return write_file_atomically(dir / std::string(file_name()), text);
+}
+
+void ReporterRegistry::add(std::string format, ReporterFactory factory) {
+    for (const auto& entry : m_factories) {
+        if (entry.first == format) {
+            std::fprintf(stderr,
+                         "stagegate: internal error: reporter format \"%s\" registered twice\n",
+                         format.c_str());
+            std::abort();
+        }
+    }
+    m_factories.emplace_back(std::move(format), std::move(factory));
+}
+
+Result<std::unique_ptr<Reporter>> ReporterRegistry::create(std::string_view format) const {
+    for (const auto& [name, factory] : m_factories) {
+        if (name == format) {
+            return factory();
+        }
+    }
+    std::vector<std::string> valid = formats();
+    std::string list;
+    for (const auto& name : valid) {
+        list += (list.empty() ? "" : ", ") + name;
+    }
+    std::string message = "unknown report format \"" + std::string(format) + "\"";
+    if (std::string suggestion = closest_match(format, valid); !suggestion.empty()) {
+        message += " (did you mean \"" + suggestion + "\"?)";
+    }
+    message += "; valid formats: " + (list.empty() ? std::string("none") : list);
+    return fail(ErrorCode::invalid_input, std::move(message));
+}
+
+std::vector<std::string> ReporterRegistry::formats() const {
+    std::vector<std::string> names;
+    names.reserve(m_factories.size());
+    for (const auto& entry : m_factories) {
+        names.push_back(entry.first);
+    }
+    return names;
+}
+
+}  // namespace orch

@@ -1,0 +1,61 @@
+// How measured values read in human-facing reports (Markdown, HTML, JUnit messages): one
+// place, so every format shows "612.4 ms", "98.21%" and "2.1x better" the same way.
+// Plain text only: each reporter escapes the result for its own format.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "criteria/criterion.hpp"
+#include "report/run_report.hpp"
+
+namespace orch {
+
+// --- Interface ---
+
+/// `value` rounded to an integer with thousands separators: 12345.6 -> "12,346".
+std::string format_count(double value);
+
+/// `value` with at most `decimals` decimals, trailing zeros dropped: 98.2 -> "98.2".
+std::string format_trimmed(double value, int decimals);
+
+/// Latency: one decimal below 100 ms ("12.3 ms"), whole milliseconds above ("1,234 ms").
+std::string format_ms(double value);
+
+/// Percent with up to 2 decimals: "98.21%", "100%".
+std::string format_percent(double value);
+
+/// Requests per second with one decimal: "412.3/s".
+std::string format_rate(double value);
+
+/// Megabytes with one decimal: "123.4 MB".
+std::string format_megabytes(double value);
+
+/// A value in `unit`, as the functions above write it (count: "12,345"; number: up to 3
+/// decimals). Non-finite values read "n/a".
+std::string format_value(double value, MetricUnit unit);
+
+/// The optional value, or `missing` ("—") when there is no data.
+std::string format_optional(const std::optional<double>& value, MetricUnit unit,
+                            std::string_view missing = "\u2014");
+
+/// Seconds as a person reads a duration: "8.5s", "2m 41s", "1h 2m 3s".
+std::string format_seconds(double seconds);
+
+/// A criterion's target with its operator: "< 250 ms", "> 99%", "== 0".
+std::string format_target(const Criterion& criterion);
+
+/// The measured value of a criterion, or "no data".
+std::string format_actual(const CriterionResult& result);
+
+/// "2.1x better", "1.6x worse", "at target", or "—" when there is no margin.
+std::string format_margin(const std::optional<double>& margin);
+
+/// PASS, FAIL, WARN (a missed warn criterion) or NO DATA.
+std::string_view criterion_status(const CriterionResult& result);
+
+/// The configured load of a stage: "5 VUs for 30s", "200/s (max 200 VUs) for 2m".
+std::string format_load(const StageReport& stage);
+
+}  // namespace orch

@@ -1,0 +1,113 @@
+#include "plugins/reporters/html/html_reporter.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "sample_reports.hpp"
+
+using namespace orch;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::size_t count(const std::string& text, const std::string& part) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("report.html is one self-contained page") {
+    for (const RunReport& report : {samples::failed_run(), samples::hostile_run()}) {
+        std::string html = make_html_reporter()->render(report);
+        CHECK(html.rfind("<!DOCTYPE html>\n", 0) == 0);
+        CHECK(contains(html, "<meta charset=\"utf-8\">"));
+        // Nothing to fetch: no external scripts, styles, images, fonts or imports.
+        CHECK_FALSE(contains(html, "<script"));
+        CHECK_FALSE(contains(html, "<link"));
+        CHECK_FALSE(contains(html, "<img"));
+        // Every '<' from the run is escaped, so a tag here is ours: none has a src.
+        CHECK_FALSE(std::regex_search(html, std::regex(R"(<[a-zA-Z][^>]*\ssrc\s*=)")));
+        CHECK_FALSE(contains(html, "url("));
+        CHECK_FALSE(contains(html, "@import"));
+        std::regex remote(R"((href|src|xlink:href|action)\s*=\s*["']?\s*(https?:)?//)",
+                          std::regex::icase);
+        CHECK_FALSE(std::regex_search(html, remote));
+        // The only links are to the page's own sections.
+        std::regex link(R"(href="([^"]*)\")");
+        for (auto it = std::sregex_iterator(html.begin(), html.end(), link);
+             it != std::sregex_iterator(); ++it) {
+            CHECK((*it)[1].str().rfind("#stage-", 0) == 0);
+        }
+        CHECK(contains(html, "default-src 'none'"));
+        CHECK(contains(html, "@media (prefers-color-scheme: dark)"));
+        CHECK(html.size() > 1000);
+        CHECK(html.substr(html.size() - 8) == "</html>\n");
+    }
+}
+
+TEST_CASE("report.html shows the verdict, stages, criteria with colours and operations") {
+    std::string html = make_html_reporter()->render(samples::failed_run());
+    INFO(html);
+    CHECK(contains(html, "<title>chat-api progressive load: FAIL (stagegate)</title>"));
+    CHECK(contains(html,
+                   "<header class=\"banner v-fail\">\n<h1>chat-api progressive load: FAIL</h1>"));
+    CHECK(contains(html, "<th>Stage</th><th>Load</th><th class=\"num\">Requests</th>"));
+    CHECK(contains(html,
+                   "<td><a href=\"#stage-2\">load</a></td><td>20 VUs for 2m</td><td "
+                   "class=\"num\">6,015</td>"));
+    CHECK(contains(html, "<span class=\"badge v-skipped\">SKIPPED</span>"));
+    CHECK(
+        contains(html,
+                 "<td><code>send.p95 &lt; 250ms</code></td><td class=\"num\">&lt; 250 ms</td>"
+                 "<td class=\"num\">612 ms</td><td><span class=\"badge v-fail\">FAIL</span></td>"));
+    CHECK(contains(html, "<span class=\"badge v-warn\">WARN</span>"));
+    CHECK(contains(html, "History P95 latency<br><code>history.p95 &lt; 350ms</code>"));
+    CHECK(contains(html, "<td>send</td><td class=\"num\">4,210</td><td class=\"num\">80.38%</td>"));
+    CHECK(contains(html, "<td>status_5xx</td><td class=\"num\">826</td>"));
+    CHECK(contains(html, "<li>826 failed send responses matched body pattern prisma"));
+    CHECK(contains(html, "Not run: skipped: stage &quot;load&quot; did not pass."));
+    CHECK(contains(html, "<h2>Backend log (last 3 lines)</h2>\n<pre>"));
+}
+
+TEST_CASE("report.html draws rps and p95 across the run as inline SVG") {
+    std::string html = make_html_reporter()->render(samples::failed_run());
+    CHECK(count(html, "<svg class=\"chart\"") == 2);
+    CHECK(contains(html, "aria-label=\"Requests per second across the run\""));
+    CHECK(contains(html, "aria-label=\"p95 latency across the run\""));
+    // One line per stage that ran (smoke, load) in each chart.
+    CHECK(count(html, "<polyline class=\"series s0\"") == 2);
+    CHECK(count(html, "<polyline class=\"series s1\"") == 2);
+    CHECK(contains(html, "<text class=\"stage\""));
+    CHECK(contains(html, ">smoke</text>"));
+    CHECK(contains(html, ">load</text>"));
+
+    // No series, no charts.
+    std::string none = make_html_reporter()->render(samples::error_run());
+    CHECK_FALSE(contains(none, "<svg"));
+}
+
+TEST_CASE("report.html escapes hostile names everywhere") {
+    std::string html = make_html_reporter()->render(samples::hostile_run());
+    INFO(html);
+    CHECK(contains(html,
+                   "<title>evil &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; | pipe &amp; "
+                   "&quot;quotes&quot;: FAIL (stagegate)</title>"));
+    CHECK(contains(html,
+                   ">st|age &lt;b&gt;&amp;amp; &quot;q&quot; "
+                   "&#39;a&#39;\xef\xbf\xbd\xef\xbf\xbd[31m`tick`\xef\xbf\xbd</a>"));
+    CHECK(contains(html, "<li>&lt;img src=x onerror=alert(1)&gt;"));
+    CHECK(contains(html, "<td>op|x&lt;&amp;&gt;`</td>"));
+    CHECK(contains(html, "&lt;i&gt;x&lt;/i&gt;"));
+    CHECK_FALSE(contains(html, "<i>x</i>"));
+    CHECK_FALSE(contains(html, "\x01"));
+    CHECK_FALSE(contains(html, "\x1b"));
+    CHECK_FALSE(contains(html, "\xff"));
+}
