@@ -1,0 +1,245 @@
+// The command runner: the one part of the command plugin that touches processes. The
+// program runs through process/BackendProcess (own process group, output to a log
+// artifact, SIGTERM then SIGKILL to the group); this file waits for it, then hands the
+// stage result to the pure parser and replay.
+#include "plugins/executors/command/command_executor.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "plugins/executors/command/command_env.hpp"
+#include "plugins/executors/command/stage_result.hpp"
+#include "plugins/executors/command/stage_result_replay.hpp"
+#include "process/backend_process.hpp"
+
+namespace orch {
+
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto k_poll_interval = std::chrono::milliseconds(100);
+constexpr auto k_stop_timeout = std::chrono::seconds(5);
+// Tools have set-up and tear-down of their own: one still running this long after the
+// stage's planned end is stuck.
+constexpr auto k_overrun_allowance = std::chrono::seconds(90);
+constexpr std::size_t k_log_tail_lines = 20;
+constexpr double k_dropped_share_limit = 0.01;  // SPEC: INCONCLUSIVE above 1% dropped
+
+std::string join_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) {
+        text += line;
+        text += '\n';
+    }
+    return text;
+}
+
+fs::path pipeline_dir(const Pipeline& pipeline) {
+    std::error_code ec;
+    fs::path file = pipeline.file.empty() ? fs::path() : fs::absolute(pipeline.file, ec);
+    return file.empty() ? fs::current_path(ec) : file.parent_path();
+}
+
+bool is_executable_file(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// `name` with a slash is a path (relative to `base_dir`); a bare name is searched in PATH.
+std::optional<fs::path> find_program(const std::string& name, const fs::path& base_dir) {
+    if (name.find('/') != std::string::npos) {
+        fs::path path = fs::path(name).is_absolute() ? fs::path(name) : base_dir / name;
+        return is_executable_file(path) ? std::optional(path.lexically_normal()) : std::nullopt;
+    }
+    const char* path_variable = std::getenv("PATH");
+    std::string_view rest = path_variable != nullptr ? path_variable : "";
+    while (!rest.empty()) {
+        auto colon = rest.find(':');
+        std::string_view dir = rest.substr(0, colon);
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        if (!dir.empty() && is_executable_file(fs::path(dir) / name)) {
+            return fs::path(dir) / name;
+        }
+    }
+    return std::nullopt;
+}
+
+void sleep_unless_stopped(std::stop_token stop, SteadyClock::duration length) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, length, [] { return false; });
+}
+
+class CommandExecutor final : public Executor {
+  public:
+    explicit CommandExecutor(const Pipeline& pipeline) : m_pipeline(pipeline) {}
+
+    Result<void> prepare(const RunContext&) override {
+        const auto& command = m_pipeline.scenario.command;
+        if (command.empty() || command[0].empty()) {
+            return fail(ErrorCode::invalid_input,
+                        "scenario.command is empty (the command executor runs a program)");
+        }
+        m_cwd = pipeline_dir(m_pipeline);
+        auto program = find_program(command[0], m_cwd);
+        if (!program) {
+            return fail(ErrorCode::infrastructure,
+                        "command executor: program \"" + command[0] +
+                            "\" not found or not executable (scenario.command[0]; a path is "
+                            "relative to " +
+                            m_cwd.string() + ", a bare name is searched in PATH)");
+        }
+        std::error_code ec;
+        m_program = fs::absolute(*program, ec);
+        return {};
+    }
+
+    Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
+                               StageObserver& observer, std::stop_token stop) override {
+        if (m_program.empty()) {
+            ORCH_TRY(prepare(context));
+        }
+        std::error_code ec;
+        const fs::path out_dir = fs::absolute(context.out_dir, ec);
+        fs::create_directories(out_dir, ec);
+        const fs::path result_file = out_dir / ("command-" + stage.name + "-result.json");
+        const fs::path log = out_dir / ("command-" + stage.name + ".log");
+        fs::remove(result_file, ec);  // never read a previous run's result
+
+        BackendSpec spec;
+        spec.command = m_pipeline.scenario.command;
+        spec.command[0] = m_program.string();
+        spec.cwd = m_cwd;
+        spec.env = command_environment(m_pipeline, stage, result_file, out_dir);
+        spec.stop_timeout = k_stop_timeout;
+        auto process = BackendProcess::spawn(spec, m_cwd, log);
+        if (!process) {
+            return fail(ErrorCode::infrastructure,
+                        "cannot start the command: " + process.error().message,
+                        process.error().context);
+        }
+        spdlog::info("stage {}: command started (pid {}), output in {}", stage.name,
+                     (*process)->pid(), log.string());
+
+        const auto start = SteadyClock::now();
+        const auto deadline = start + stage.duration + stage.graceful_stop + k_overrun_allowance;
+        std::optional<ExitInfo> exit;
+        bool stopped = false;
+        bool overran = false;
+        while (!(exit = (*process)->exited())) {
+            if (stop.stop_requested()) {
+                stopped = true;
+                break;
+            }
+            if (SteadyClock::now() > deadline) {
+                overran = true;
+                break;
+            }
+            sleep_unless_stopped(stop, k_poll_interval);
+        }
+        ExitInfo ended = (*process)->stop(k_stop_timeout);  // also ends what it left behind
+        if (exit) {
+            ended = *exit;
+        }
+        const double wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+        const auto tail = [&] { return join_lines(tail_lines(log, k_log_tail_lines)); };
+
+        if (overran) {
+            return fail(ErrorCode::infrastructure,
+                        "the command was still running long after stage " + stage.name +
+                            " should have ended: stopped it (output in " + log.string() + ")",
+                        tail());
+        }
+        const bool has_result = fs::exists(result_file, ec);
+        const bool clean_exit = ended.signal == 0 && ended.exit_code == 0;
+        const auto operation_names = m_pipeline.operation_names();
+        StageRun run(StageMetrics(operation_names.size(), m_pipeline.body_patterns.size()));
+        run.stopped_early = stopped;
+        run.duration_s = wall_s;
+        nlohmann::json extra = {
+            {"exit_code",
+             ended.signal > 0 ? nlohmann::json(nullptr) : nlohmann::json(ended.exit_code)},
+            {"exit", ended.describe()},
+            {"result_file", result_file.string()},
+            {"log", log.string()},
+            {"unmatched_operations", nlohmann::json::array()},
+        };
+
+        if (!has_result) {
+            if (stopped) {
+                spdlog::info("stage {}: the command was stopped before it wrote a result",
+                             stage.name);
+                run.extra["command"] = std::move(extra);
+                return run;
+            }
+            return fail(ErrorCode::infrastructure,
+                        "the command " + ended.describe() + " and wrote no stage result (" +
+                            result_file.string() + "; output in " + log.string() + ")",
+                        tail());
+        }
+        auto result = read_stage_result(result_file);
+        if (!result) {
+            Error error = result.error();
+            error.context += "last lines of " + log.string() + ":\n" + tail();
+            return tl::unexpected(std::move(error));
+        }
+        if (!clean_exit) {
+            spdlog::warn("stage {}: the command {} (its stage result is used; output in {})",
+                         stage.name, ended.describe(), log.string());
+        }
+        auto unmatched = replay_stage_result(*result, operation_names, run.totals);
+        if (!unmatched.empty()) {
+            spdlog::warn(
+                "stage {}: the stage result has operation(s) the pipeline does not name ({}...): "
+                "counted in the totals only",
+                stage.name, unmatched.front());
+        }
+        extra["unmatched_operations"] = unmatched;
+        if (!result->tool.is_null()) {
+            extra["tool"] = result->tool;
+        }
+        run.extra["command"] = std::move(extra);
+        if (result->duration_s > 0) {
+            run.duration_s = result->duration_s;
+        }
+        if (result->scheduled && result->dropped && *result->scheduled > 0 &&
+            static_cast<double>(*result->dropped) >
+                k_dropped_share_limit * static_cast<double>(*result->scheduled)) {
+            run.generator_behind = true;
+            run.generator_note = "the tool reports " + std::to_string(*result->dropped) + " of " +
+                                 std::to_string(*result->scheduled) +
+                                 " scheduled requests dropped (more than 1%)";
+        }
+
+        // The only interval: the whole stage, now that the program has reported it.
+        Interval whole;
+        whole.elapsed_s = run.duration_s;
+        whole.length_s = run.duration_s;
+        whole.active_vus = stage.rate ? stage.max_vus : stage.vus;
+        whole.delta = &run.totals;
+        observer.on_interval(whole);
+        return run;
+    }
+
+  private:
+    Pipeline m_pipeline;
+    fs::path m_cwd;
+    fs::path m_program;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Executor>> make_command_executor(const Pipeline& pipeline) {
+    return std::unique_ptr<Executor>(std::make_unique<CommandExecutor>(pipeline));
+}
+
+}  // namespace orch

@@ -1,0 +1,300 @@
+// The k6 runner: the one part of the k6 plugin that touches processes. It starts k6
+// through process/BackendProcess (own process group, output to a log artifact, SIGTERM
+// then SIGKILL to the group), follows the NDJSON output while k6 runs, and hands each
+// second's requests to the observer.
+#include "plugins/executors/k6/k6_executor.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "plugins/executors/k6/k6_command.hpp"
+#include "plugins/executors/k6/k6_output_reader.hpp"
+#include "plugins/executors/k6/k6_summary.hpp"
+#include "plugins/executors/k6/ndjson_follower.hpp"
+#include "process/backend_process.hpp"
+
+namespace orch {
+
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto k_poll_interval = std::chrono::milliseconds(200);
+constexpr auto k_interval = std::chrono::seconds(1);
+constexpr auto k_stop_timeout = std::chrono::seconds(5);
+// k6's default gracefulStop is 30 s, and setup()/teardown() run outside the stage's
+// duration: a k6 still running this long after the planned end is stuck.
+constexpr auto k_overrun_allowance = std::chrono::seconds(90);
+constexpr std::size_t k_log_tail_lines = 20;
+
+std::string join_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) {
+        text += line;
+        text += '\n';
+    }
+    return text;
+}
+
+fs::path pipeline_dir(const Pipeline& pipeline) {
+    std::error_code ec;
+    fs::path file = pipeline.file.empty() ? fs::path() : fs::absolute(pipeline.file, ec);
+    return file.empty() ? fs::current_path(ec) : file.parent_path();
+}
+
+bool is_executable_file(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// `name` with a slash is a path (relative to `base_dir`); a bare name is searched in PATH.
+std::optional<fs::path> find_program(const std::string& name, const fs::path& base_dir) {
+    if (name.find('/') != std::string::npos) {
+        fs::path path = fs::path(name).is_absolute() ? fs::path(name) : base_dir / name;
+        return is_executable_file(path) ? std::optional(path.lexically_normal()) : std::nullopt;
+    }
+    const char* path_variable = std::getenv("PATH");
+    std::string_view rest = path_variable != nullptr ? path_variable : "";
+    while (!rest.empty()) {
+        auto colon = rest.find(':');
+        std::string_view dir = rest.substr(0, colon);
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        if (!dir.empty() && is_executable_file(fs::path(dir) / name)) {
+            return fs::path(dir) / name;
+        }
+    }
+    return std::nullopt;
+}
+
+// Sleeps `length`, waking early when `stop` fires.
+void sleep_unless_stopped(std::stop_token stop, SteadyClock::duration length) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, stop, length, [] { return false; });
+}
+
+double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+class K6Executor final : public Executor {
+  public:
+    explicit K6Executor(const Pipeline& pipeline) : m_pipeline(pipeline) {}
+
+    Result<void> prepare(const RunContext&) override {
+        const Scenario& scenario = m_pipeline.scenario;
+        const fs::path base_dir = pipeline_dir(m_pipeline);
+        const std::string name = scenario.binary.empty() ? "k6" : scenario.binary;
+        auto binary = find_program(name, base_dir);
+        if (!binary) {
+            if (scenario.binary.empty()) {
+                return fail(ErrorCode::infrastructure,
+                            "k6 not found on PATH (install k6 or set scenario.binary)");
+            }
+            return fail(ErrorCode::infrastructure,
+                        "k6 binary \"" + scenario.binary +
+                            "\" not found or not executable (scenario.binary)");
+        }
+        std::error_code ec;
+        m_binary = fs::absolute(*binary, ec);
+        fs::path script = fs::absolute(scenario.script, ec);
+        if (scenario.script.empty() || !fs::is_regular_file(script, ec)) {
+            return fail(ErrorCode::infrastructure,
+                        "k6 script not found: " + script.string() + " (scenario.script)");
+        }
+        m_script = script.lexically_normal();
+        return {};
+    }
+
+    Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
+                               StageObserver& observer, std::stop_token stop) override {
+        if (m_binary.empty()) {
+            ORCH_TRY(prepare(context));
+        }
+        std::error_code ec;
+        const fs::path out_dir = fs::absolute(context.out_dir, ec);
+        fs::create_directories(out_dir, ec);
+        K6Command command =
+            build_k6_command(m_pipeline, stage, m_binary.string(), m_script, out_dir);
+        // A re-run into the same folder must not read the previous run's artifacts.
+        fs::remove(command.summary_export, ec);
+        fs::remove(command.ndjson, ec);
+
+        BackendSpec spec;
+        spec.command = command.argv;
+        spec.cwd = out_dir;
+        spec.env = command.env;
+        spec.stop_timeout = k_stop_timeout;
+        auto process = BackendProcess::spawn(spec, out_dir, command.log);
+        if (!process) {
+            return fail(ErrorCode::infrastructure, "cannot start k6: " + process.error().message,
+                        process.error().context);
+        }
+        spdlog::info("stage {}: k6 started (pid {}), output in {}", stage.name, (*process)->pid(),
+                     command.log.string());
+
+        const auto operation_names = m_pipeline.operation_names();
+        const std::size_t pattern_count = m_pipeline.body_patterns.size();
+        StageMetrics totals(operation_names.size(), pattern_count);
+        StageMetrics interval(operation_names.size(), pattern_count);
+        K6OutputReader reader(operation_names, m_pipeline.scenario.operation_tag,
+                              stage.rate.has_value());
+        NdjsonFollower follower(command.ndjson);
+        auto feed = [&](std::string_view line) { reader.feed_line(line, interval); };
+
+        const auto start = SteadyClock::now();
+        const auto deadline = start + stage.duration + stage.graceful_stop + k_overrun_allowance;
+        auto tick = start;
+        const int planned_vus = stage.rate ? stage.max_vus : stage.vus;
+        auto emit = [&](SteadyClock::time_point now) {
+            totals.merge(interval);
+            Interval progress;
+            progress.elapsed_s = seconds_between(start, now);
+            progress.length_s = seconds_between(tick, now);
+            progress.active_vus = reader.active_vus().value_or(planned_vus);
+            progress.delta = &interval;
+            observer.on_interval(progress);
+            interval.reset();
+            tick = now;
+        };
+
+        std::optional<ExitInfo> exit;
+        bool stopped = false;
+        bool overran = false;
+        for (;;) {
+            exit = (*process)->exited();
+            follower.poll(feed);
+            if (exit) {
+                break;
+            }
+            auto now = SteadyClock::now();
+            if (now - tick >= k_interval) {
+                emit(now);
+            }
+            if (stop.stop_requested()) {
+                stopped = true;
+                break;
+            }
+            if (now > deadline) {
+                overran = true;
+                break;
+            }
+            sleep_unless_stopped(stop, k_poll_interval);
+        }
+        if (stopped || overran) {
+            spdlog::info("stage {}: stopping k6 (pid {})", stage.name, (*process)->pid());
+        }
+        ExitInfo ended = (*process)->stop(k_stop_timeout);
+        if (exit) {
+            ended = *exit;
+        }
+        const auto end = SteadyClock::now();
+        follower.finish(feed);
+        reader.finish(interval);
+        emit(end);
+
+        StageRun run(std::move(totals));
+        run.stopped_early = stopped;
+        run.duration_s = seconds_between(start, end);
+
+        nlohmann::json k6 = nlohmann::json::object();
+        k6["exit_code"] =
+            ended.signal > 0 ? nlohmann::json(nullptr) : nlohmann::json(ended.exit_code);
+        k6["exit"] = ended.describe();
+        k6["checks"] = nlohmann::json::array();
+        k6["thresholds"] = nlohmann::json::array();
+        nlohmann::json cross_check = {{"ndjson_http_reqs", reader.http_reqs()},
+                                      {"ndjson_requests", reader.requests_recorded()}};
+        if (fs::exists(command.summary_export, ec)) {
+            auto summary = read_k6_summary(command.summary_export);
+            if (summary) {
+                k6["checks"] = k6_checks_json(*summary);
+                k6["thresholds"] = k6_thresholds_json(*summary);
+                k6["thresholds_ok"] = summary->thresholds_ok();
+                cross_check["http_reqs"] = summary->http_reqs ? nlohmann::json(*summary->http_reqs)
+                                                              : nlohmann::json(nullptr);
+                cross_check["failed_requests"] = summary->failed_requests
+                                                     ? nlohmann::json(*summary->failed_requests)
+                                                     : nlohmann::json(nullptr);
+                cross_check["iterations"] = summary->iterations
+                                                ? nlohmann::json(*summary->iterations)
+                                                : nlohmann::json(nullptr);
+                const bool match = summary->http_reqs == reader.http_reqs() &&
+                                   reader.http_reqs() == reader.requests_recorded();
+                cross_check["counts_match"] = match;
+                if (!match) {
+                    spdlog::warn(
+                        "stage {}: k6's summary counts {} requests, its NDJSON output {} "
+                        "(http_reqs points) and {} (http_req_duration points)",
+                        stage.name, summary->http_reqs.value_or(0), reader.http_reqs(),
+                        reader.requests_recorded());
+                }
+                if (summary->duration_s) {
+                    // k6's own test-run length: excludes its start-up and summary time.
+                    run.duration_s = *summary->duration_s;
+                    cross_check["duration_s"] = *summary->duration_s;
+                }
+            } else {
+                spdlog::warn("stage {}: {}", stage.name, summary.error().message);
+            }
+        } else if (!stopped) {
+            spdlog::warn("stage {}: k6 wrote no summary export ({})", stage.name,
+                         command.summary_export.string());
+        }
+        k6["summary"] = std::move(cross_check);
+        k6["untagged_requests"] = reader.untagged_requests();
+        k6["unknown_operations"] = reader.unknown_operations();
+        k6["artifacts"] = {{"log", command.log.string()},
+                           {"summary_export", command.summary_export.string()},
+                           {"ndjson", command.ndjson.string()}};
+        if (reader.untagged_requests() > 0) {
+            spdlog::warn(
+                "stage {}: {} k6 request(s) have no '{}' tag naming a pipeline operation: "
+                "counted in the totals only",
+                stage.name, reader.untagged_requests(), m_pipeline.scenario.operation_tag);
+        }
+        run.extra["k6"] = std::move(k6);
+
+        const auto tail = [&] { return join_lines(tail_lines(command.log, k_log_tail_lines)); };
+        if (overran) {
+            return fail(ErrorCode::infrastructure,
+                        "k6 was still running long after stage " + stage.name +
+                            " should have ended: stopped it",
+                        tail());
+        }
+        const bool clean_exit =
+            ended.signal == 0 && (ended.exit_code == 0 || ended.exit_code == 99);
+        if (!stopped && !clean_exit) {
+            if (run.totals.totals().requests() == 0) {
+                return fail(ErrorCode::infrastructure,
+                            "k6 " + ended.describe() + " and sent no requests (stage " +
+                                stage.name + ", output in " + command.log.string() + ")",
+                            tail());
+            }
+            spdlog::warn("stage {}: k6 {} after {} requests (see {})", stage.name, ended.describe(),
+                         run.totals.totals().requests(), command.log.string());
+        }
+        return run;
+    }
+
+  private:
+    Pipeline m_pipeline;
+    fs::path m_binary;
+    fs::path m_script;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Executor>> make_k6_executor(const Pipeline& pipeline) {
+    return std::unique_ptr<Executor>(std::make_unique<K6Executor>(pipeline));
+}
+
+}  // namespace orch
