@@ -1,7 +1,10 @@
 // Phase mapping (libcurl 7.88 reports cumulative times since the transfer began:
 // namelookup <= connect <= appconnect <= pretransfer <= starttransfer <= total):
-//   blocked    = namelookup                    (+ the engine's hand-over delay, added later)
-//   connecting = connect - namelookup          (0 on a reused connection)
+//   blocked    = namelookup on a new connection; on a reused one (CURLINFO_NUM_CONNECTS 0)
+//                libcurl's "connect" is the wait until a connection was handed to the
+//                transfer, so blocked = connect there. The worker adds its own hand-over
+//                and pick-up delay on top (engine latency - total).
+//   connecting = connect - namelookup on a new connection, 0 on a reused one
 //   tls        = appconnect - connect          (0 without TLS or on reuse)
 //   sending    = pretransfer - max(connect, appconnect): protocol set-up before the request
 //                goes out. libcurl 7.88 has no "request sent" time, so the writing of the
@@ -208,9 +211,16 @@ void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point don
     curl_easy_getinfo(c.easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
     curl_easy_getinfo(c.easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte);
     curl_easy_getinfo(c.easy, CURLINFO_TOTAL_TIME_T, &total);
+    long new_connections = 0;
+    curl_easy_getinfo(c.easy, CURLINFO_NUM_CONNECTS, &new_connections);
     exchange.has_phases = true;
-    exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(lookup, 0));
-    exchange.phases.connecting = diff_us(connect, lookup);
+    if (new_connections > 0) {
+        exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(lookup, 0));
+        exchange.phases.connecting = diff_us(connect, lookup);
+    } else {
+        exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(connect, 0));
+        exchange.phases.connecting = 0;
+    }
     exchange.phases.tls = appconnect > 0 ? diff_us(appconnect, connect) : 0;
     exchange.phases.sending = diff_us(pretransfer, std::max(connect, appconnect));
     exchange.phases.waiting = diff_us(first_byte, pretransfer);

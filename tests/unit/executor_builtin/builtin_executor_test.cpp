@@ -92,6 +92,9 @@ TEST_CASE("builtin executor: closed model counts every request exactly once") {
     CHECK(send_share == Approx(0.7).margin(0.06));
     CHECK(run.extra.at("workers") == threads);
     CHECK(run.totals.totals().phase_samples() == requests);
+    // The engine's latency spans the whole exchange, so it is never below a phase of it.
+    CHECK(run.totals.totals().phase_mean_us(4) > 0);
+    CHECK(run.totals.totals().latency_uncorrected().mean() >= run.totals.totals().phase_mean_us(4));
     CHECK(run.totals.totals().latency().count() == requests);
     CHECK(run.duration_s >= 2.0);
     CHECK(run.duration_s < 4.0);
@@ -280,11 +283,11 @@ TEST_CASE("builtin executor: open-model latency counts from the scheduled time")
     auto corrected_p99 = totals.latency().value_at_percentile(99);
     auto uncorrected_p99 = totals.latency_uncorrected().value_at_percentile(99);
     INFO("p99 corrected " << corrected_p99 << " us, uncorrected " << uncorrected_p99
-                           << " us; requests " << totals.requests() << ", dropped "
-                           << outcome.run.totals.dropped() << ", uncorrected p50 "
-                           << totals.latency_uncorrected().value_at_percentile(50) << " p98 "
-                           << totals.latency_uncorrected().value_at_percentile(98) << " max "
-                           << totals.latency_uncorrected().max());
+                          << " us; requests " << totals.requests() << ", dropped "
+                          << outcome.run.totals.dropped() << ", uncorrected p50 "
+                          << totals.latency_uncorrected().value_at_percentile(50) << " p98 "
+                          << totals.latency_uncorrected().value_at_percentile(98) << " max "
+                          << totals.latency_uncorrected().max());
     CHECK(corrected_p99 >= 500'000);
     CHECK(uncorrected_p99 * 3 < corrected_p99);
     CHECK(totals.latency_uncorrected().max() >= 700'000);  // the stalled request itself
@@ -346,6 +349,49 @@ TEST_CASE("builtin executor: ramp-up starts VUs over time") {
     CHECK(seen[1].active_vus == 4);
     CHECK(seen[0].requests < seen[2].requests);
     CHECK(outcome.run.totals.totals().requests() == static_cast<std::uint64_t>(server.attempts()));
+    check_intervals_add_up(outcome);
+}
+
+TEST_CASE("builtin executor: think time paces each VU without blocking the others") {
+    test::TestServer server;
+    server.on("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("ok", "text/plain");
+    });
+    server.start();
+    PipelineBuilder builder(server.base_url());
+    builder.operation(builder.request("get", "GET", "/"));
+    builder.pipeline().scenario.think_time = 10ms;  // the stage's think_time overrides it
+    auto outcome = run_stage(builder, test::closed_stage(3, 1s, 200ms));
+    const auto requests = outcome.run.totals.totals().requests();
+    // 3 VUs, one request each per 200 ms or more: at most 6 apiece in one second.
+    CHECK(requests >= 3);
+    CHECK(requests <= 18);
+    CHECK(outcome.run.totals.iterations() == requests);
+    CHECK(requests == static_cast<std::uint64_t>(server.attempts()));
+}
+
+TEST_CASE("builtin executor: open-model flows run their steps in one slot") {
+    test::ChatBackend backend;
+    PipelineBuilder builder(backend.base_url());
+    auto send_for_read =
+        builder.request("send_for_read", "POST", "/conversations/{{conversationId}}/messages",
+                        R"({"userId":"{{userId}}","content":"hi","type":"text"})", {201});
+    send_for_read.capture.emplace_back("msg", "/id");
+    auto mark_read = builder.request("mark_read", "POST", "/messages/{{msg}}/reads",
+                                     R"({"userId":"{{userId}}"})", {201});
+    builder.flow("receipt", {send_for_read, mark_read});
+    auto outcome = run_stage(builder, test::open_stage(50, 10, 1s), 2);
+    const StageRun& run = outcome.run;
+    CHECK(run.totals.scheduled() == 50);
+    CHECK(run.totals.totals().failures() == 0);
+    CHECK(requests_of(run, 0) + run.totals.dropped() == 50);
+    // A flow's next step is a new request: none starts after the stage end, so only flows
+    // whose first step was still in flight then (at most max_vus) miss their second.
+    CHECK(requests_of(run, 1) <= requests_of(run, 0));
+    CHECK(requests_of(run, 1) + 10 >= requests_of(run, 0));
+    CHECK(requests_of(run, 1) > 30);
+    CHECK(run.totals.iterations() == requests_of(run, 0));
+    CHECK(run.totals.totals().requests() == backend.requests_total());
     check_intervals_add_up(outcome);
 }
 
