@@ -352,6 +352,25 @@ TEST_CASE("builtin executor: ramp-up starts VUs over time") {
     check_intervals_add_up(outcome);
 }
 
+TEST_CASE("builtin executor: ramp-down stops VUs over time") {
+    test::TestServer server;
+    server.on("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("ok", "text/plain");
+    });
+    server.start();
+    PipelineBuilder builder(server.base_url());
+    builder.operation(builder.request("get", "GET", "/"));
+    auto stage = test::closed_stage(4, 2s, 50ms);
+    stage.ramp_down = 2s;  // VUs stop at 0.5, 1.0, 1.5 and 2 s: 3.5 then 1.5 VU-seconds
+    auto outcome = run_stage(builder, stage);
+    const auto& seen = outcome.observer.seen();
+    REQUIRE(seen.size() >= 2);
+    CHECK(seen[0].active_vus == 2);
+    CHECK(seen[0].requests > seen[1].requests);
+    CHECK(outcome.run.totals.totals().requests() == static_cast<std::uint64_t>(server.attempts()));
+    check_intervals_add_up(outcome);
+}
+
 TEST_CASE("builtin executor: think time paces each VU without blocking the others") {
     test::TestServer server;
     server.on("/", [](const httplib::Request&, httplib::Response& res) {
