@@ -158,7 +158,7 @@ inline int free_port() {
 /// The demo backend on 127.0.0.1:<port>, healthy, stopped at scope end.
 class ChatBackend {
   public:
-    /// Starts CHAT_BACKEND_PATH with PORT and `env`; nullopt when it never became healthy.
+    /// Starts CHAT_BACKEND_PATH with PORT and `env`; nullptr when it never became healthy.
     static std::unique_ptr<ChatBackend> start(
         const std::filesystem::path& log_dir,
         std::vector<std::pair<std::string, std::string>> env = {}) {

@@ -59,7 +59,7 @@ TEST_CASE("totals-only result with a histogram") {
     CHECK(result->operations[0].latency.histogram.size() == 5);
 }
 
-TEST_CASE("every valid fixture parses; every invalid one is rejected") {
+TEST_CASE("every valid fixture parses, and every invalid one is rejected") {
     for (const auto& entry :
          std::filesystem::directory_iterator(test::tools_fixture("stage-results"))) {
         const std::string name = entry.path().filename().string();
@@ -136,7 +136,7 @@ TEST_CASE("every problem is listed, not only the first") {
           "r.json: operations[0].requests: must be a whole number >= 0 (got \"ten\")\n");
 }
 
-TEST_CASE("whole numbers may be written as 12.0; requests without responses need no latency") {
+TEST_CASE("whole numbers may be written as 12.0, and requests without responses need no latency") {
     auto result = parse_stage_result(
         R"({"schema": "stagegate.stage-result/v1", "duration_s": 1,
             "totals": {"requests": 12.0, "errors": {"connection_refused": 12}}})",

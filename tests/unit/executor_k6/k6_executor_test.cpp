@@ -82,7 +82,7 @@ TEST_CASE("k6 gets exactly the arguments and environment of the stage") {
     CHECK(test::slurp(out / "k6-smoke.log").find("thresholds on metrics") != std::string::npos);
 }
 
-TEST_CASE("run 1 replayed: 330 requests, 7x429 + 3x500; k6's exit 99 is not an error") {
+TEST_CASE("run 1 replayed: 330 requests, 7x429 + 3x500, and k6's exit 99 is not an error") {
     auto path = standin_path();
     test::TempDir dir;
     test::ScopedEnv fixture("K6_STANDIN_FIXTURE", "fail");
@@ -209,7 +209,7 @@ TEST_CASE("no k6 on PATH: prepare fails with an infrastructure error that says w
     CHECK(named.error().message.find("scenario.binary") != std::string::npos);
 }
 
-TEST_CASE("scenario.binary names the k6 to run; a missing script is named") {
+TEST_CASE("scenario.binary names the k6 to run, and a missing script is named") {
     test::TempDir dir;
     // The stand-in's folder is not on PATH (the stand-in still needs bash, cat, sleep...).
     test::ScopedEnv path("PATH", "/usr/local/bin:/usr/bin:/bin");
