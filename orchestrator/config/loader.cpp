@@ -57,12 +57,13 @@ std::optional<std::size_t> first_binary_byte(std::string_view text) {
             ++i;
             continue;
         }
-        std::size_t length = byte >= 0xf0 && byte <= 0xf4   ? 4
-                             : byte >= 0xe0                 ? 3
-                             : byte >= 0xc2 && byte <= 0xdf ? 2
-                                                            : 0;
-        if (byte >= 0xe0 && byte < 0xf0) {
+        std::size_t length = 0;
+        if (byte >= 0xc2 && byte <= 0xdf) {
+            length = 2;
+        } else if (byte >= 0xe0 && byte <= 0xef) {
             length = 3;
+        } else if (byte >= 0xf0 && byte <= 0xf4) {
+            length = 4;
         }
         if (length == 0 || i + length > text.size()) {
             return i;

@@ -713,3 +713,13 @@ stages: [ { name: s, vus: 1, duration: 1s } ]
     REQUIRE(overridden);
     CHECK(overridden->backend->cwd == std::filesystem::path("/abs/dir"));
 }
+
+TEST_CASE("UTF-8 text is fine; other bytes are refused where they are") {
+    Pipeline p = load_ok(k_minimal + "name: \"caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x9a\x80\"\n");
+    CHECK(p.name == "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x9a\x80");
+    for (const char* bad : {"\xf8\x88\x80\x80\x80", "\xc0\xaf", "\xe2\x98", "\xed\xa0"}) {
+        auto list = problems(k_minimal + "name: x" + bad + "\n");
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].find("chat.yaml:8:8: byte 0x") == 0);
+    }
+}
