@@ -1,0 +1,555 @@
+// The pipeline-specific half of the loader: what each top-level section of a pipeline v1
+// file may hold, its defaults, and the cross-checks between sections (criteria see the
+// operations and body patterns; a stage is either closed or open model).
+#include "config/pipeline_reader.hpp"
+
+#include <map>
+#include <regex>
+
+#include "config/pipeline_keys.hpp"
+#include "config/scenario_reader.hpp"
+
+namespace orch {
+
+namespace {
+
+constexpr std::size_t k_max_body_patterns = 64;
+constexpr std::int64_t k_max_vus = 100'000;
+constexpr double k_max_rate = 1e6;
+
+/// The pipeline-specific sections. Each read_* reads one top-level key.
+class PipelineReader {
+  public:
+    PipelineReader(YamlReader& reader, std::filesystem::path base_dir)
+        : m_reader(reader), m_base_dir(std::move(base_dir)) {}
+
+    // Returns false when the file is not a pipeline this version reads (the other problems
+    // would be noise).
+    bool read(const Located& root, Pipeline& pipeline) {
+        MapReader map(m_reader, root, pipeline_keys::top_level);
+        if (!map.ok()) {
+            return false;
+        }
+        if (!read_version(map, pipeline)) {
+            return false;
+        }
+        if (auto v = map.get("name")) {
+            if (auto name = m_reader.non_empty_text(*v)) {
+                pipeline.name = *name;
+            }
+        } else {
+            pipeline.name = pipeline.file.stem().string();
+        }
+        if (auto v = map.get("body_patterns")) {
+            read_body_patterns(*v, pipeline);
+        }
+        if (auto v = map.required("scenario", "what the load does: operations to send")) {
+            read_scenario(m_reader, *v, m_base_dir, pipeline.scenario);
+        }
+        if (auto v = map.required("target", "target: { base_url: http://127.0.0.1:8080 }")) {
+            read_target(*v, pipeline);
+        }
+        if (auto v = map.get("backend")) {
+            read_backend(*v, pipeline);
+        }
+        if (auto v = map.get("health")) {
+            read_health(*v, pipeline);
+        }
+        m_catalog = MetricCatalog{pipeline.operation_names(), pipeline.body_pattern_names()};
+        if (auto v = map.get("defaults")) {
+            read_defaults(*v, pipeline);
+        }
+        if (auto v = map.required("stages",
+                                  "a list of stages, e.g. - {name: smoke, vus: 5, "
+                                  "duration: 30s}")) {
+            read_stages(*v, pipeline);
+        }
+        return true;
+    }
+
+  private:
+    bool read_version(MapReader& map, Pipeline& pipeline) {
+        auto v = map.required("version", "a pipeline starts with version: 1");
+        if (!v) {
+            return true;  // reported; still check the rest as version 1
+        }
+        auto text = m_reader.text(*v);
+        if (!text) {
+            return true;
+        }
+        if (*text == "1") {
+            pipeline.version = 1;
+            return true;
+        }
+        static const std::regex k_number("[0-9]+(\\.[0-9]+)?");
+        if (text->size() <= 20 && std::regex_match(*text, k_number)) {
+            m_reader.error(
+                *v, "unsupported pipeline version " + *text + " (this stagegate reads version 1)");
+        } else {
+            m_reader.error(
+                *v, "\"" + *text + "\" is not a pipeline version (this stagegate reads version 1)");
+        }
+        return false;
+    }
+
+    void read_body_patterns(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, std::vector<std::string>{});
+        if (map.entries().size() > k_max_body_patterns) {
+            m_reader.error(at,
+                           "more than " + std::to_string(k_max_body_patterns) + " body patterns");
+            return;
+        }
+        static const std::regex k_name("[A-Za-z_][A-Za-z0-9_-]*");
+        for (const auto& entry : map.entries()) {
+            if (entry.key.size() > 100 || !std::regex_match(entry.key, k_name)) {
+                m_reader.error(entry.key_node, "\"" + entry.key +
+                                                   "\" is not a valid pattern name (letters, "
+                                                   "digits, _ and -)");
+                continue;
+            }
+            auto regex = m_reader.non_empty_text(entry.value);
+            if (!regex) {
+                continue;
+            }
+            if (regex->size() > 1000) {
+                m_reader.error(entry.value, "regex is longer than 1000 characters");
+                continue;
+            }
+            try {
+                std::regex compiled(*regex, std::regex::ECMAScript);
+            } catch (const std::regex_error& e) {
+                m_reader.error(entry.value,
+                               "\"" + *regex + "\" is not a valid regex (ECMAScript): " + e.what());
+                continue;
+            }
+            pipeline.body_patterns.push_back(BodyPattern{entry.key, *regex});
+        }
+    }
+
+    void read_target(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, pipeline_keys::target);
+        if (!map.ok()) {
+            return;
+        }
+        TargetSpec& target = pipeline.target;
+        if (auto v = map.required("base_url", "e.g. base_url: http://127.0.0.1:8080")) {
+            if (auto url = m_reader.non_empty_text(*v)) {
+                if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+                    m_reader.error(*v, "\"" + *url + "\" does not start with http:// or https://");
+                } else if (url->find_first_of(" \t\r\n") != std::string::npos) {
+                    m_reader.error(*v, "\"" + *url + "\" holds a space");
+                } else {
+                    std::string trimmed = *url;
+                    while (!trimmed.empty() && trimmed.back() == '/') {
+                        trimmed.pop_back();
+                    }
+                    target.base_url = trimmed;
+                }
+            }
+        }
+        if (auto v = map.get("headers")) {
+            target.headers = read_headers(m_reader, *v, pipeline.scenario.variable_names);
+        }
+        if (auto v = map.get("timeout")) {
+            if (auto d = m_reader.duration(*v, true)) {
+                target.timeout = *d;
+            }
+        }
+        if (auto v = map.get("transport")) {
+            if (auto transport = m_reader.choice(*v, {"auto", "curl", "lean"})) {
+                target.transport = *transport == "curl"   ? Transport::curl
+                                   : *transport == "lean" ? Transport::lean
+                                                          : Transport::auto_select;
+            }
+        }
+        if (auto v = map.get("insecure")) {
+            if (auto insecure = m_reader.boolean(*v)) {
+                target.insecure = *insecure;
+            }
+        }
+    }
+
+    void read_backend(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, pipeline_keys::backend);
+        if (!map.ok()) {
+            return;
+        }
+        BackendSpec backend;
+        backend.cwd = m_base_dir;
+        if (auto v = map.required("command", "argv of the backend, e.g. command: [./server]")) {
+            if (auto command = m_reader.string_list(
+                    *v, "command is an argv list, not a shell line: [prog, arg]")) {
+                if (command->empty()) {
+                    m_reader.error(*v, "is empty (give the program and its arguments)");
+                } else if (command->front().empty()) {
+                    m_reader.error(*v, "the program name is empty");
+                } else {
+                    backend.command = *command;
+                }
+            }
+        }
+        if (auto v = map.get("cwd")) {
+            if (auto cwd = m_reader.non_empty_text(*v)) {
+                backend.cwd = resolve_relative(m_base_dir, *cwd);
+            }
+        }
+        if (auto v = map.get("env")) {
+            MapReader env(m_reader, *v, std::vector<std::string>{});
+            for (const auto& entry : env.entries()) {
+                if (entry.key.empty() || entry.key.find('=') != std::string::npos) {
+                    m_reader.error(entry.key_node,
+                                   "\"" + entry.key + "\" is not an environment variable name");
+                    continue;
+                }
+                if (entry.value.node.IsNull()) {
+                    m_reader.error(entry.value, "needs a value (write \"\" for an empty one)");
+                    continue;
+                }
+                if (auto value = m_reader.text(entry.value)) {
+                    backend.env.emplace_back(entry.key, *value);
+                }
+            }
+        }
+        if (auto v = map.get("startup_timeout")) {
+            if (auto d = m_reader.duration(*v, true)) {
+                backend.startup_timeout = *d;
+            }
+        }
+        if (auto v = map.get("stop_timeout")) {
+            if (auto d = m_reader.duration(*v, true)) {
+                backend.stop_timeout = *d;
+            }
+        }
+        pipeline.backend = std::move(backend);
+    }
+
+    void read_health(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, pipeline_keys::health);
+        if (!map.ok()) {
+            return;
+        }
+        HealthSpec health;
+        if (auto v = map.get("url")) {
+            if (auto url = m_reader.non_empty_text(*v)) {
+                if ((*url)[0] != '/' && url->rfind("http://", 0) != 0 &&
+                    url->rfind("https://", 0) != 0) {
+                    m_reader.error(
+                        *v, "\"" + *url + "\" is neither a path (/health) nor an http(s):// URL");
+                } else {
+                    health.url = *url;
+                }
+            }
+        }
+        if (auto v = map.get("expect_status")) {
+            if (auto status = m_reader.integer(*v, 100, 599)) {
+                health.expect_status = static_cast<int>(*status);
+            }
+        }
+        if (auto v = map.get("expect_json")) {
+            MapReader pointers(m_reader, *v, std::vector<std::string>{});
+            for (const auto& entry : pointers.entries()) {
+                if (entry.key.empty() || entry.key[0] != '/') {
+                    m_reader.error(entry.key_node, "\"" + entry.key +
+                                                       "\" is not a JSON pointer (it starts "
+                                                       "with /, e.g. /status)");
+                    continue;
+                }
+                if (auto value = m_reader.json_value(entry.value)) {
+                    health.expect_json.emplace_back(entry.key, std::move(*value));
+                }
+            }
+        }
+        if (auto v = map.get("interval")) {
+            if (auto d = m_reader.duration(*v, true)) {
+                health.interval = *d;
+            }
+        }
+        if (auto v = map.get("memory_json")) {
+            if (auto pointer = m_reader.non_empty_text(*v)) {
+                if ((*pointer)[0] != '/') {
+                    m_reader.error(*v, "\"" + *pointer +
+                                           "\" is not a JSON pointer (it starts with /, e.g. "
+                                           "/memory/rss)");
+                } else {
+                    health.memory_json = *pointer;
+                }
+            }
+        }
+        pipeline.health = std::move(health);
+    }
+
+    void read_defaults(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, pipeline_keys::defaults);
+        if (!map.ok()) {
+            return;
+        }
+        if (auto v = map.get("cooldown")) {
+            if (auto d = m_reader.duration(*v, false)) {
+                pipeline.defaults.cooldown = *d;
+            }
+        }
+        if (auto v = map.get("health_check_before_stage")) {
+            if (auto check = m_reader.boolean(*v)) {
+                pipeline.defaults.health_check_before_stage = *check;
+            }
+        }
+        if (auto v = map.get("criteria")) {
+            pipeline.defaults.criteria = read_criteria(*v);
+        }
+    }
+
+    std::vector<CriterionSpec> read_criteria(const Located& at) {
+        std::vector<CriterionSpec> out;
+        auto items = m_reader.sequence(at);
+        if (!items) {
+            return out;
+        }
+        for (const auto& item : *items) {
+            if (auto criterion = read_criterion(item)) {
+                out.push_back(std::move(*criterion));
+            }
+        }
+        return out;
+    }
+
+    std::optional<CriterionSpec> read_criterion(const Located& at) {
+        Located expr_at = at;
+        std::optional<std::string> name;
+        Severity severity = Severity::fail;
+        bool abort = false;
+        bool ok = true;
+        if (at.node.IsMap()) {
+            MapReader map(m_reader, at, pipeline_keys::criterion);
+            auto expr = map.required("expr", "e.g. expr: \"send.p95 < 250ms\"");
+            if (!expr) {
+                return std::nullopt;
+            }
+            expr_at = *expr;
+            if (auto v = map.get("name")) {
+                name = m_reader.non_empty_text(*v);
+                ok = ok && name.has_value();
+            }
+            if (auto v = map.get("severity")) {
+                auto text = m_reader.choice(*v, {"fail", "warn"});
+                ok = ok && text.has_value();
+                severity = text && *text == "warn" ? Severity::warn : Severity::fail;
+            }
+            if (auto v = map.get("abort")) {
+                auto value = m_reader.boolean(*v);
+                ok = ok && value.has_value();
+                abort = value.value_or(false);
+            }
+        } else if (!at.node.IsScalar()) {
+            m_reader.error(at,
+                           "expected a criterion such as \"p95 < 250ms\" or {expr: ..., "
+                           "severity: warn}, got " +
+                               std::string(kind_name(at.node)));
+            return std::nullopt;
+        }
+        auto text = m_reader.non_empty_text(expr_at);
+        if (!text) {
+            return std::nullopt;
+        }
+        auto parsed = parse_criterion(*text, m_catalog);
+        if (!parsed) {
+            m_reader.error(expr_at, parsed.error().message);
+            return std::nullopt;
+        }
+        if (!ok) {
+            return std::nullopt;
+        }
+        Criterion criterion = std::move(*parsed);
+        criterion.expr = *text;
+        criterion.name = name.value_or(*text);
+        criterion.severity = severity;
+        criterion.abort = abort;
+        return CriterionSpec{std::move(criterion), at.pos};
+    }
+
+    void read_stages(const Located& at, Pipeline& pipeline) {
+        auto items = m_reader.sequence(at);
+        if (!items) {
+            return;
+        }
+        if (items->empty()) {
+            m_reader.error(at, "is empty (give at least one stage)");
+            return;
+        }
+        std::map<std::string, int> names;
+        for (const auto& item : *items) {
+            MapReader map(m_reader, item, pipeline_keys::stage);
+            if (!map.ok()) {
+                continue;
+            }
+            StageSpec stage;
+            stage.pos = item.pos;
+            if (auto v = map.required("name", "e.g. name: smoke")) {
+                if (auto name = read_stage_name(*v, names)) {
+                    stage.name = *name;
+                }
+            }
+            read_load(map, stage);
+            if (auto v = map.required("duration", "e.g. duration: 30s")) {
+                if (auto d = m_reader.duration(*v, true)) {
+                    stage.duration = *d;
+                }
+            }
+            auto read_duration = [&](const char* key, auto& field) {
+                if (auto v = map.get(key)) {
+                    if (auto d = m_reader.duration(*v, false)) {
+                        field = *d;
+                    }
+                }
+            };
+            read_duration("ramp_up", stage.ramp_up);
+            read_duration("ramp_down", stage.ramp_down);
+            read_duration("graceful_stop", stage.graceful_stop);
+            read_duration("cooldown", stage.cooldown);
+            read_duration("think_time", stage.think_time);
+            if (stage.rate) {
+                for (const char* key : {"ramp_up", "ramp_down"}) {
+                    if (auto v = map.get(key)) {
+                        m_reader.error(*v, std::string(key) +
+                                               " is for the closed model (vus:); ramp an open "
+                                               "model with rate: 50/s..500/s");
+                    }
+                }
+            }
+            stage.criteria = pipeline.defaults.criteria;
+            if (auto v = map.get("criteria")) {
+                for (auto& criterion : read_criteria(*v)) {
+                    stage.criteria.push_back(std::move(criterion));
+                }
+            }
+            pipeline.stages.push_back(std::move(stage));
+        }
+    }
+
+    std::optional<std::string> read_stage_name(const Located& at,
+                                               std::map<std::string, int>& names) {
+        auto name = m_reader.non_empty_text(at);
+        if (!name) {
+            return std::nullopt;
+        }
+        static const std::regex k_stage_name("[A-Za-z0-9_.-]+");
+        if (name->size() > 100 || !std::regex_match(*name, k_stage_name)) {
+            m_reader.error(
+                at, "\"" + *name + "\" is not a valid stage name (letters, digits, _ . and -)");
+            return std::nullopt;
+        }
+        auto [it, inserted] = names.emplace(*name, at.pos.line);
+        if (!inserted) {
+            m_reader.error(at, "duplicate stage name \"" + *name + "\" (first on line " +
+                                   std::to_string(it->second) + ")");
+            return std::nullopt;
+        }
+        return name;
+    }
+
+    // vus (closed model) or rate + max_vus (open model): exactly one of the two.
+    void read_load(MapReader& map, StageSpec& stage) {
+        auto vus = map.get("vus");
+        auto rate = map.get("rate");
+        auto max_vus = map.get("max_vus");
+        if (vus && rate) {
+            m_reader.error(*rate, "give vus (closed model) or rate (open model), not both");
+            return;
+        }
+        if (!vus && !rate) {
+            if (map.has_unknown_keys()) {
+                return;  // most likely a misspelt vus or rate, already reported
+            }
+            m_reader.error(map.pos(), map.path(),
+                           "needs vus: N (closed model: N virtual users) or rate: N/s (open "
+                           "model: N requests per second)");
+            return;
+        }
+        if (vus) {
+            if (auto n = m_reader.integer(*vus, 1, k_max_vus)) {
+                stage.vus = static_cast<int>(*n);
+            }
+            if (max_vus) {
+                m_reader.error(*max_vus,
+                               "max_vus is for the open model (rate:); with vus the "
+                               "number of users is fixed");
+            }
+            return;
+        }
+        if (auto parsed = read_rate(*rate)) {
+            stage.rate = *parsed;
+        }
+        stage.max_vus = 100;
+        if (max_vus) {
+            if (auto n = m_reader.integer(*max_vus, 1, k_max_vus)) {
+                stage.max_vus = static_cast<int>(*n);
+            }
+        }
+    }
+
+    // "200/s" or "50/s..500/s".
+    std::optional<RateSpec> read_rate(const Located& at) {
+        auto text = m_reader.non_empty_text(at);
+        if (!text) {
+            return std::nullopt;
+        }
+        static const std::regex k_number(R"(\s*([0-9]+(\.[0-9]+)?)\s*)");
+        static const std::regex k_one(R"(\s*([0-9]+(\.[0-9]+)?)\s*/\s*([A-Za-z]+)\s*)");
+        auto parse_one = [&](const std::string& part) -> std::optional<double> {
+            std::smatch match;
+            if (std::regex_match(part, match, k_number)) {
+                m_reader.error(at,
+                               "\"" + *text + "\" is not a rate (try " + match[1].str() + "/s)");
+                return std::nullopt;
+            }
+            if (!std::regex_match(part, match, k_one)) {
+                m_reader.error(at, "\"" + *text +
+                                       "\" is not a rate (write N/s, e.g. 200/s, or a ramp "
+                                       "50/s..500/s)");
+                return std::nullopt;
+            }
+            if (match[3].str() != "s") {
+                m_reader.error(at, "\"" + *text + "\": rates are per second only (/s), not /" +
+                                       match[3].str());
+                return std::nullopt;
+            }
+            double value = std::stod(match[1].str());
+            if (value <= 0 || value > k_max_rate) {
+                m_reader.error(
+                    at, "\"" + *text + "\": a rate is more than 0/s and at most " + "1000000/s");
+                return std::nullopt;
+            }
+            return value;
+        };
+        if (text->size() > 100) {
+            m_reader.error(at, "is not a rate (write N/s, e.g. 200/s, or a ramp 50/s..500/s)");
+            return std::nullopt;
+        }
+        std::size_t dots = text->find("..");
+        if (dots == std::string::npos) {
+            auto value = parse_one(*text);
+            return value ? std::optional(RateSpec{*value, *value}) : std::nullopt;
+        }
+        auto from = parse_one(text->substr(0, dots));
+        if (!from) {
+            return std::nullopt;
+        }
+        auto to = parse_one(text->substr(dots + 2));
+        if (!to) {
+            return std::nullopt;
+        }
+        return RateSpec{*from, *to};
+    }
+
+    YamlReader& m_reader;
+    std::filesystem::path m_base_dir;
+    MetricCatalog m_catalog;
+};
+
+}  // namespace
+
+bool read_pipeline(YamlReader& reader, const Located& root, const std::filesystem::path& base_dir,
+                   Pipeline& pipeline) {
+    return PipelineReader(reader, base_dir).read(root, pipeline);
+}
+
+}  // namespace orch
