@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -15,10 +16,10 @@ namespace orch {
 // --- Interface ---
 
 struct HealthAnswer {
-    int status = 0;             ///< 0 when no HTTP answer
-    std::string error;          ///< transport error in words ("connection refused"), or empty
-    std::string body;           ///< first 64 KiB of the body
-    nlohmann::json json;        ///< parsed body, or null
+    int status = 0;       ///< 0 when no HTTP answer
+    std::string error;    ///< transport error in words ("connection refused"), or empty
+    std::string body;     ///< first 64 KiB of the body
+    nlohmann::json json;  ///< parsed body, or null
     double elapsed_ms = 0;
     /// True when status == expect_status and every expect_json pointer matches.
     bool healthy = false;
@@ -31,8 +32,21 @@ struct HealthAnswer {
 std::string health_url(const TargetSpec& target, const HealthSpec& health);
 
 /// GETs `url` once, with `timeout`, sending the target's headers; never throws.
+/// Header values that hold `{{slots}}` are skipped (no request context here);
+/// `target.insecure` turns TLS verification off; loopback addresses never go through a
+/// proxy. `problem` and `error` are redacted (core/redact.hpp).
+/// A stop request on `stop` aborts the transfer within about a second (error "interrupted").
 HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
-                          const HealthSpec& health, Duration timeout);
+                          const HealthSpec& health, Duration timeout, std::stop_token stop = {});
+
+/// Readiness for a pipeline without a health block: can a TCP connection to
+/// `host`:`port` be opened within `timeout`? `healthy` when it can; otherwise `error` and
+/// `problem` say why ("connection refused", "timed out after 1s", "could not resolve
+/// host x"). `status` stays 0.
+HealthAnswer probe_tcp_answer(const std::string& host, int port, Duration timeout);
+
+/// probe_tcp_answer(...).healthy.
+bool probe_tcp(const std::string& host, int port, Duration timeout);
 
 /// Reads a number at `pointer` in `json`; nullopt when absent or not a number.
 std::optional<double> json_number_at(const nlohmann::json& json, const std::string& pointer);

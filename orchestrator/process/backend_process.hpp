@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -25,15 +26,23 @@ struct ExitInfo {
     int exit_code = -1;  ///< when it exited normally
     int signal = 0;      ///< when killed by a signal
     std::chrono::system_clock::time_point at;
-    /// "exited with code 3", "killed by signal 9 (SIGKILL)"
+    bool core_dumped = false;  ///< killed by a signal that dumped core
+    /// "exited with code 3", "killed by signal 9 (SIGKILL)", "killed by signal 11 (SIGSEGV,
+    /// core dumped)"; "exit status unknown" for a default ExitInfo.
     std::string describe() const;
 };
 
 class BackendProcess {
-public:
+  public:
     /// Starts `spec.command` with `spec.env` added to the inherited environment, in
     /// `spec.cwd` (relative to `base_dir`), output appended to `log_path`. Fails with an
     /// infrastructure error when the program cannot be found or started.
+    /// `command[0]` with a slash is a path (relative ones against the cwd); a bare name is
+    /// searched in PATH (spec.env's PATH when it sets one). The child gets stdin from
+    /// /dev/null, no file descriptors of stagegate besides 0-2, default signal handling
+    /// and an empty signal mask, its own process group, and SIGKILL when the thread that
+    /// called spawn() ends (PR_SET_PDEATHSIG: call spawn() from a thread that outlives the
+    /// backend, e.g. the main thread) so a crashed stagegate leaves no backend behind.
     static Result<std::unique_ptr<BackendProcess>> spawn(const BackendSpec& spec,
                                                          const std::filesystem::path& base_dir,
                                                          const std::filesystem::path& log_path);
@@ -51,23 +60,33 @@ public:
 
     /// SIGTERM to the process group, wait up to `stop_timeout`, then SIGKILL to the group;
     /// reaps the child. Returns how it ended. Idempotent.
+    /// Also ends what the backend left behind: members of its group that outlive it, and
+    /// descendants that moved to another group or session (found through /proc before and
+    /// while stopping; best effort). Returns within `stop_timeout` + about 1 s.
     ExitInfo stop(Duration stop_timeout);
 
     /// Resident memory of the whole process tree (the process and all descendants), in
-    /// bytes, read from /proc; nullopt when it cannot be read.
+    /// bytes, read from /proc (one pass over the process table: fine once a second);
+    /// nullopt when it cannot be read or the backend has exited.
     std::optional<std::uint64_t> tree_rss_bytes() const;
 
-    /// The last `n` lines of the log file (for error messages and reports).
+    /// The last `n` lines of the log file (for error messages and reports), redacted.
     std::vector<std::string> log_tail(std::size_t n) const;
 
-private:
+  private:
     BackendProcess(pid_t pid, std::filesystem::path log_path);
+    /// Non-blocking reap of the leader; records m_exit.
+    void reap();
     pid_t m_pid;
     std::filesystem::path m_log_path;
     std::optional<ExitInfo> m_exit;
+    Duration m_stop_timeout = std::chrono::seconds(10);  ///< for the destructor
+    std::uint64_t m_start_time = 0;                      ///< /proc start time of m_pid
+    bool m_stopped = false;
 };
 
-/// The last `n` lines of the file at `path` (empty when unreadable).
+/// The last `n` lines of the file at `path` (empty when unreadable), each redacted
+/// (core/redact.hpp) and cut at 4 KiB. Reads only the end of the file.
 std::vector<std::string> tail_lines(const std::filesystem::path& path, std::size_t n);
 
 }  // namespace orch

@@ -1,0 +1,313 @@
+// probe_health: one libcurl easy GET per call (a probe runs at most a few times a second,
+// so a fresh handle keeps this thread-safe and simple), then the readiness verdict on the
+// answer. Transport failures become words a person reads in a CI log.
+#include "http/health_probe.hpp"
+
+#include <curl/curl.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "core/redact.hpp"
+
+namespace orch {
+
+namespace {
+
+constexpr std::size_t k_max_body_bytes = 64 * 1024;
+constexpr std::size_t k_max_value_chars = 200;
+
+void init_curl_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct CurlDeleter {
+    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+    void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+
+struct BodySink {
+    std::string body;
+    bool truncated = false;
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* sink = static_cast<BodySink*>(user);
+    std::size_t bytes = size * count;
+    std::size_t room = k_max_body_bytes - sink->body.size();
+    if (bytes > room) {
+        sink->body.append(data, room);
+        sink->truncated = true;
+        return 0;  // stop reading: the first 64 KiB is all a health check needs
+    }
+    sink->body.append(data, bytes);
+    return bytes;
+}
+
+/// Progress callback (curl calls it about once a second even while idle): a non-zero
+/// return aborts the transfer.
+int abort_on_stop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
+}
+
+/// The host part of `url` ("" when curl cannot parse it).
+std::string host_of(const std::string& url) {
+    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+        return {};
+    }
+    char* host = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK || host == nullptr) {
+        return {};
+    }
+    std::string result(host);
+    curl_free(host);
+    return result;
+}
+
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
+}
+
+/// Words for a failed transfer: "connection refused", "timed out after 2s", ...
+std::string transport_error(CURLcode code, long os_errno, const char* detail,
+                            const std::string& url, Duration timeout) {
+    std::string detail_text =
+        detail != nullptr && detail[0] != '\0' ? detail : curl_easy_strerror(code);
+    switch (code) {
+        case CURLE_COULDNT_CONNECT:
+            if (os_errno == ECONNREFUSED) {
+                return "connection refused";
+            }
+            if (os_errno == ENETUNREACH) {
+                return "network unreachable";
+            }
+            if (os_errno == EHOSTUNREACH) {
+                return "host unreachable";
+            }
+            return "could not connect: " + detail_text;
+        case CURLE_OPERATION_TIMEDOUT:
+            return "timed out after " + format_duration(timeout);
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return "could not resolve host " + host_of(url);
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            return "could not resolve proxy: " + detail_text;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_SETFAILED:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_SSL_SHUTDOWN_FAILED:
+        case CURLE_USE_SSL_FAILED:
+            return "TLS error: " + detail_text;
+        case CURLE_GOT_NOTHING:
+            return "connection closed without a response";
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+            if (os_errno == ECONNRESET) {
+                return "connection reset";
+            }
+            return (code == CURLE_RECV_ERROR ? "receive error: " : "send error: ") + detail_text;
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return "bad URL " + url + ": " + detail_text;
+        default:
+            return detail_text;
+    }
+}
+
+/// `value` as JSON text, cut to a readable length.
+std::string show(const nlohmann::json& value) {
+    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > k_max_value_chars) {
+        text.resize(k_max_value_chars);
+        text += "...";
+    }
+    return text;
+}
+
+/// Equal as JSON, or the same scalar written as a string on one side (YAML `ok`/`"200"`
+/// against JSON 200): pipelines should not have to match JSON types exactly.
+bool json_matches(const nlohmann::json& actual, const nlohmann::json& expected) {
+    if (actual == expected) {
+        return true;
+    }
+    if (expected.is_string() && (actual.is_number() || actual.is_boolean())) {
+        return actual.dump() == expected.get<std::string>();
+    }
+    if (actual.is_string() && (expected.is_number() || expected.is_boolean())) {
+        return expected.dump() == actual.get<std::string>();
+    }
+    return false;
+}
+
+/// Fills `answer.healthy` and `answer.problem` from the status and the expect_json checks.
+void judge(HealthAnswer& answer, const HealthSpec& health) {
+    std::string problems;
+    auto add = [&problems](const std::string& problem) {
+        problems += problems.empty() ? problem : "; " + problem;
+    };
+    if (answer.status != health.expect_status) {
+        add("status " + std::to_string(answer.status) + " (expected " +
+            std::to_string(health.expect_status) + ")");
+    }
+    for (const auto& [pointer, expected] : health.expect_json) {
+        if (answer.json.is_discarded() || answer.json.is_null()) {
+            add("body is not JSON (expected " + pointer + " = " + show(expected) + ")");
+            break;
+        }
+        try {
+            nlohmann::json::json_pointer where(pointer);
+            if (!answer.json.contains(where)) {
+                add(pointer + " is missing (expected " + show(expected) + ")");
+            } else if (!json_matches(answer.json.at(where), expected)) {
+                add(pointer + " is " + show(answer.json.at(where)) + " (expected " +
+                    show(expected) + ")");
+            }
+        } catch (const nlohmann::json::exception&) {
+            add(pointer + " is not a valid JSON pointer");
+        }
+    }
+    answer.healthy = problems.empty();
+    answer.problem = redact(problems);
+}
+
+}  // namespace
+
+std::string health_url(const TargetSpec& target, const HealthSpec& health) {
+    const std::string& url = health.url;
+    if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
+        return url;
+    }
+    std::string base = target.base_url;
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    if (url.empty()) {
+        return base + "/";
+    }
+    return url[0] == '/' ? base + url : base + "/" + url;
+}
+
+HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
+                          const HealthSpec& health, Duration timeout, std::stop_token stop) {
+    HealthAnswer answer;
+    answer.json = nlohmann::json(nullptr);
+    try {
+        init_curl_once();
+        std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+        if (!curl) {
+            answer.error = answer.problem = "could not create an HTTP client (curl_easy_init)";
+            return answer;
+        }
+        CURL* handle = curl.get();
+        BodySink sink;
+        char error_buffer[CURL_ERROR_SIZE] = {0};
+        std::unique_ptr<curl_slist, CurlDeleter> headers;
+        for (const auto& header : target.headers) {
+            if (!header.value.is_constant()) {
+                continue;  // a {{slot}} needs a request context: not in a health check
+            }
+            std::string value;
+            for (const auto& segment : header.value.segments) {
+                value += segment.literal;
+            }
+            std::string line = value.empty() ? header.name + ";" : header.name + ": " + value;
+            curl_slist* appended = curl_slist_append(headers.get(), line.c_str());
+            if (appended != nullptr) {
+                headers.release();
+                headers.reset(appended);
+            }
+        }
+        auto timeout_ms = std::max<long>(
+            1, static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(timeout).count()));
+        curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM in a threaded program
+        curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+        curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &write_body);
+        curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+        curl_easy_setopt(handle, CURLOPT_USERAGENT, "stagegate-health-check");
+        if (headers) {
+            curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+        }
+        if (target.insecure) {
+            curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        if (stop.stop_possible()) {
+            curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &abort_on_stop);
+            curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &stop);
+            curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+        }
+        if (is_loopback(host_of(url))) {
+            // A CI runner's HTTP(S)_PROXY must not swallow requests to the local backend.
+            curl_easy_setopt(handle, CURLOPT_NOPROXY, "*");
+        }
+
+        auto started = std::chrono::steady_clock::now();
+        CURLcode code = curl_easy_perform(handle);
+        answer.elapsed_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        if (code == CURLE_WRITE_ERROR && sink.truncated) {
+            code = CURLE_OK;  // we stopped the transfer at 64 KiB on purpose
+        }
+        if (code == CURLE_ABORTED_BY_CALLBACK) {
+            answer.error = answer.problem = "interrupted";
+            return answer;
+        }
+        if (code != CURLE_OK) {
+            long os_errno = 0;
+            curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
+            answer.error = redact(transport_error(code, os_errno, error_buffer, url, timeout));
+            answer.problem = answer.error;
+            return answer;
+        }
+        long status = 0;
+        curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+        answer.status = static_cast<int>(status);
+        answer.body = std::move(sink.body);
+        answer.json = nlohmann::json::parse(answer.body, nullptr, false);
+        if (answer.json.is_discarded()) {
+            answer.json = nlohmann::json(nullptr);
+        }
+        judge(answer, health);
+    } catch (const std::exception& error) {
+        answer.healthy = false;
+        answer.error = answer.problem = std::string("health check failed: ") + error.what();
+    }
+    return answer;
+}
+
+std::optional<double> json_number_at(const nlohmann::json& json, const std::string& pointer) {
+    try {
+        nlohmann::json::json_pointer where(pointer);
+        if (!json.is_structured() || !json.contains(where)) {
+            return std::nullopt;
+        }
+        const auto& value = json.at(where);
+        if (!value.is_number()) {
+            return std::nullopt;
+        }
+        return value.get<double>();
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace orch
