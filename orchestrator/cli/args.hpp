@@ -15,9 +15,9 @@ namespace orch::cli {
 // --- Interface ---
 
 struct ArgSpec {
-    std::set<std::string> flags;        ///< options without a value ("--no-progress")
-    std::set<std::string> options;      ///< options with one value ("--out")
-    std::set<std::string> repeatable;   ///< options that may repeat ("--set", "--only")
+    std::set<std::string> flags;                 ///< options without a value ("--no-progress")
+    std::set<std::string> options;               ///< options with one value ("--out")
+    std::set<std::string> repeatable;            ///< options that may repeat ("--set", "--only")
     std::map<std::string, std::string> aliases;  ///< "-o" -> "--output"
 };
 

@@ -1,9 +1,8 @@
 #include "cli/builtin_plugins.hpp"
 
-#if __has_include("plugins/executors/builtin/builtin_executor.hpp")
 #include "plugins/executors/builtin/builtin_executor.hpp"
-#define STAGEGATE_HAS_BUILTIN 1
-#endif
+#include "plugins/executors/command/command_executor.hpp"
+#include "plugins/executors/k6/k6_executor.hpp"
 #include "plugins/reporters/html/html_reporter.hpp"
 #include "plugins/reporters/json/json_reporter.hpp"
 #include "plugins/reporters/junit/junit_reporter.hpp"
@@ -14,9 +13,9 @@ namespace orch::cli {
 const ExecutorRegistry& executors() {
     static const ExecutorRegistry registry = [] {
         ExecutorRegistry r;
-#ifdef STAGEGATE_HAS_BUILTIN
         r.add("builtin", [](const Pipeline& p) { return make_builtin_executor(p); });
-#endif
+        r.add("k6", [](const Pipeline& p) { return make_k6_executor(p); });
+        r.add("command", [](const Pipeline& p) { return make_command_executor(p); });
         return r;
     }();
     return registry;

@@ -52,7 +52,7 @@ extern "C" void on_signal(int) {
 }
 
 class SignalScope {
-public:
+  public:
     SignalScope() {
         g_interrupts.store(0);
         struct sigaction action {};
@@ -68,7 +68,7 @@ public:
     SignalScope(const SignalScope&) = delete;
     SignalScope& operator=(const SignalScope&) = delete;
 
-private:
+  private:
     struct sigaction m_old_int {};
     struct sigaction m_old_term {};
 };
@@ -104,18 +104,21 @@ Options:
   --log-level LEVEL       trace|debug|info|warn|error (default info) for stagegate.log
 )";
 
-constexpr const char* k_validate_help = R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]...
+constexpr const char* k_validate_help =
+    R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]...
 
 Parses and checks the pipeline and prints every problem as file:line:column: path: message.
 Runs nothing, starts nothing, writes nothing. Exit 0 when valid, 2 when not.
 )";
 
-constexpr const char* k_report_help = R"(Usage: stagegate report RESULTS.json [--format md|html|junit|json] [-o FILE]
+constexpr const char* k_report_help =
+    R"(Usage: stagegate report RESULTS.json [--format md|html|junit|json] [-o FILE]
 
 Re-renders a report from a results.json (default format md, to standard output).
 )";
 
-constexpr const char* k_compare_help = R"(Usage: stagegate compare BEFORE.json AFTER.json [--format md|json]
+constexpr const char* k_compare_help =
+    R"(Usage: stagegate compare BEFORE.json AFTER.json [--format md|json]
 
 Prints the before-vs-after table (metric, before, after, change, better/worse) for every
 stage that ran in both runs, and per operation. Exit 0.
@@ -249,7 +252,7 @@ int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
     if (!report) {
         return invalid(ctx, report.error().message);
     }
-    std::string text = redact((*reporter)->render(*report));
+    std::string text = (*reporter)->render_redacted(*report);
     if (auto output = args->value("--output")) {
         if (auto ok = write_file_atomically(*output, text); !ok) {
             ctx.err << "stagegate: " << ok.error().message << "\n";
@@ -379,7 +382,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
             << "results.json, junit.xml)\n";
     std::string summary;
     if (auto md = reporters().create("md")) {
-        summary = (*md)->render(report);
+        summary = (*md)->render_redacted(report);
     }
     std::string warning = publish_to_github(
         report, summary, (options.out_dir / "results.json").string(), ctx.out, ctx.getenv);
@@ -393,7 +396,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
 
 }  // namespace
 
-const char* version() { return STAGEGATE_VERSION; }
+const char* version() {
+    return STAGEGATE_VERSION;
+}
 
 int run(Context& ctx) {
     if (ctx.args.empty()) {

@@ -14,9 +14,9 @@ struct Compared {
     bool higher_is_better;
 };
 constexpr Compared k_stage_metrics[] = {
-    {"requests", true}, {"rps", true},  {"success_rate", true}, {"error_rate", false},
-    {"p50", false},     {"p95", false}, {"p99", false},         {"max", false},
-    {"errors", false},
+    {"requests", true},    {"rps", true},  {"success_rate", true},
+    {"error_rate", false}, {"p50", false}, {"p95", false},
+    {"p99", false},        {"max", false}, {"errors", false},
 };
 constexpr Compared k_operation_metrics[] = {
     {"rps", true}, {"success_rate", true}, {"p50", false}, {"p95", false}, {"p99", false},
@@ -83,8 +83,8 @@ std::string comparison_markdown(const RunReport& before, const RunReport& after,
                                 const std::vector<ComparisonRow>& rows) {
     std::string out = "# stagegate comparison\n\n";
     out += "Before: " + escape_cell(before.run_id) + " (" + std::string(to_string(before.verdict)) +
-           "), after: " + escape_cell(after.run_id) + " (" +
-           std::string(to_string(after.verdict)) + ")\n\n";
+           "), after: " + escape_cell(after.run_id) + " (" + std::string(to_string(after.verdict)) +
+           ")\n\n";
     if (rows.empty()) {
         return out + "No stage ran in both runs.\n";
     }

@@ -78,12 +78,12 @@ void ConsoleListener::on_message(std::string_view line) {
     m_out << "stagegate: " << redact(line) << std::endl;
 }
 
-void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index,
-                                     std::size_t count) {
+void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, std::size_t count) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
     m_last_periodic_s = 0;
-    std::string load = stage.rate ? num("%g/s", stage.rate->from_per_s) : std::to_string(stage.vus) + " VUs";
+    std::string load =
+        stage.rate ? num("%g/s", stage.rate->from_per_s) : std::to_string(stage.vus) + " VUs";
     m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << redact(stage.name)
           << "\": " << load << " for " << format_duration(stage.duration) << std::endl;
 }
@@ -95,12 +95,11 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
     }
     std::lock_guard lock(m_mutex);
     double total_s = to_seconds(stage.duration);
-    std::string line = pad(redact(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" +
-                       num("%.0fs", total_s) + " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) +
-                       " vus " + std::to_string(vus) + "  rps " +
-                       num("%.1f", so_far.get("rps").value_or(0)) + "  p95 " +
-                       opt_ms(so_far, "p95") + "ms  errors " +
-                       num("%.0f", so_far.get("errors").value_or(0));
+    std::string line =
+        pad(redact(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" + num("%.0fs", total_s) +
+        " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) + " vus " + std::to_string(vus) +
+        "  rps " + num("%.1f", so_far.get("rps").value_or(0)) + "  p95 " + opt_ms(so_far, "p95") +
+        "ms  errors " + num("%.0f", so_far.get("errors").value_or(0));
     if (m_progress == ProgressMode::redraw) {
         m_out << "\r\033[2K" << line << std::flush;
         m_progress_drawn = true;
@@ -116,7 +115,7 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
     m_out << "stagegate: stage \"" << redact(stage.name) << "\" "
           << verdict_text(stage.verdict, m_color) << ": " << redact(stage.reason) << std::endl;
     for (const auto& result : stage.criteria) {
-        std::string status = result.pass ? "ok  "
+        std::string status = result.pass                                   ? "ok  "
                              : result.criterion.severity == Severity::warn ? "warn"
                                                                            : "FAIL";
         std::string actual = result.actual ? num("%g", *result.actual) +

@@ -15,7 +15,7 @@ namespace orch::cli {
 enum class ProgressMode { off, redraw, periodic };
 
 class ConsoleListener final : public RunListener {
-public:
+  public:
     ConsoleListener(std::ostream& out, ProgressMode progress, bool color);
     void on_message(std::string_view line) override;
     void on_stage_start(const StageSpec& stage, std::size_t index, std::size_t count) override;
@@ -23,7 +23,7 @@ public:
                      const Snapshot& so_far) override;
     void on_stage_end(const StageReport& stage) override;
 
-private:
+  private:
     void clear_progress_line();
     std::ostream& m_out;
     ProgressMode m_progress;

@@ -47,12 +47,16 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
-std::string escape_command_data(std::string_view text) { return escape(text, false); }
-std::string escape_command_property(std::string_view text) { return escape(text, true); }
+std::string escape_command_data(std::string_view text) {
+    return escape(text, false);
+}
+std::string escape_command_property(std::string_view text) {
+    return escape(text, true);
+}
 
 std::string publish_to_github(
-    const RunReport& report, const std::string& summary_markdown,
-    const std::string& results_path, std::ostream& out,
+    const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
+    std::ostream& out,
     const std::function<std::optional<std::string>(const std::string&)>& getenv) {
     std::string warning;
     if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
@@ -66,8 +70,7 @@ std::string publish_to_github(
         std::ofstream outputs(*path, std::ios::app);
         outputs << "verdict=" << to_string(report.verdict) << "\n"
                 << "results=" << one_line(results_path) << "\n"
-                << "highest-passed-stage=" << one_line(redact(report.highest_passed_stage))
-                << "\n";
+                << "highest-passed-stage=" << one_line(redact(report.highest_passed_stage)) << "\n";
         if (!outputs) {
             warning = "cannot append to GITHUB_OUTPUT (" + *path + ")";
         }
@@ -80,7 +83,8 @@ std::string publish_to_github(
                     continue;
                 }
                 criterion_failed = criterion_failed || result.criterion.severity == Severity::fail;
-                const char* level = result.criterion.severity == Severity::warn ? "warning" : "error";
+                const char* level =
+                    result.criterion.severity == Severity::warn ? "warning" : "error";
                 char actual[64] = "no data";
                 if (result.actual) {
                     std::snprintf(actual, sizeof actual, "%g", *result.actual);
@@ -94,7 +98,8 @@ std::string publish_to_github(
             }
             if (stage.verdict != Verdict::pass && stage.verdict != Verdict::skipped &&
                 !criterion_failed) {
-                out << "::error title=" << escape_command_property(redact("stagegate " + stage.name))
+                out << "::error title="
+                    << escape_command_property(redact("stagegate " + stage.name))
                     << "::" << escape_command_data(redact(stage.reason)) << "\n";
             }
         }

@@ -25,8 +25,7 @@ std::string escape_command_property(std::string_view text);
 /// when those variables are set; prints `::error` annotations to `out` when GITHUB_ACTIONS
 /// is "true". Returns a warning text on a write failure, else empty.
 std::string publish_to_github(
-    const RunReport& report, const std::string& summary_markdown,
-    const std::string& results_path, std::ostream& out,
-    const std::function<std::optional<std::string>(const std::string&)>& getenv);
+    const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
+    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv);
 
 }  // namespace orch::cli

@@ -16,10 +16,10 @@ namespace {
 /// Forwards to `inner` with the message redacted; only sink_it_/flush_ are ours (spdlog's
 /// base_sink takes the lock).
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     explicit RedactingSink(spdlog::sink_ptr inner) : m_inner(std::move(inner)) {}
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
         spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, text);
@@ -29,7 +29,7 @@ protected:
     }
     void flush_() override { m_inner->flush(); }
 
-private:
+  private:
     spdlog::sink_ptr m_inner;
 };
 
@@ -47,12 +47,14 @@ Result<int> parse_log_level(const std::string& text) {
 void setup_logging(const std::filesystem::path& log_file, int level) {
     std::vector<spdlog::sink_ptr> sinks;
     auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    console->set_level(std::max(spdlog::level::warn, static_cast<spdlog::level::level_enum>(level)));
+    console->set_level(
+        std::max(spdlog::level::warn, static_cast<spdlog::level::level_enum>(level)));
     console->set_pattern("stagegate: %l: %v");
     sinks.push_back(std::make_shared<RedactingSink>(console));
     if (!log_file.empty()) {
         try {
-            auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), true);
+            auto file =
+                std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), true);
             file->set_level(static_cast<spdlog::level::level_enum>(level));
             file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
             sinks.push_back(std::make_shared<RedactingSink>(file));

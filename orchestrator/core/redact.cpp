@@ -42,7 +42,8 @@ bool is_secret_variable_name(std::string_view name) {
     for (char c : name) {
         upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    for (std::string_view word : {"TOKEN", "SECRET", "PASSWORD", "PASS", "KEY", "AUTH", "CREDENTIAL"}) {
+    for (std::string_view word :
+         {"TOKEN", "SECRET", "PASSWORD", "PASS", "KEY", "AUTH", "CREDENTIAL"}) {
         if (upper.find(word) != std::string::npos) {
             return true;
         }

@@ -39,10 +39,10 @@ inline tl::unexpected<Error> fail(ErrorCode code, std::string message, std::stri
 }  // namespace orch
 
 /// Evaluates `expr` (a Result); on error returns the error from the enclosing function.
-#define ORCH_TRY(expr)                                     \
-    do {                                                   \
-        auto orch_try_result_ = (expr);                    \
-        if (!orch_try_result_) {                           \
+#define ORCH_TRY(expr)                                       \
+    do {                                                     \
+        auto orch_try_result_ = (expr);                      \
+        if (!orch_try_result_) {                             \
             return tl::unexpected(orch_try_result_.error()); \
-        }                                                  \
+        }                                                    \
     } while (false)

@@ -28,12 +28,12 @@ enum class Severity { fail, warn };
 
 /// The canonical unit a metric's value is kept in.
 enum class MetricUnit {
-    count,        ///< requests, errors.* , backend.crashes: "" in reports
-    per_second,   ///< rps: "/s"
-    percent,      ///< success_rate, error_rate, backend.memory_growth: "%"
-    milliseconds, ///< latencies and timing.*: "ms"
-    megabytes,    ///< backend.rss_*: "MB"
-    number,       ///< backend.health./pointer: a plain number
+    count,         ///< requests, errors.* , backend.crashes: "" in reports
+    per_second,    ///< rps: "/s"
+    percent,       ///< success_rate, error_rate, backend.memory_growth: "%"
+    milliseconds,  ///< latencies and timing.*: "ms"
+    megabytes,     ///< backend.rss_*: "MB"
+    number,        ///< backend.health./pointer: a plain number
 };
 
 std::string_view to_string(CompareOp op);
@@ -50,11 +50,11 @@ struct Criterion {
     std::string name;    ///< display name; defaults to expr
     std::string metric;  ///< the Snapshot name, e.g. "send.p95"
     CompareOp op = CompareOp::lt;
-    double target = 0;   ///< in the metric's canonical unit
+    double target = 0;  ///< in the metric's canonical unit
     MetricUnit unit = MetricUnit::count;
     Severity severity = Severity::fail;
-    bool abort = false;                 ///< checked every second; a breach stops the stage
-    std::optional<Duration> window;     ///< "over 10s": must hold in every window
+    bool abort = false;              ///< checked every second; a breach stops the stage
+    std::optional<Duration> window;  ///< "over 10s": must hold in every window
 };
 
 /// Parses `text` (no name/severity/abort: those come from the YAML map form).

@@ -14,7 +14,7 @@ namespace orch {
 // --- Interface ---
 
 class HdrHistogram {
-public:
+  public:
     /// Highest trackable value: 2^36 us (about 19 hours). Larger values are clamped to it
     /// and counted in overflow_count().
     static constexpr std::int64_t k_max_value_us = std::int64_t{1} << 36;
@@ -45,7 +45,7 @@ public:
     std::size_t bucket_count() const noexcept;
     std::size_t memory_bytes() const noexcept;
 
-private:
+  private:
     std::vector<std::uint64_t> m_counts;
     std::uint64_t m_count = 0;
     std::uint64_t m_overflow = 0;

@@ -18,7 +18,7 @@ namespace orch {
 // --- Interface ---
 
 class Snapshot {
-public:
+  public:
     Snapshot() = default;
 
     /// Value of `name`, or nullopt when the metric has no data.
@@ -26,7 +26,7 @@ public:
     void set(std::string name, double value) { m_values[std::move(name)] = value; }
     const std::map<std::string, double, std::less<>>& values() const { return m_values; }
 
-private:
+  private:
     std::map<std::string, double, std::less<>> m_values;
 };
 

@@ -65,7 +65,7 @@ struct RequestSample {
 
 /// Counters and histograms of one operation (or of all operations together).
 class OperationStats {
-public:
+  public:
     explicit OperationStats(std::size_t body_pattern_count = 0);
 
     void record(const RequestSample& sample) noexcept;
@@ -90,7 +90,7 @@ public:
     double phase_mean_us(std::size_t phase) const noexcept;
     std::uint64_t phase_samples() const noexcept { return m_phase_samples; }
 
-private:
+  private:
     std::uint64_t m_requests = 0;
     std::uint64_t m_failures = 0;
     std::array<std::uint64_t, k_error_kind_count> m_errors{};
@@ -105,7 +105,7 @@ private:
 /// Everything one worker (or a merged stage) measured: totals plus one OperationStats per
 /// operation, and the open model's schedule keeping.
 class StageMetrics {
-public:
+  public:
     StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);
 
     /// Records into totals and into operations()[sample.operation]. Never allocates.
@@ -126,7 +126,7 @@ public:
     std::uint64_t dropped() const noexcept { return m_dropped; }
     std::uint64_t iterations() const noexcept { return m_iterations; }
 
-private:
+  private:
     std::size_t m_body_pattern_count;
     OperationStats m_totals;
     std::vector<OperationStats> m_operations;

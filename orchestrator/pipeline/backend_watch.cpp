@@ -49,7 +49,8 @@ void BackendFacts::add_to(Snapshot& snapshot) const {
         snapshot.set("backend.rss_peak", *rss_peak_mb);
     }
     if (rss_start_mb && rss_end_mb && *rss_start_mb > 0) {
-        snapshot.set("backend.memory_growth", (*rss_end_mb - *rss_start_mb) / *rss_start_mb * 100.0);
+        snapshot.set("backend.memory_growth",
+                     (*rss_end_mb - *rss_start_mb) / *rss_start_mb * 100.0);
     }
     if (!last_health_json.is_null()) {
         std::map<std::string, double> numbers;

@@ -25,13 +25,13 @@ namespace orch {
 
 /// What the watch saw, copied out under its lock.
 struct BackendFacts {
-    std::optional<ExitInfo> exit;        ///< the backend ended while watched
-    double exit_at_s = 0;                ///< seconds after the watch started
-    bool interrupted = false;            ///< SIGINT/SIGTERM arrived
+    std::optional<ExitInfo> exit;  ///< the backend ended while watched
+    double exit_at_s = 0;          ///< seconds after the watch started
+    bool interrupted = false;      ///< SIGINT/SIGTERM arrived
     int health_checks = 0;
     int health_failures = 0;
     std::string last_health_problem;
-    nlohmann::json last_health_json;     ///< last health answer's body (null if none)
+    nlohmann::json last_health_json;  ///< last health answer's body (null if none)
     std::optional<double> rss_start_mb, rss_end_mb, rss_peak_mb;
     std::vector<std::pair<double, double>> rss_series;  ///< (t_s, MB)
 
@@ -41,7 +41,7 @@ struct BackendFacts {
 };
 
 class BackendWatch {
-public:
+  public:
     enum class HealthPolling { off, every_second };
 
     /// Starts watching now. `stop` is fired when the backend exits or `interrupts` > 0.
@@ -56,7 +56,7 @@ public:
     /// Waits up to `seconds` (a cooldown); returns early when the stop source fires.
     void wait(double seconds);
 
-private:
+  private:
     void watch_exit(std::stop_token own_stop);
     void sample(std::stop_token own_stop);
 

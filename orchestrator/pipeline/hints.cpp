@@ -36,10 +36,11 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
     }
     double limited = get_or(m, "errors.status_429");
     if (limited > 0) {
-        hints.push_back(fmt("%.0f requests got 429 Too Many Requests: a rate limiter is active "
-                            "and will cap the test (evidence: errors.status_429; the demo "
-                            "backend takes DISABLE_RATE_LIMIT=true).",
-                            limited));
+        hints.push_back(
+            fmt("%.0f requests got 429 Too Many Requests: a rate limiter is active "
+                "and will cap the test (evidence: errors.status_429; the demo "
+                "backend takes DISABLE_RATE_LIMIT=true).",
+                limited));
     }
     for (const auto& pattern : pipeline.body_patterns) {
         double hits = get_or(m, "errors.body." + pattern.name);
@@ -99,9 +100,10 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
         }
     }
     if (timeouts > 0 && get_or(m, "backend.crashes") == 0) {
-        hints.push_back(fmt("%.0f requests timed out while the backend was alive: it is "
-                            "saturated or blocked (evidence: errors.timeout).",
-                            timeouts));
+        hints.push_back(
+            fmt("%.0f requests timed out while the backend was alive: it is "
+                "saturated or blocked (evidence: errors.timeout).",
+                timeouts));
     }
     return hints;
 }
@@ -141,8 +143,8 @@ std::string next_stage_recommendation(const RunReport& report) {
         return "No stage ran to completion.";
     }
     double rps = highest->metrics.get("rps").value_or(0);
-    std::string next_load = highest->rate.empty() ? std::to_string(highest->vus * 2) + " VUs"
-                                                  : fmt("%.0f/s", rps * 2);
+    std::string next_load =
+        highest->rate.empty() ? std::to_string(highest->vus * 2) + " VUs" : fmt("%.0f/s", rps * 2);
     return "Every stage passed; the highest load was " + describe(*highest) +
            ". Next: a stage at twice that load (" + next_load +
            fmt(", about %.0f req/s projected if latency holds) to find where the criteria start "

@@ -107,7 +107,7 @@ void conclude(RunReport& report) {
 
 /// Observer handed to the executor: series, abort criteria, progress.
 class StageObserverImpl final : public StageObserver {
-public:
+  public:
     StageObserverImpl(const StageSpec& stage, StageJudge& judge, StageReport& report,
                       std::stop_source& stop, RunListener& listener, const BackendWatch& watch,
                       const MetricNames& names)
@@ -147,14 +147,14 @@ public:
             m_abort = breach;
             m_stop.request_stop();
         }
-        Snapshot so_far = summarize(m_judge.running_totals(), m_names,
-                                    std::max(interval.elapsed_s, 1e-3));
+        Snapshot so_far =
+            summarize(m_judge.running_totals(), m_names, std::max(interval.elapsed_s, 1e-3));
         m_listener.on_progress(m_stage, interval.elapsed_s, interval.active_vus, so_far);
     }
 
     const std::optional<CriterionResult>& abort_breach() const { return m_abort; }
 
-private:
+  private:
     static constexpr std::size_t k_max_series_points = 7200;
     const StageSpec& m_stage;
     StageJudge& m_judge;
@@ -209,14 +209,14 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     }
 
     std::stop_source stage_stop;
-    std::stop_callback relay(state.run_stop.get_token(), [&stage_stop] { stage_stop.request_stop(); });
+    std::stop_callback relay(state.run_stop.get_token(),
+                             [&stage_stop] { stage_stop.request_stop(); });
     std::optional<BackendWatch> watch;
     watch.emplace(supervisor, stage_stop, state.interrupts(),
                   pipeline.health ? BackendWatch::HealthPolling::every_second
                                   : BackendWatch::HealthPolling::off);
-    StageJudge judge(stage, state.names, [&watch](Snapshot& snapshot) {
-        watch->facts().add_to(snapshot);
-    });
+    StageJudge judge(stage, state.names,
+                     [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
     StageObserverImpl observer(stage, judge, stage_report, stage_stop, state.listener, *watch,
                                state.names);
     Stopwatch clock;
@@ -231,7 +231,8 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         return;
     }
     stage_report.duration_s = run->duration_s > 0 ? run->duration_s : stage_report.duration_s;
-    Snapshot snapshot = summarize(run->totals, state.names, std::max(stage_report.duration_s, 1e-3));
+    Snapshot snapshot =
+        summarize(run->totals, state.names, std::max(stage_report.duration_s, 1e-3));
     facts.add_to(snapshot);
     if (facts.rss_start_mb && !stage_report.health_before) {
         stage_report.health_before = HealthSample{};
@@ -282,11 +283,11 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.reason = "the load generator fell behind: " + run->generator_note;
     } else {
         stage_report.verdict = Verdict::pass;
-        stage_report.reason = "all " + std::to_string(stage_report.criteria.size()) +
-                              " criteria met";
+        stage_report.reason =
+            "all " + std::to_string(stage_report.criteria.size()) + " criteria met";
         if (warned > 0) {
-            stage_report.reason += " (" + std::to_string(warned) + " warning" +
-                                   (warned > 1 ? "s" : "") + ")";
+            stage_report.reason +=
+                " (" + std::to_string(warned) + " warning" + (warned > 1 ? "s" : "") + ")";
         }
     }
     stage_report.hints = root_cause_hints(pipeline, stage_report, previous);
@@ -366,9 +367,9 @@ Result<void> prepare_output_dir(const std::filesystem::path& out_dir) {
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);
     if (ec) {
-        return fail(ErrorCode::infrastructure,
-                    "output folder " + out_dir.string() + " cannot be created: " + ec.message() +
-                        " (choose another with --out)");
+        return fail(ErrorCode::infrastructure, "output folder " + out_dir.string() +
+                                                   " cannot be created: " + ec.message() +
+                                                   " (choose another with --out)");
     }
     auto probe = out_dir / ".stagegate-write-test";
     {
@@ -509,8 +510,8 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
             std::string died = cooldown(state, supervisor, pause);
             if (state.interrupts().load() > 0) {
                 stage_report.reason = "not run: interrupted during the cooldown";
-                return stop_with(Verdict::interrupted, "interrupted during the cooldown before \"" +
-                                                           stage.name + "\"",
+                return stop_with(Verdict::interrupted,
+                                 "interrupted during the cooldown before \"" + stage.name + "\"",
                                  &supervisor);
             }
             if (!died.empty()) {

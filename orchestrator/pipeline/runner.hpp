@@ -20,10 +20,10 @@ namespace orch {
 // --- Interface ---
 
 struct RunOptions {
-    std::filesystem::path out_dir;       ///< created if missing
-    std::vector<std::string> only;       ///< run only these stages (names)
-    std::string from;                    ///< start at this stage
-    int threads = 0;                     ///< executor worker threads (0 = cores)
+    std::filesystem::path out_dir;  ///< created if missing
+    std::vector<std::string> only;  ///< run only these stages (names)
+    std::string from;               ///< start at this stage
+    int threads = 0;                ///< executor worker threads (0 = cores)
     std::string run_id;
     std::string version;
     /// Incremented by the signal handler; the runner stops the load, stops the backend and
@@ -36,7 +36,7 @@ struct RunOptions {
 
 /// What the runner tells a person while it works (the CLI prints it). All optional.
 class RunListener {
-public:
+  public:
     virtual ~RunListener() = default;
     virtual void on_message(std::string_view /*line*/) {}
     virtual void on_stage_start(const StageSpec& /*stage*/, std::size_t /*index*/,

@@ -20,8 +20,8 @@ StageJudge::StageJudge(const StageSpec& stage, MetricNames names,
     }
 }
 
-std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta,
-                                                       double elapsed_s, double length_s) {
+std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta, double elapsed_s,
+                                                       double length_s) {
     m_totals.merge(delta);
     m_elapsed_s = elapsed_s;
 

@@ -20,7 +20,7 @@ namespace orch {
 // --- Interface ---
 
 class StageJudge {
-public:
+  public:
     /// `add_backend_metrics` adds the backend.* values known so far to a Snapshot.
     StageJudge(const StageSpec& stage, MetricNames names,
                std::function<void(Snapshot&)> add_backend_metrics);
@@ -38,7 +38,7 @@ public:
     const StageMetrics& running_totals() const { return m_totals; }
     double elapsed_s() const { return m_elapsed_s; }
 
-private:
+  private:
     struct WindowState {
         std::optional<double> worst;
         double worst_at_s = 0;
@@ -50,7 +50,7 @@ private:
     double m_elapsed_s = 0;
     std::size_t m_longest_window_s = 0;
     std::deque<std::pair<StageMetrics, double>> m_recent;  ///< last seconds: delta, length
-    std::vector<WindowState> m_windows;                   ///< per criterion
+    std::vector<WindowState> m_windows;                    ///< per criterion
 };
 
 }  // namespace orch

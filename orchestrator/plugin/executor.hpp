@@ -30,15 +30,15 @@ struct RunContext {
 
 /// One second (or so) of a running stage, for progress, abort and windowed criteria.
 struct Interval {
-    double elapsed_s = 0;        ///< since the stage started
-    double length_s = 0;         ///< this interval's length
-    int active_vus = 0;          ///< VUs (or in-flight requests, open model) right now
+    double elapsed_s = 0;                 ///< since the stage started
+    double length_s = 0;                  ///< this interval's length
+    int active_vus = 0;                   ///< VUs (or in-flight requests, open model) right now
     const StageMetrics* delta = nullptr;  ///< what completed during this interval only
 };
 
 /// Receives intervals while a stage runs. Called from the thread that called run_stage.
 class StageObserver {
-public:
+  public:
     virtual ~StageObserver() = default;
     virtual void on_interval(const Interval& interval) = 0;
 };
@@ -46,8 +46,8 @@ public:
 /// What an executor measured in one stage.
 struct StageRun {
     explicit StageRun(StageMetrics totals_) : totals(std::move(totals_)) {}
-    StageMetrics totals;      ///< the whole stage
-    double duration_s = 0;    ///< measured wall time of the load
+    StageMetrics totals;         ///< the whole stage
+    double duration_s = 0;       ///< measured wall time of the load
     bool stopped_early = false;  ///< the stop token fired
     /// The load generator could not keep up: open-model drops over 1% of scheduled, or its
     /// CPU was saturated. Makes the stage INCONCLUSIVE unless a criterion failed.
@@ -59,7 +59,7 @@ struct StageRun {
 };
 
 class Executor {
-public:
+  public:
     virtual ~Executor() = default;
 
     /// Slow checks before the backend starts. Errors are infrastructure errors (exit 3).
@@ -75,13 +75,14 @@ using ExecutorFactory = std::function<Result<std::unique_ptr<Executor>>(const Pi
 
 /// Executors by `scenario.executor` name. Registering a name twice is a programming error.
 class ExecutorRegistry {
-public:
+  public:
     void add(std::string name, ExecutorFactory factory);
     /// An unknown name is invalid_input listing the valid names.
-    Result<std::unique_ptr<Executor>> create(const std::string& name, const Pipeline& pipeline) const;
+    Result<std::unique_ptr<Executor>> create(const std::string& name,
+                                             const Pipeline& pipeline) const;
     std::vector<std::string> names() const;
 
-private:
+  private:
     std::vector<std::pair<std::string, ExecutorFactory>> m_factories;
 };
 

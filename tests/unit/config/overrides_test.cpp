@@ -37,7 +37,7 @@ std::vector<std::string> problems(std::vector<std::string> sets) {
 
 }  // namespace
 
-TEST_CASE("--set selects stages by name, index or all, and edits any key") {
+TEST_CASE("overrides: --set selects stages by name, index or all, and edits any key") {
     auto loaded = load_pipeline_text_diagnostics(
         k_pipeline, "p.yaml",
         with_sets({"stages[*].duration=3s", "stages.smoke.vus=2", "stages[1].duration=4s",
@@ -57,7 +57,7 @@ TEST_CASE("--set selects stages by name, index or all, and edits any key") {
           std::vector<std::pair<std::string, std::string>>{{"PORT", "9000"}, {"EXTRA", "yes"}});
 }
 
-TEST_CASE("--set creates missing maps") {
+TEST_CASE("overrides: --set creates missing maps") {
     auto loaded = load_pipeline_text_diagnostics(
         k_pipeline, "p.yaml", with_sets({"health.url=/ready", "scenario.think_time=1s"}));
     REQUIRE(loaded);
@@ -66,7 +66,7 @@ TEST_CASE("--set creates missing maps") {
     CHECK(loaded->scenario.think_time == std::chrono::seconds(1));
 }
 
-TEST_CASE("--set problems name --set and the text") {
+TEST_CASE("overrides: --set problems name --set and the text") {
     CHECK(problems({"stages.smok.duration=5s"}) ==
           std::vector<std::string>{"--set: stages.smok.duration=5s: no element named \"smok\" in "
                                    "stages (did you mean \"smoke\"?)"});

@@ -49,3 +49,12 @@ TEST_CASE("malformed numbers in durations are errors, never exceptions") {
     CHECK_FALSE(parse_duration(std::string(400, '9') + "s"));
     CHECK_FALSE(parse_duration("."));
 }
+
+TEST_CASE("a swap of two adjacent letters is one edit") {
+    CHECK(edit_distance("rnu", "run") == 1);
+    CHECK(edit_distance("sned", "send") == 1);
+    CHECK(edit_distance("abc", "abc") == 0);
+    CHECK(edit_distance("", "abc") == 3);
+    std::vector<std::string> verbs{"run", "validate", "report"};
+    CHECK(closest_match("rnu", verbs) == "run");
+}
