@@ -132,10 +132,13 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
     Pipeline pipeline;
     pipeline.file = file_label;
     pipeline.sha256 = sha256_hex(yaml);
+    // Absolute, so a relative `cwd:` or `script:` means the same wherever it is used from.
     std::filesystem::path base_dir = std::filesystem::path(file_label).parent_path();
     if (base_dir.empty()) {
         base_dir = ".";
     }
+    std::error_code cwd_error;
+    base_dir = std::filesystem::absolute(base_dir, cwd_error).lexically_normal();
 
     if (auto bad = first_binary_byte(yaml)) {
         char byte[8];

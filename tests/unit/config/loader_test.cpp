@@ -183,7 +183,7 @@ stages:
 
     REQUIRE(p.backend);
     CHECK(p.backend->command == std::vector<std::string>{"./server", "--flag", "7"});
-    CHECK(p.backend->cwd == std::filesystem::path("srv"));
+    CHECK(p.backend->cwd == std::filesystem::current_path() / "srv");
     CHECK(p.backend->env == std::vector<std::pair<std::string, std::string>>{
                                 {"PORT", "9000"}, {"DEBUG", "true"}, {"NAME", "x"}});
     CHECK(p.backend->startup_timeout == std::chrono::seconds(20));
@@ -686,7 +686,7 @@ TEST_CASE("a pipeline file's sha256 is of its bytes and relative paths use its f
     REQUIRE(again);
     CHECK(again->sha256 == loaded->sha256);
     CHECK(loaded->backend->cwd == dir / "sub");
-    CHECK(again->backend->cwd == std::filesystem::path("sub"));
+    CHECK(again->backend->cwd == std::filesystem::current_path() / "sub");
     std::filesystem::remove_all(dir);
 }
 
@@ -699,8 +699,9 @@ stages: [ { name: s, vus: 1, duration: 1s } ]
 )";
     auto relative = load_pipeline_text(k6, "pipelines/p.yaml", env_options({}));
     REQUIRE(relative);
-    CHECK(relative->backend->cwd == std::filesystem::path("."));
-    CHECK(relative->scenario.script == std::filesystem::path("pipelines/load/chat.js"));
+    // Relative to where stagegate runs, made absolute so later users need no base folder.
+    CHECK(relative->backend->cwd == std::filesystem::current_path());
+    CHECK(relative->scenario.script == std::filesystem::current_path() / "pipelines/load/chat.js");
     auto absolute = load_pipeline_text(k6, "/srv/ci/pipelines/p.yaml", env_options({}));
     REQUIRE(absolute);
     CHECK(absolute->backend->cwd == std::filesystem::path("/srv/ci"));
