@@ -41,25 +41,11 @@
 #include "config/template.hpp"
 #include "metrics/stage_metrics.hpp"
 #include "plugin/executor.hpp"
+#include "support/sockets.hpp"
 
 extern char** environ;
 
 namespace orch::test {
-
-/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
-inline int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    int port = ntohs(address.sin_port);
-    ::close(fd);
-    return port;
-}
 
 /// A listening socket on 127.0.0.1 (any free port); closed by the destructor.
 class ListeningSocket {

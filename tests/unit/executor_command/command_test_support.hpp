@@ -25,46 +25,11 @@
 #include "config/pipeline.hpp"
 #include "plugin/executor.hpp"
 #include "process/backend_process.hpp"
+#include "support/env.hpp"
+#include "support/files.hpp"
+#include "support/sockets.hpp"
 
 namespace orch::test {
-
-class TempDir {
-  public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = std::filesystem::temp_directory_path() /
-                 ("stagegate-command-test-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(counter++));
-        std::filesystem::remove_all(m_path);
-        std::filesystem::create_directories(m_path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    std::filesystem::path m_path;
-};
-
-inline std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-inline std::vector<std::string> read_lines(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
 
 inline std::filesystem::path tools_fixture(const std::string& name) {
     return std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "tools" / name;
@@ -73,31 +38,6 @@ inline std::filesystem::path tools_fixture(const std::string& name) {
 inline std::filesystem::path stage_result_fixture(const std::string& name) {
     return tools_fixture("stage-results") / name;
 }
-
-class ScopedEnv {
-  public:
-    ScopedEnv(std::string name, const std::string& value) : m_name(std::move(name)) {
-        if (const char* old = std::getenv(m_name.c_str())) {
-            m_old = old;
-            m_had = true;
-        }
-        ::setenv(m_name.c_str(), value.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        if (m_had) {
-            ::setenv(m_name.c_str(), m_old.c_str(), 1);
-        } else {
-            ::unsetenv(m_name.c_str());
-        }
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-  private:
-    std::string m_name;
-    std::string m_old;
-    bool m_had = false;
-};
 
 /// A command pipeline with the given operation names (declared by name only).
 inline Pipeline command_pipeline(std::vector<std::string> command,
@@ -140,20 +80,6 @@ class RecordingObserver : public StageObserver {
     double last_elapsed_s = 0;
     double last_length_s = 0;
 };
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
-inline int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 /// The demo backend on 127.0.0.1:<port>, healthy, stopped at scope end.
 class ChatBackend {

@@ -21,40 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include "support/sockets.hpp"
+
 extern char** environ;
 
 namespace orch::test {
-
-/// A listening TCP socket on 127.0.0.1, port chosen by the kernel.
-class Listener {
-  public:
-    Listener() {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-        ::listen(m_fd, 16);
-        socklen_t length = sizeof(address);
-        ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length);
-        m_port = ntohs(address.sin_port);
-    }
-    ~Listener() { ::close(m_fd); }
-    Listener(const Listener&) = delete;
-    Listener& operator=(const Listener&) = delete;
-    int fd() const { return m_fd; }
-    int port() const { return m_port; }
-
-  private:
-    int m_fd = -1;
-    int m_port = 0;
-};
-
-/// A port nothing listens on (bound to learn a free number, then closed).
-inline int free_port() {
-    Listener listener;
-    return listener.port();
-}
 
 /// Serves every connection with `response` (raw HTTP bytes) after reading the request
 /// head; keeps the requests it saw.

@@ -14,57 +14,18 @@
 #include <sstream>
 #include <thread>
 
+#include "support/files.hpp"
+#include "support/sockets.hpp"
+
 using namespace orch;
+using orch::test::free_port;
+using orch::test::Listener;
+using orch::test::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-/// A listening socket on 127.0.0.1 (port chosen by the kernel); close() frees the port.
-struct Listener {
-    int fd = -1;
-    int port = 0;
-    Listener() {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-        ::listen(fd, 4);
-        socklen_t length = sizeof(address);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-        port = ntohs(address.sin_port);
-    }
-    ~Listener() { close(); }
-    void close() {
-        if (fd >= 0) {
-            ::close(fd);
-            fd = -1;
-        }
-    }
-};
-
-int free_port() {
-    Listener listener;
-    return listener.port;
-}
-
-/// A scratch folder for backend.log, removed at scope end.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        static int counter = 0;
-        path = std::filesystem::temp_directory_path() /
-               ("stagegate-supervisor-test-" + std::to_string(::getpid()) + "-" +
-                std::to_string(counter++));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
 
 /// A launch-mode pipeline for the demo backend on `port`.
 Pipeline demo_pipeline(int port, std::vector<std::pair<std::string, std::string>> env = {}) {
@@ -88,8 +49,8 @@ Pipeline demo_pipeline(int port, std::vector<std::pair<std::string, std::string>
 
 SupervisorOptions options_in(const TempDir& dir) {
     SupervisorOptions options;
-    options.base_dir = dir.path;
-    options.log_path = dir.path / "backend.log";
+    options.base_dir = dir.path();
+    options.log_path = dir.path() / "backend.log";
     return options;
 }
 
@@ -228,12 +189,12 @@ TEST_CASE("an unhealthy backend times out with the health problem", "[supervisor
 TEST_CASE("a port already in use stops the launch before anything starts", "[supervisor]") {
     TempDir dir;
     Listener squatter;
-    BackendSupervisor supervisor(demo_pipeline(squatter.port), options_in(dir));
+    BackendSupervisor supervisor(demo_pipeline(squatter.port()), options_in(dir));
     auto ready = supervisor.start();
     REQUIRE_FALSE(ready);
     CHECK(ready.error().code == ErrorCode::infrastructure);
     CHECK_THAT(ready.error().message,
-               Catch::Contains("port " + std::to_string(squatter.port) +
+               Catch::Contains("port " + std::to_string(squatter.port()) +
                                " is already in use by pid " + std::to_string(::getpid())));
     CHECK_FALSE(supervisor.launched());
 }
@@ -276,7 +237,7 @@ TEST_CASE("attach mode: checks a running service, never starts or stops it", "[s
     pipeline.backend.reset();
     pipeline.health->memory_json = "/memory/rss";
     SupervisorOptions options = options_in(dir);
-    options.log_path = dir.path / "attach.log";
+    options.log_path = dir.path() / "attach.log";
     BackendSupervisor supervisor(pipeline, options);
     auto ready = supervisor.start();
     REQUIRE(ready);
@@ -300,9 +261,9 @@ TEST_CASE("attach mode without health block: TCP readiness", "[supervisor]") {
     options.attach_timeout = 300ms;
     SECTION("a listener is ready") {
         Listener listener;
-        pipeline.target.base_url = "http://127.0.0.1:" + std::to_string(listener.port);
+        pipeline.target.base_url = "http://127.0.0.1:" + std::to_string(listener.port());
         BackendSupervisor supervisor(pipeline, options);
-        CHECK(supervisor.health_target() == "TCP 127.0.0.1:" + std::to_string(listener.port));
+        CHECK(supervisor.health_target() == "TCP 127.0.0.1:" + std::to_string(listener.port()));
         auto ready = supervisor.start();
         REQUIRE(ready);
         CHECK(ready->healthy);

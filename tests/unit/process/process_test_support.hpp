@@ -13,37 +13,9 @@
 #include <string>
 #include <thread>
 
+#include "support/files.hpp"
+
 namespace orch::test {
-
-/// A fresh folder under the system temp dir, removed with everything in it at scope end.
-class TempDir {
-  public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = std::filesystem::temp_directory_path() /
-                 ("stagegate-process-test-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(counter++));
-        std::filesystem::remove_all(m_path);
-        std::filesystem::create_directories(m_path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    std::filesystem::path m_path;
-};
-
-inline std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns its last value.
 template <class Condition>

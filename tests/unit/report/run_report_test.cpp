@@ -297,7 +297,7 @@ TEST_CASE("results.json validates against schemas/results.schema.json") {
     const std::filesystem::path schema =
         std::filesystem::path(STAGEGATE_SOURCE_DIR) / "schemas/results.schema.json";
     // The schema itself is JSON of the draft-07 kind, whatever validator is at hand.
-    nlohmann::json schema_json = nlohmann::json::parse(testing::read_text(schema));
+    nlohmann::json schema_json = nlohmann::json::parse(testing::slurp(schema));
     CHECK(schema_json["$schema"] == "http://json-schema.org/draft-07/schema#");
     if (!std::filesystem::exists(ajv)) {
         WARN("ajv not installed (tests/schema/node_modules): schema validation skipped");
@@ -339,7 +339,7 @@ TEST_CASE("stored results.json fixtures read back and write out unchanged") {
     for (const char* name : {"failed-run.json", "passing-run.json", "error-run.json"}) {
         INFO(name);
         auto path = std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "results" / name;
-        nlohmann::json stored = nlohmann::json::parse(testing::read_text(path));
+        nlohmann::json stored = nlohmann::json::parse(testing::slurp(path));
         auto report = run_report_from_json(stored);
         REQUIRE(report);
         CHECK(to_json(*report) == stored);

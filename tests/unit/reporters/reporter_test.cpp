@@ -94,7 +94,7 @@ TEST_CASE("write_to writes the rendered file atomically into the folder") {
         const auto path = dir.path() / std::string(reporter->file_name());
         testing::write_text(path, "stale content from an earlier stage");
         REQUIRE(reporter->write_to(dir.path(), report));
-        CHECK(testing::read_text(path) == reporter->render(report));
+        CHECK(testing::slurp(path) == reporter->render(report));
     }
     // Only the four outputs: no temp file is left behind.
     std::vector<std::string> names;
@@ -134,7 +134,7 @@ TEST_CASE("a registered secret never reaches any output, even where escaping wou
     for (const auto& reporter : all_reporters()) {
         INFO(reporter->format());
         REQUIRE(reporter->write_to(dir.path(), report));
-        std::string text = testing::read_text(dir.path() / std::string(reporter->file_name()));
+        std::string text = testing::slurp(dir.path() / std::string(reporter->file_name()));
         CHECK(text.find("tok_EN") == std::string::npos);
         CHECK(text.find("tok\\_EN") == std::string::npos);
         CHECK(text.find("sec&quot;ret") == std::string::npos);

@@ -1,6 +1,5 @@
-// Helpers for tests that write real files and run real tools: a fresh temporary folder
-// removed at the end of the test, whole-file reads, and running a shell command with its
-// output captured.
+// Helpers for tests that run real tools: whether a tool is installed, and running a shell
+// command with its output captured. The file helpers come from support/files.hpp.
 #pragma once
 
 #include <stdlib.h>
@@ -12,41 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/files.hpp"
+
 namespace orch::testing {
 
-/// A new empty folder under the system temp dir, removed (with its contents) on scope exit.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "stagegate-test-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) != nullptr) {
-            m_path = pattern;
-        }
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    std::filesystem::path m_path;
-};
-
-inline std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-inline void write_text(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
+using test::slurp;
+using test::TempDir;
+using test::write_text;
 
 /// True when `tool` is on PATH.
 inline bool have_tool(const std::string& tool) {
