@@ -1,4 +1,5 @@
 #include "config/overrides.hpp"
+#include "config/yaml_reader.hpp"
 
 #include <vector>
 
@@ -23,18 +24,6 @@ bool all_digits(std::string_view text) {
         }
     }
     return true;
-}
-
-std::string trimmed(std::string_view text) {
-    std::size_t b = 0;
-    std::size_t e = text.size();
-    while (b < e && (text[b] == ' ' || text[b] == '\t')) {
-        ++b;
-    }
-    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) {
-        --e;
-    }
-    return std::string(text.substr(b, e - b));
 }
 
 // Splits KEY.PATH into steps; nullopt (with `problem` set) when malformed.

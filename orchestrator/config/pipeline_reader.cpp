@@ -246,18 +246,7 @@ class PipelineReader {
             }
         }
         if (auto v = map.get("expect_json")) {
-            MapReader pointers(m_reader, *v, std::vector<std::string>{});
-            for (const auto& entry : pointers.entries()) {
-                if (entry.key.empty() || entry.key[0] != '/') {
-                    m_reader.error(entry.key_node, "\"" + entry.key +
-                                                       "\" is not a JSON pointer (it starts "
-                                                       "with /, e.g. /status)");
-                    continue;
-                }
-                if (auto value = m_reader.json_value(entry.value)) {
-                    health.expect_json.emplace_back(entry.key, std::move(*value));
-                }
-            }
+            health.expect_json = json_pointer_map(m_reader, *v);
         }
         if (auto v = map.get("interval")) {
             if (auto d = m_reader.duration(*v, true)) {

@@ -576,18 +576,7 @@ class ScenarioReader {
             }
         }
         if (auto v = map.get("json")) {
-            MapReader pointers(m_reader, *v, std::vector<std::string>{});
-            for (const auto& entry : pointers.entries()) {
-                if (entry.key.empty() || entry.key[0] != '/') {
-                    m_reader.error(entry.key_node, "\"" + entry.key +
-                                                       "\" is not a JSON pointer (it starts "
-                                                       "with /, e.g. /status)");
-                    continue;
-                }
-                if (auto value = m_reader.json_value(entry.value)) {
-                    expect.json.emplace_back(entry.key, std::move(*value));
-                }
-            }
+            expect.json = json_pointer_map(m_reader, *v);
         }
         if (auto v = map.get("headers")) {
             MapReader headers(m_reader, *v, std::vector<std::string>{});

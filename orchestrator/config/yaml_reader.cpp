@@ -19,18 +19,6 @@ std::string quote_text(std::string_view text) {
     return out;
 }
 
-std::string trimmed(std::string_view text) {
-    std::size_t b = 0;
-    std::size_t e = text.size();
-    while (b < e && (text[b] == ' ' || text[b] == '\t')) {
-        ++b;
-    }
-    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) {
-        --e;
-    }
-    return std::string(text.substr(b, e - b));
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     for (char& c : out) {
@@ -512,6 +500,36 @@ std::optional<Located> MapReader::required(std::string_view key, std::string_vie
         m_reader.error(m_pos, child_path(m_path, key), message);
     }
     return value;
+}
+
+std::string trimmed(std::string_view text) {
+    std::size_t b = 0;
+    std::size_t e = text.size();
+    while (b < e && (text[b] == ' ' || text[b] == '\t')) {
+        ++b;
+    }
+    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) {
+        --e;
+    }
+    return std::string(text.substr(b, e - b));
+}
+
+std::vector<std::pair<std::string, nlohmann::json>> json_pointer_map(YamlReader& reader,
+                                                                     const Located& map) {
+    std::vector<std::pair<std::string, nlohmann::json>> out;
+    MapReader pointers(reader, map, std::vector<std::string>{});
+    for (const auto& entry : pointers.entries()) {
+        if (entry.key.empty() || entry.key[0] != '/') {
+            reader.error(entry.key_node, "\"" + entry.key +
+                                             "\" is not a JSON pointer (it starts with /, e.g. "
+                                             "/status)");
+            continue;
+        }
+        if (auto value = reader.json_value(entry.value)) {
+            out.emplace_back(entry.key, std::move(*value));
+        }
+    }
+    return out;
 }
 
 }  // namespace orch

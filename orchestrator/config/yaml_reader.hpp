@@ -153,4 +153,12 @@ class MapReader {
     std::vector<std::string> m_suggested;  ///< did-you-mean keys of reported unknown keys
 };
 
+/// A map of JSON pointer -> expected value (`health.expect_json`, `expect.json`). A key
+/// that is not a pointer is a diagnostic and is skipped.
+std::vector<std::pair<std::string, nlohmann::json>> json_pointer_map(YamlReader& reader,
+                                                                     const Located& map);
+
+/// `text` without leading and trailing spaces and tabs.
+std::string trimmed(std::string_view text);
+
 }  // namespace orch

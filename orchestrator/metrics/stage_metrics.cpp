@@ -7,6 +7,19 @@
 
 namespace orch {
 
+ErrorKind error_kind_for_status(int status) noexcept {
+    if (status == 429) {
+        return ErrorKind::status_429;
+    }
+    if (status >= 400 && status < 500) {
+        return ErrorKind::status_4xx;
+    }
+    if (status >= 500 && status < 600) {
+        return ErrorKind::status_5xx;
+    }
+    return ErrorKind::expect;
+}
+
 std::string_view error_kind_name(ErrorKind kind) {
     switch (kind) {
         case ErrorKind::none:

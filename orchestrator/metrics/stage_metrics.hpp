@@ -36,6 +36,10 @@ inline constexpr std::size_t k_error_kind_count = 12;
 /// The metric name of a kind: "connection_refused", "status_429", ... ("none" for none).
 std::string_view error_kind_name(ErrorKind kind);
 
+/// The kind of a response whose `status` was not allowed: status_429, status_4xx,
+/// status_5xx, or expect for any other status. Every executor classifies statuses so.
+ErrorKind error_kind_for_status(int status) noexcept;
+
 /// Mean-phase breakdown of one request, microseconds (libcurl's phases; SPEC `timing.*`).
 struct PhaseTimes {
     std::int64_t blocked = 0;     ///< queued before a connection was available

@@ -36,16 +36,7 @@ ErrorKind status_error(const std::vector<int>& allowed, int status) noexcept {
     if (ok) {
         return ErrorKind::none;
     }
-    if (status == 429) {
-        return ErrorKind::status_429;
-    }
-    if (status >= 400 && status < 500) {
-        return ErrorKind::status_4xx;
-    }
-    if (status >= 500 && status < 600) {
-        return ErrorKind::status_5xx;
-    }
-    return ErrorKind::expect;
+    return error_kind_for_status(status);
 }
 
 ErrorKind judge_response(const CompiledRequest& request, int status, std::string_view body,

@@ -4,19 +4,6 @@ namespace orch {
 
 namespace {
 
-ErrorKind kind_of_status(int status) {
-    if (status == 429) {
-        return ErrorKind::status_429;
-    }
-    if (status >= 400 && status < 500) {
-        return ErrorKind::status_4xx;
-    }
-    if (status >= 500 && status < 600) {
-        return ErrorKind::status_5xx;
-    }
-    return ErrorKind::expect;
-}
-
 bool contains(std::string_view text, std::string_view word) {
     return text.find(word) != std::string_view::npos;
 }
@@ -46,9 +33,9 @@ ErrorKind k6_error_kind(int status, int error_code, std::string_view error_text,
                         std::optional<bool> expected_response) {
     if (status != 0) {
         if (expected_response.has_value()) {
-            return *expected_response ? ErrorKind::none : kind_of_status(status);
+            return *expected_response ? ErrorKind::none : error_kind_for_status(status);
         }
-        return status >= 400 ? kind_of_status(status) : ErrorKind::none;
+        return status >= 400 ? error_kind_for_status(status) : ErrorKind::none;
     }
     if (error_code == 1050 || error_code == 1211) {
         return ErrorKind::timeout;

@@ -195,3 +195,13 @@ TEST_CASE("reset empties a stage's metrics") {
     CHECK(metrics.dropped() == 0);
     CHECK(metrics.iterations() == 0);
 }
+
+TEST_CASE("a status the expectation did not allow is classified by its class") {
+    CHECK(error_kind_for_status(429) == ErrorKind::status_429);
+    CHECK(error_kind_for_status(400) == ErrorKind::status_4xx);
+    CHECK(error_kind_for_status(499) == ErrorKind::status_4xx);
+    CHECK(error_kind_for_status(500) == ErrorKind::status_5xx);
+    CHECK(error_kind_for_status(599) == ErrorKind::status_5xx);
+    CHECK(error_kind_for_status(200) == ErrorKind::expect);
+    CHECK(error_kind_for_status(302) == ErrorKind::expect);
+}
