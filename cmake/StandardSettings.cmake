@@ -17,3 +17,10 @@ endif()
 set(CMAKE_CXX_EXTENSIONS OFF)
 find_package(Threads REQUIRED)
 target_link_libraries(stagegate_settings INTERFACE Threads::Threads)
+# ccache when it is there and nobody chose a launcher (rebuilds in other worktrees and
+# after a branch switch come from the cache; a clean CI machine has none and loses nothing).
+find_program(STAGEGATE_CCACHE ccache)
+if(STAGEGATE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${STAGEGATE_CCACHE}")
+  set(CMAKE_C_COMPILER_LAUNCHER "${STAGEGATE_CCACHE}")
+endif()
