@@ -131,7 +131,7 @@ result file the `command` executor reads.
 )";
 
 int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << redact(message) << "\n";
+    ctx.err << "stagegate: " << neutralize_workflow_lines(redact(message)) << "\n";
     return k_exit_invalid;
 }
 
@@ -151,12 +151,13 @@ LoadOptions load_options(Context& ctx, const ParsedArgs& args) {
 
 void print_load_problems(Context& ctx, const Error& error) {
     if (!error.context.empty()) {
-        ctx.err << redact(error.context);
+        ctx.err << neutralize_workflow_lines(redact(error.context));
         if (error.context.back() != '\n') {
             ctx.err << "\n";
         }
     }
-    ctx.err << "stagegate: " << redact(error.message) << "; nothing was run\n";
+    ctx.err << "stagegate: " << neutralize_workflow_lines(redact(error.message))
+            << "; nothing was run\n";
 }
 
 Result<RunReport> read_results(const std::string& path) {
@@ -350,7 +351,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     options.version = version();
     options.out_dir = args->value("--out").value_or("stagegate-out/" + options.run_id);
     if (auto ok = prepare_output_dir(options.out_dir); !ok) {
-        ctx.err << "stagegate: " << ok.error().message << "\n";
+        ctx.err << "stagegate: " << neutralize_workflow_lines(ok.error().message) << "\n";
         return k_exit_error;
     }
     setup_logging(options.out_dir / "stagegate.log", *level);
@@ -369,7 +370,8 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
                             : ctx.stdout_is_tty        ? ProgressMode::redraw
                                                        : ProgressMode::periodic;
     ConsoleListener console(ctx.out, progress, color);
-    ctx.out << "stagegate: run " << options.run_id << " of \"" << redact(pipeline->name)
+    ctx.out << "stagegate: run " << options.run_id << " of \""
+            << neutralize_workflow_commands(redact(pipeline->name))
             << "\", output in " << options.out_dir.string() << std::endl;
 
     SignalScope signals;
@@ -387,7 +389,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     std::string warning = publish_to_github(
         report, summary, (options.out_dir / "results.json").string(), ctx.out, ctx.getenv);
     if (!warning.empty()) {
-        ctx.err << "stagegate: warning: " << warning << "\n";
+        ctx.err << "stagegate: warning: " << neutralize_workflow_commands(warning) << "\n";
     }
     spdlog::info("verdict {} (exit {})", to_string(report.verdict), report.exit_code);
     spdlog::default_logger()->flush();
@@ -433,7 +435,8 @@ int run(Context& ctx) {
         }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.
-        ctx.err << "stagegate: internal error: " << redact(e.what()) << "\n";
+        ctx.err << "stagegate: internal error: " << neutralize_workflow_lines(redact(e.what()))
+                << "\n";
         return k_exit_error;
     }
     std::vector<std::string> verbs{"run", "validate", "report", "compare", "schema"};

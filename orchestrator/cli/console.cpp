@@ -4,11 +4,18 @@
 #include <cstdio>
 #include <ostream>
 
+#include "cli/github.hpp"
 #include "core/redact.hpp"
 
 namespace orch::cli {
 
 namespace {
+
+// Text from the pipeline, the backend or the responses, as the console shows it: redacted,
+// on one line, unable to start a GitHub workflow command in the job log.
+std::string shown(std::string_view text) {
+    return neutralize_workflow_commands(redact(text));
+}
 
 std::string num(const char* format, double value) {
     char buf[64];
@@ -75,7 +82,7 @@ void ConsoleListener::clear_progress_line() {
 void ConsoleListener::on_message(std::string_view line) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
-    m_out << "stagegate: " << redact(line) << std::endl;
+    m_out << "stagegate: " << shown(line) << std::endl;
 }
 
 void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, std::size_t count) {
@@ -84,7 +91,7 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
     m_last_periodic_s = 0;
     std::string load =
         stage.rate ? num("%g/s", stage.rate->from_per_s) : std::to_string(stage.vus) + " VUs";
-    m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << redact(stage.name)
+    m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << shown(stage.name)
           << "\": " << load << " for " << format_duration(stage.duration) << std::endl;
 }
 
@@ -96,7 +103,7 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
     std::lock_guard lock(m_mutex);
     double total_s = to_seconds(stage.duration);
     std::string line =
-        pad(redact(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" + num("%.0fs", total_s) +
+        pad(shown(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" + num("%.0fs", total_s) +
         " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) + " vus " + std::to_string(vus) +
         "  rps " + num("%.1f", so_far.get("rps").value_or(0)) + "  p95 " + opt_ms(so_far, "p95") +
         "ms  errors " + num("%.0f", so_far.get("errors").value_or(0));
@@ -112,8 +119,8 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
 void ConsoleListener::on_stage_end(const StageReport& stage) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
-    m_out << "stagegate: stage \"" << redact(stage.name) << "\" "
-          << verdict_text(stage.verdict, m_color) << ": " << redact(stage.reason) << std::endl;
+    m_out << "stagegate: stage \"" << shown(stage.name) << "\" "
+          << verdict_text(stage.verdict, m_color) << ": " << shown(stage.reason) << std::endl;
     for (const auto& result : stage.criteria) {
         std::string status = result.pass                                   ? "ok  "
                              : result.criterion.severity == Severity::warn ? "warn"
@@ -121,11 +128,11 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
         std::string actual = result.actual ? num("%g", *result.actual) +
                                                  std::string(unit_label(result.criterion.unit))
                                            : "no data";
-        m_out << "    " << status << "  " << redact(result.criterion.name) << "  (actual " << actual
+        m_out << "    " << status << "  " << shown(result.criterion.name) << "  (actual " << actual
               << ")" << std::endl;
     }
     for (const auto& hint : stage.hints) {
-        m_out << "    hint: " << redact(hint) << std::endl;
+        m_out << "    hint: " << shown(hint) << std::endl;
     }
 }
 
@@ -137,7 +144,7 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
         const Snapshot& m = stage.metrics;
         std::string load = stage.rate.empty() ? std::to_string(stage.vus) + " VUs" : stage.rate;
         bool ran = stage.verdict != Verdict::skipped && m.get("requests");
-        out << pad(redact(stage.name), 14) << pad(load, 14)
+        out << pad(shown(stage.name), 14) << pad(load, 14)
             << pad(ran ? num("%.0f", m.get("requests").value_or(0)) : "-", 10)
             << pad(ran ? num("%.1f", m.get("rps").value_or(0)) : "-", 9)
             << pad(m.get("success_rate") ? num("%.2f%%", *m.get("success_rate")) : "-", 9)
@@ -147,11 +154,11 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
     out << "\nverdict: " << verdict_text(report.verdict, color) << " (exit " << report.exit_code
         << ")";
     if (!report.reason.empty()) {
-        out << ": " << redact(report.reason);
+        out << ": " << shown(report.reason);
     }
     out << "\n";
     if (!report.recommendation.empty()) {
-        out << "next: " << redact(report.recommendation) << "\n";
+        out << "next: " << shown(report.recommendation) << "\n";
     }
     out.flush();
 }

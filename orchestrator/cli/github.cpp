@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <ostream>
+#include <random>
 
 #include "core/redact.hpp"
 
@@ -36,11 +37,14 @@ std::string escape(std::string_view text, bool property) {
     return out;
 }
 
-// A GITHUB_OUTPUT value on one line: newlines would start a new output.
-std::string one_line(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        out += (c == '\n' || c == '\r') ? ' ' : c;
+// 128 random bits in hex: a heredoc delimiter no one can guess to end a value early.
+std::string random_delimiter() {
+    std::random_device device;
+    std::string out = "ghadelimiter_";
+    char hex[9];
+    for (int i = 0; i < 4; ++i) {
+        std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(device()));
+        out += hex;
     }
     return out;
 }
@@ -52,6 +56,63 @@ std::string escape_command_data(std::string_view text) {
 }
 std::string escape_command_property(std::string_view text) {
     return escape(text, true);
+}
+
+std::string neutralize_workflow_commands(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7F) {
+            out += ' ';
+        } else if (c == '#' && text.substr(i, 3) == "##[") {
+            out += "## ";
+            ++i;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+std::string neutralize_workflow_lines(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find_first_of("\r\n", start);
+        std::string line = neutralize_workflow_commands(
+            text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        // The runner trims leading white space (Unicode's too) before it looks for "::":
+        // skip blanks and every non-ASCII byte, erring on the side of escaping.
+        std::size_t first = 0;
+        while (first < line.size() && (static_cast<unsigned char>(line[first]) <= 0x20 ||
+                                       static_cast<unsigned char>(line[first]) >= 0x80)) {
+            ++first;
+        }
+        if (line.compare(first, 2, "::") == 0) {
+            line.insert(0, "\\");
+        }
+        out += line;
+        if (end == std::string_view::npos) {
+            break;
+        }
+        out += '\n';
+        start = end + ((text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1);
+    }
+    return out;
+}
+
+std::string github_output_entry(std::string_view key, std::string_view value) {
+    if (value.find_first_of("\r\n") == std::string_view::npos) {
+        return std::string(key) + "=" + std::string(value) + "\n";
+    }
+    std::string delimiter = random_delimiter();
+    while (value.find(delimiter) != std::string_view::npos) {
+        delimiter = random_delimiter();
+    }
+    return std::string(key) + "<<" + delimiter + "\n" + std::string(value) + "\n" + delimiter +
+           "\n";
 }
 
 std::string publish_to_github(
@@ -68,9 +129,9 @@ std::string publish_to_github(
     }
     if (auto path = getenv("GITHUB_OUTPUT"); path && !path->empty()) {
         std::ofstream outputs(*path, std::ios::app);
-        outputs << "verdict=" << to_string(report.verdict) << "\n"
-                << "results=" << one_line(results_path) << "\n"
-                << "highest-passed-stage=" << one_line(redact(report.highest_passed_stage)) << "\n";
+        outputs << github_output_entry("verdict", to_string(report.verdict))
+                << github_output_entry("results", results_path)
+                << github_output_entry("highest-passed-stage", redact(report.highest_passed_stage));
         if (!outputs) {
             warning = "cannot append to GITHUB_OUTPUT (" + *path + ")";
         }

@@ -21,6 +21,22 @@ std::string escape_command_data(std::string_view text);
 /// Escapes a workflow command's property value: % CR LF : ,
 std::string escape_command_property(std::string_view text);
 
+/// `text` made safe to print after a fixed prefix on one line of a job log, which a GitHub
+/// runner scans for workflow commands: CR, LF and every other control character become a
+/// space (so `text` cannot start a line of its own), and "##[" (the legacy command form,
+/// honoured anywhere on a line) becomes "## [".
+std::string neutralize_workflow_commands(std::string_view text);
+
+/// The same for text that spans lines and whose lines may start with it (diagnostics, log
+/// messages): each line (ended by LF, CRLF or a lone CR) is neutralized, and a line that would
+/// start a workflow command ("::" after leading blanks) gets a leading backslash. Lines are
+/// joined with LF.
+std::string neutralize_workflow_lines(std::string_view text);
+
+/// One `key=value` entry of $GITHUB_OUTPUT; a value with a line break is written as
+/// `key<<DELIMITER` ... `DELIMITER` with a random delimiter the value does not contain.
+std::string github_output_entry(std::string_view key, std::string_view value);
+
 /// Appends `summary_markdown` to $GITHUB_STEP_SUMMARY and the outputs to $GITHUB_OUTPUT
 /// when those variables are set; prints `::error` annotations to `out` when GITHUB_ACTIONS
 /// is "true". Returns a warning text on a write failure, else empty.

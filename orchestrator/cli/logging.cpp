@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "cli/github.hpp"
 #include "core/redact.hpp"
 
 namespace orch::cli {
@@ -15,13 +16,20 @@ namespace {
 
 /// Forwards to `inner` with the message redacted; only sink_it_/flush_ are ours (spdlog's
 /// base_sink takes the lock).
+/// On the console (a CI job log) the message is also neutralized: it cannot start a GitHub
+/// workflow command.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   public:
-    explicit RedactingSink(spdlog::sink_ptr inner) : m_inner(std::move(inner)) {}
+    enum class Target { file, console };
+    RedactingSink(spdlog::sink_ptr inner, Target target)
+        : m_inner(std::move(inner)), m_target(target) {}
 
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
+        if (m_target == Target::console) {
+            text = neutralize_workflow_lines(text);
+        }
         spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, text);
         if (m_inner->should_log(msg.level)) {
             m_inner->log(copy);
@@ -31,6 +39,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   private:
     spdlog::sink_ptr m_inner;
+    Target m_target;
 };
 
 }  // namespace
@@ -50,14 +59,14 @@ void setup_logging(const std::filesystem::path& log_file, int level) {
     console->set_level(
         std::max(spdlog::level::warn, static_cast<spdlog::level::level_enum>(level)));
     console->set_pattern("stagegate: %l: %v");
-    sinks.push_back(std::make_shared<RedactingSink>(console));
+    sinks.push_back(std::make_shared<RedactingSink>(console, RedactingSink::Target::console));
     if (!log_file.empty()) {
         try {
             auto file =
                 std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file.string(), true);
             file->set_level(static_cast<spdlog::level::level_enum>(level));
             file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-            sinks.push_back(std::make_shared<RedactingSink>(file));
+            sinks.push_back(std::make_shared<RedactingSink>(file, RedactingSink::Target::file));
         } catch (const spdlog::spdlog_ex&) {
             // The output folder was checked writable before; a failure here only loses the log.
         }
