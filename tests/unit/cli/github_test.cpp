@@ -11,6 +11,7 @@
 
 using namespace orch;
 using namespace orch::cli;
+using namespace orch::test;
 
 namespace {
 
@@ -86,7 +87,7 @@ TEST_CASE("publish_to_github writes the summary, outputs and annotations when as
     write_text(summary, "earlier step\n");
     std::ostringstream out;
     auto warning = publish_to_github(failed_report(), "# report\n", "out/results.json", out,
-                                     lookup({{"GITHUB_STEP_SUMMARY", summary.string()},
+                                     lookup(Env{{"GITHUB_STEP_SUMMARY", summary.string()},
                                              {"GITHUB_OUTPUT", outputs.string()},
                                              {"GITHUB_ACTIONS", "true"}}));
     CHECK(warning.empty());
@@ -103,7 +104,7 @@ TEST_CASE("publish_to_github writes nothing when the variables are not set") {
     TempDir dir;
     std::ostringstream out;
     auto warning = publish_to_github(failed_report(), "# report\n", "out/results.json", out,
-                                     lookup({{"GITHUB_STEP_SUMMARY", ""}, {"GITHUB_OUTPUT", ""}}));
+                                     lookup(Env{{"GITHUB_STEP_SUMMARY", ""}, {"GITHUB_OUTPUT", ""}}));
     CHECK(warning.empty());
     CHECK(out.str().empty());
     CHECK(std::filesystem::is_empty(dir.path()));
