@@ -371,8 +371,8 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
                                                        : ProgressMode::periodic;
     ConsoleListener console(ctx.out, progress, color);
     ctx.out << "stagegate: run " << options.run_id << " of \""
-            << neutralize_workflow_commands(redact(pipeline->name))
-            << "\", output in " << options.out_dir.string() << std::endl;
+            << neutralize_workflow_commands(redact(pipeline->name)) << "\", output in "
+            << options.out_dir.string() << std::endl;
 
     SignalScope signals;
     options.interrupts = &g_interrupts;

@@ -81,8 +81,8 @@ std::string neutralize_workflow_lines(std::string_view text) {
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t end = text.find_first_of("\r\n", start);
-        std::string line = neutralize_workflow_commands(
-            text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        std::string line = neutralize_workflow_commands(text.substr(
+            start, end == std::string_view::npos ? std::string_view::npos : end - start));
         // The runner trims leading white space (Unicode's too) before it looks for "::":
         // skip blanks and every non-ASCII byte, erring on the side of escaping.
         std::size_t first = 0;
@@ -98,7 +98,8 @@ std::string neutralize_workflow_lines(std::string_view text) {
             break;
         }
         out += '\n';
-        start = end + ((text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1);
+        start =
+            end + ((text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1);
     }
     return out;
 }

@@ -88,12 +88,11 @@ TEST_CASE("publish_to_github writes the summary, outputs and annotations when as
     std::ostringstream out;
     auto warning = publish_to_github(failed_report(), "# report\n", "out/results.json", out,
                                      lookup(Env{{"GITHUB_STEP_SUMMARY", summary.string()},
-                                             {"GITHUB_OUTPUT", outputs.string()},
-                                             {"GITHUB_ACTIONS", "true"}}));
+                                                {"GITHUB_OUTPUT", outputs.string()},
+                                                {"GITHUB_ACTIONS", "true"}}));
     CHECK(warning.empty());
     CHECK(slurp(summary) == "earlier step\n# report\n\n");
-    CHECK(slurp(outputs) ==
-          "verdict=FAIL\nresults=out/results.json\nhighest-passed-stage=smoke\n");
+    CHECK(slurp(outputs) == "verdict=FAIL\nresults=out/results.json\nhighest-passed-stage=smoke\n");
     // One annotation: the failed criterion (the passed one and the stage are not repeated).
     CHECK(out.str() ==
           "::error title=stagegate load%3A rate%0A%3A%3Aerror%3A%3Apwned%2C a%3A b"
@@ -103,8 +102,9 @@ TEST_CASE("publish_to_github writes the summary, outputs and annotations when as
 TEST_CASE("publish_to_github writes nothing when the variables are not set") {
     TempDir dir;
     std::ostringstream out;
-    auto warning = publish_to_github(failed_report(), "# report\n", "out/results.json", out,
-                                     lookup(Env{{"GITHUB_STEP_SUMMARY", ""}, {"GITHUB_OUTPUT", ""}}));
+    auto warning =
+        publish_to_github(failed_report(), "# report\n", "out/results.json", out,
+                          lookup(Env{{"GITHUB_STEP_SUMMARY", ""}, {"GITHUB_OUTPUT", ""}}));
     CHECK(warning.empty());
     CHECK(out.str().empty());
     CHECK(std::filesystem::is_empty(dir.path()));
