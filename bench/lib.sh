@@ -135,8 +135,22 @@ measure() {
   local t0 t1
   t0=$(date +%s.%N)
   set +e
-  pin "$GENERATOR_CPU" /usr/bin/time -f "%U %S %M" -o "$out.time" "$@" >"$out" 2>"$out.err"
-  RUN_RC=$?
+  if [[ -x /usr/bin/time ]]; then
+    pin "$GENERATOR_CPU" /usr/bin/time -f "%U %S %M" -o "$out.time" "$@" >"$out" 2>"$out.err"
+    RUN_RC=$?
+  else
+    # No GNU time (Debian package "time"): bash's `times` in a subshell gives the children's
+    # user and sys time (getrusage RUSAGE_CHILDREN); no peak RSS then.
+    (
+      pin "$GENERATOR_CPU" "$@" >"$out" 2>"$out.err"
+      rc=$?
+      times >"$out.times"
+      tail -1 "$out.times" | awk '{ for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t[i] = p[1] * 60 + p[2] }
+                               printf "%.3f %.3f 0\n", t[1], t[2] }' >"$out.time"
+      exit $rc
+    )
+    RUN_RC=$?
+  fi
   set -e
   t1=$(date +%s.%N)
   read -r user sys RSS_KB < <(tail -1 "$out.time")
