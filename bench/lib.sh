@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers of the bench/ scripts: sourced, not run. Finds the binaries, makes a temp
 # dir, starts nginx or the delay server on a free loopback port (each pinned to CPU 1),
 # runs a command pinned to CPU 0 under GNU time, writes stagegate pipelines, and kills on
@@ -120,7 +121,6 @@ start_delay_server() {
   port=$(free_port)
   pin "$SERVER_CPU" "$DELAY_SERVER" --port "$port" "$@" >"$BENCH_TMP/delay-server-$port.log" 2>&1 &
   STARTED_PIDS+=($!)
-  DELAY_PID=$!
   TARGET_URL="http://127.0.0.1:$port"
   wait_http "$TARGET_URL/stats"
   TARGET_NAME="delay-server $* (CPU $SERVER_CPU)"
