@@ -64,11 +64,11 @@ struct Pending {
 };
 
 class DelayServer {
-public:
+  public:
     explicit DelayServer(Options options) : m_options(std::move(options)) {}
     int run();
 
-private:
+  private:
     void accept_all();
     void on_readable(int fd);
     void on_writable(int fd);
@@ -172,8 +172,9 @@ void DelayServer::handle_request(int fd, std::string_view head) {
     std::int64_t t = now_ns();
     if (line.find(" /stats/reset ") != std::string_view::npos) {
         m_samples_ns.clear();
-        send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
-                 "{\"ok\":true}\n");
+        send(fd,
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
+             "{\"ok\":true}\n");
         return;
     }
     if (line.find(" /stats ") != std::string_view::npos) {
@@ -197,8 +198,7 @@ void DelayServer::handle_request(int fd, std::string_view head) {
         return;
     }
     bool was_empty = m_pending.empty();
-    m_pending.push_back(
-        Pending{fd, m_connections[fd].generation, t, t + m_options.delay_ns});
+    m_pending.push_back(Pending{fd, m_connections[fd].generation, t, t + m_options.delay_ns});
     if (was_empty) {
         arm_timer();
     }
