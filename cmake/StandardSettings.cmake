@@ -24,3 +24,10 @@ if(STAGEGATE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   set(CMAKE_CXX_COMPILER_LAUNCHER "${STAGEGATE_CCACHE}")
   set(CMAKE_C_COMPILER_LAUNCHER "${STAGEGATE_CCACHE}")
 endif()
+# The fuzz build: libFuzzer's coverage hooks (the fuzz executables add -fsanitize=fuzzer
+# for its main) with ASan+UBSan, every UB report fatal so the fuzzer counts it as a crash.
+if(STAGEGATE_FUZZ)
+  target_compile_options(stagegate_settings INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(stagegate_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/overrides.hpp"
@@ -22,7 +23,9 @@ namespace orch {
 namespace {
 
 constexpr std::size_t k_max_file_bytes = 16 * 1024 * 1024;
-constexpr std::size_t k_max_nodes = 1'000'000;
+// Far above any real pipeline (a few hundred nodes; a 50000-entry env map still loads) and
+// low enough that refusing an alias bomb stays quick: counting costs microseconds a node.
+constexpr std::size_t k_max_nodes = 250'000;
 constexpr int k_max_depth = 100;
 
 // 1-based line and column of byte `offset` in `text`.
@@ -114,6 +117,47 @@ class TreeBudget {
     YAML::Node m_where;
 };
 
+/// Remembers where the last document began; ignores everything else.
+class DocumentStarts : public YAML::EventHandler {
+  public:
+    void OnDocumentStart(const YAML::Mark& mark) override { m_start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+    const YAML::Mark& start() const { return m_start; }
+
+  private:
+    YAML::Mark m_start;
+};
+
+/// Where YAML::LoadAll would loop forever, if it would: yaml-cpp 0.7 (Debian 12) meets a
+/// token no value can start with at the top of a document (a "," in block context) without
+/// consuming it, and LoadAll then adds empty documents until memory runs out (upstream
+/// jbeder/yaml-cpp#1040, fixed there by PR #1319). Found by tests/fuzz/. The same parse
+/// with an event handler that keeps nothing shows it: a document starting where the
+/// previous one started. Throws what LoadAll would throw.
+std::optional<YAML::Mark> stuck_document(const std::string& yaml) {
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    std::optional<int> previous;
+    while (parser.HandleNextDocument(starts)) {
+        if (previous && *previous == starts.start().pos) {
+            return starts.start();
+        }
+        previous = starts.start().pos;
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> environment_lookup(const std::string& name) {
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) {
@@ -151,7 +195,15 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
 
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(std::string(yaml));
+        std::string text(yaml);
+        if (auto stuck = stuck_document(text)) {
+            auto at = static_cast<std::size_t>(stuck->pos);
+            std::string found = at < text.size() ? "\"" + text.substr(at, 1) + "\"" : "this";
+            diagnostics.add(SourcePos{stuck->line + 1, stuck->column + 1}, "",
+                            "YAML syntax error: a value cannot start with " + found);
+            return fail_with(diagnostics);
+        }
+        documents = YAML::LoadAll(text);
     } catch (const YAML::DeepRecursion& e) {
         diagnostics.add(SourcePos{e.mark.line + 1, e.mark.column + 1}, "",
                         "nesting is too deep for a pipeline");
