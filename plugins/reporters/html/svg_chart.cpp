@@ -83,7 +83,7 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
             std::string name = escape_markup(line_names[i]);
             svg += "<text class=\"legend s" + std::to_string(i % 4) + "\" x=\"" + number(x) +
                    "\" y=\"11\" text-anchor=\"end\">\u25AC " + name + "</text>\n";
-            x -= 14 + 7.0 * static_cast<double>(line_names[i].size());
+            x -= 30 + 8.0 * static_cast<double>(line_names[i].size());
         }
     }
     double offset = 0;
