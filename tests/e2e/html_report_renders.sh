@@ -29,6 +29,13 @@ grep -q '@media (prefers-color-scheme: dark)' "$html" || fail "no dark theme"
 [[ $(jq '.stages[1].cooldown_s' "$WORK/out/results.json") == 1 ]] || fail "cooldown_s not recorded"
 [[ $(jq '.stages[0].series[0].operations.send.p95 | type' "$WORK/out/results.json") == '"number"' ]] ||
   fail "per-operation series missing"
+# results.json with the new series fields still validates (when the npm tools are there).
+ajv="$SOURCE_DIR/tests/schema/node_modules/.bin/ajv"
+if [[ -x "$ajv" ]]; then
+  "$STAGEGATE" schema results >"$WORK/results.schema.json"
+  "$ajv" validate --spec=draft7 -c ajv-formats -s "$WORK/results.schema.json" \
+    -d "$WORK/out/results.json" >"$WORK/ajv.txt" 2>&1 || { cat "$WORK/ajv.txt" >&2; fail "results.json invalid"; }
+fi
 
 # Chromium needs a writable home and profile; it must not phone home either.
 export HOME="$WORK/home"
