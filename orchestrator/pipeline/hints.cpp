@@ -150,13 +150,25 @@ std::string next_stage_recommendation(const RunReport& report) {
         return "No stage ran to completion.";
     }
     double rps = highest->metrics.get("rps").value_or(0);
-    std::string next_load =
-        highest->rate.empty() ? std::to_string(highest->vus * 2) + " VUs" : fmt("%.0f/s", rps * 2);
-    return "Every stage passed; the highest load was " + describe(*highest) +
-           ". Next: a stage at twice that load (" + next_load +
-           fmt(", about %.0f req/s projected if latency holds) to find where the criteria start "
-               "to fail.",
-               rps * 2);
+    std::string text = "Every stage passed; the highest load was " + describe(*highest) + ". ";
+    if (highest->rate.empty() && highest->vus > 0) {
+        // Closed model: throughput scales with VUs only while latency holds, so the
+        // projection is this stage's per-VU throughput times the next VU count.
+        double per_vu = rps / highest->vus;
+        int next_vus = highest->vus * 2;
+        text += "Next: " + std::to_string(next_vus) + " VUs" +
+                fmt(" \u2248 %.0f req/s, projected from this stage's %.2f req/s per VU",
+                    per_vu * next_vus, per_vu) +
+                " (linear: holds only while latency does not grow). Run it to find where the "
+                "criteria start to fail.";
+    } else {
+        // Open model: the next stage sets its own arrival rate; the projection is the rate.
+        text += fmt("Next: an arrival rate of %.0f/s, twice the %.1f req/s this stage achieved",
+                    rps * 2, rps) +
+                " (the rate is set, not projected; whether the backend keeps up is what the "
+                "stage measures). Run it to find where the criteria start to fail.";
+    }
+    return text;
 }
 
 }  // namespace orch

@@ -16,6 +16,7 @@
 #include "pipeline/hints.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
+#include "report/bounded_series.hpp"
 
 namespace orch {
 
@@ -129,18 +130,25 @@ class StageObserverImpl final : public StageObserver {
         double length = interval.length_s > 0 ? interval.length_s : 1.0;
         point.rps = static_cast<double>(delta.totals().requests()) / length;
         point.errors = static_cast<double>(delta.totals().failures());
-        const HdrHistogram& latency = delta.totals().latency();
-        if (!latency.empty()) {
-            point.p50 = static_cast<double>(latency.value_at_percentile(50)) / 1000.0;
-            point.p95 = static_cast<double>(latency.value_at_percentile(95)) / 1000.0;
-            point.p99 = static_cast<double>(latency.value_at_percentile(99)) / 1000.0;
+        set_quantiles(delta.totals().latency(), point.p50, point.p95, point.p99);
+        for (std::size_t i = 0; i < delta.operations().size() && i < m_names.operations.size();
+             ++i) {
+            const OperationStats& stats = delta.operations()[i];
+            if (stats.requests() == 0) {
+                continue;
+            }
+            OperationPoint op;
+            op.rps = static_cast<double>(stats.requests()) / length;
+            op.errors = static_cast<double>(stats.failures());
+            set_quantiles(stats.latency(), op.p50, op.p95, op.p99);
+            point.operations.emplace(m_names.operations[i], op);
         }
         point.vus = interval.active_vus;
         BackendFacts facts = m_watch.facts();
         point.rss_mb = facts.rss_end_mb;
-        if (m_report.series.size() < k_max_series_points) {
-            m_report.series.push_back(point);
-        }
+        m_series.add(point);
+        m_report.series = m_series.points();
+        m_report.series_bucket_s = static_cast<double>(m_series.bucket_intervals());
 
         auto breach = m_judge.on_interval(delta, interval.elapsed_s, length);
         if (breach && !m_abort) {
@@ -155,7 +163,16 @@ class StageObserverImpl final : public StageObserver {
     const std::optional<CriterionResult>& abort_breach() const { return m_abort; }
 
   private:
-    static constexpr std::size_t k_max_series_points = 7200;
+    static void set_quantiles(const HdrHistogram& latency, std::optional<double>& p50,
+                              std::optional<double>& p95, std::optional<double>& p99) {
+        if (!latency.empty()) {
+            p50 = static_cast<double>(latency.value_at_percentile(50)) / 1000.0;
+            p95 = static_cast<double>(latency.value_at_percentile(95)) / 1000.0;
+            p99 = static_cast<double>(latency.value_at_percentile(99)) / 1000.0;
+        }
+    }
+
+    BoundedSeries m_series;
     const StageSpec& m_stage;
     StageJudge& m_judge;
     StageReport& m_report;
@@ -507,6 +524,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         StageReport& stage_report = report.stages[i];
         if (i > 0) {
             Duration pause = stage.cooldown.value_or(pipeline.defaults.cooldown);
+            stage_report.cooldown_s = std::max(to_seconds(pause), 0.0);
             std::string died = cooldown(state, supervisor, pause);
             if (state.interrupts().load() > 0) {
                 stage_report.reason = "not run: interrupted during the cooldown";

@@ -96,6 +96,19 @@ ojson series_json(const std::vector<SeriesPoint>& series) {
         j["p99"] = optional_number(p.p99);
         j["rss_mb"] = optional_number(p.rss_mb);
         j["vus"] = p.vus;
+        if (!p.operations.empty()) {
+            ojson operations = ojson::object();
+            for (const auto& [name, op] : p.operations) {
+                ojson o = ojson::object();
+                o["rps"] = number_or_null(op.rps);
+                o["errors"] = number_or_null(op.errors);
+                o["p50"] = optional_number(op.p50);
+                o["p95"] = optional_number(op.p95);
+                o["p99"] = optional_number(op.p99);
+                operations[valid_utf8(name)] = std::move(o);
+            }
+            j["operations"] = std::move(operations);
+        }
         array.push_back(std::move(j));
     }
     return array;
@@ -191,6 +204,13 @@ ojson stage_json(const StageReport& stage) {
     }
     j["criteria"] = std::move(criteria);
     j["series"] = series_json(stage.series);
+    // Written only when they say something, so v1 files of earlier versions round-trip.
+    if (stage.series_bucket_s != 1) {
+        j["series_bucket_s"] = number_or_null(stage.series_bucket_s);
+    }
+    if (stage.cooldown_s > 0) {
+        j["cooldown_s"] = number_or_null(stage.cooldown_s);
+    }
     j["health_before"] = health_json(stage.health_before);
     j["health_after"] = health_json(stage.health_after);
     j["hints"] = text_array(stage.hints);
@@ -497,9 +517,23 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
             point.p99 = p.number("p99");
             point.rss_mb = p.number("rss_mb");
             point.vus = p.integer("vus");
-            s.series.push_back(point);
+            if (const nlohmann::json* by_operation = p.object("operations")) {
+                for (auto it = by_operation->begin(); it != by_operation->end(); ++it) {
+                    Fields o(it.value(), p.at("operations") + "." + it.key(), error);
+                    OperationPoint op;
+                    op.rps = o.number("rps").value_or(0);
+                    op.errors = o.number("errors").value_or(0);
+                    op.p50 = o.number("p50");
+                    op.p95 = o.number("p95");
+                    op.p99 = o.number("p99");
+                    point.operations.emplace(it.key(), op);
+                }
+            }
+            s.series.push_back(std::move(point));
         }
     }
+    s.series_bucket_s = f.number("series_bucket_s").value_or(1);
+    s.cooldown_s = f.number("cooldown_s").value_or(0);
     s.health_before = health_from(f, "health_before", error);
     s.health_after = health_from(f, "health_after", error);
     s.hints = f.texts("hints");

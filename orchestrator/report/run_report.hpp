@@ -3,6 +3,7 @@
 // from results.json. to_json/from_json define results.json (`stagegate.results/v1`).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,14 +20,26 @@ namespace orch {
 
 // --- Interface ---
 
-/// One second of a stage, for charts (results.json `series`).
+/// One operation's part of a SeriesPoint.
+struct OperationPoint {
+    double rps = 0;                       ///< mean requests per second over the point
+    double errors = 0;                    ///< failed requests in the point (a count)
+    std::optional<double> p50, p95, p99;  ///< ms; the worst second's value in a merged point
+};
+
+/// One second of a stage, for charts (results.json `series`). Past
+/// k_series_point_limit points, adjacent seconds are merged (BoundedSeries) and the point
+/// covers StageReport::series_bucket_s seconds: rps is then the mean, errors the sum,
+/// quantiles, rss_mb and vus the maximum of the merged seconds.
 struct SeriesPoint {
-    double t_s = 0;  ///< seconds since the stage started
+    double t_s = 0;  ///< seconds since the stage started, at the end of the point
     double rps = 0;
-    double errors = 0;
+    double errors = 0;                    ///< failed requests in the point (a count)
     std::optional<double> p50, p95, p99;  ///< ms, over this second
     std::optional<double> rss_mb;
     int vus = 0;
+    /// Per operation (those that sent a request in the point), by name.
+    std::map<std::string, OperationPoint, std::less<>> operations;
 };
 
 /// A health answer at a moment (before/after a stage).
@@ -54,6 +67,9 @@ struct StageReport {
     std::vector<std::string> operations;  ///< operation names present in metrics
     std::vector<CriterionResult> criteria;
     std::vector<SeriesPoint> series;
+    double series_bucket_s = 1;  ///< seconds one full series point covers
+    /// Cooldown waited right before this stage, seconds (0 for the first stage).
+    double cooldown_s = 0;
     std::optional<HealthSample> health_before;
     std::optional<HealthSample> health_after;
     std::vector<std::string> hints;  ///< root-cause hints, each naming its evidence

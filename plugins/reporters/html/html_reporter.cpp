@@ -1,5 +1,8 @@
 #include "plugins/reporters/html/html_reporter.hpp"
 
+#include <algorithm>
+#include <functional>
+
 #include "plugins/reporters/html/svg_chart.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
@@ -51,6 +54,10 @@ svg text.stage { fill: var(--fg); font-weight: 600; }
 svg .series { fill: none; stroke-width: 1.8; }
 svg .s0 { stroke: var(--s0); } svg .s1 { stroke: var(--s1); } svg .s2 { stroke: var(--s2); }
 svg .s3 { stroke: var(--s3); }
+svg .cooldown { fill: var(--head); stroke: var(--border); stroke-dasharray: 2 2; }
+svg text.legend { font-size: 11px; font-weight: 600; stroke: none; }
+svg text.s0 { fill: var(--s0); } svg text.s1 { fill: var(--s1); } svg text.s2 { fill: var(--s2); }
+svg text.s3 { fill: var(--s3); }
 )css";
 
 std::string esc(std::string_view text) {
@@ -197,35 +204,95 @@ std::string format_ms_axis(double value) {
     return format_ms(value);
 }
 
+std::string format_errors_axis(double value) {
+    return format_trimmed(value, 1) + "/s";
+}
+
+std::string format_mb_axis(double value) {
+    return format_megabytes(value);
+}
+
+// Charts across every stage that ran (stages laid end to end, cooldowns between them):
+// requests/s, errors/s, latency p50/p95/p99 of all requests and of each operation, and
+// the backend's RSS.
 void write_charts(std::string& out, const RunReport& report) {
-    std::vector<html::ChartSegment> rps;
-    std::vector<html::ChartSegment> p95;
+    using Pick = std::function<std::optional<double>(const SeriesPoint&, double bucket_s)>;
+    auto segments = [&](const std::vector<Pick>& picks) {
+        std::vector<html::ChartSegment> result;
+        for (const auto& stage : report.stages) {
+            if (!stage_ran(stage) || stage.series.empty()) {
+                continue;
+            }
+            html::ChartSegment segment{
+                stage.name, stage.duration_s, result.empty() ? 0.0 : stage.cooldown_s, {}};
+            double bucket_s = stage.series_bucket_s > 0 ? stage.series_bucket_s : 1.0;
+            for (const auto& pick : picks) {
+                html::ChartPoints points;
+                for (const auto& point : stage.series) {
+                    points.emplace_back(point.t_s, pick(point, bucket_s));
+                }
+                segment.lines.push_back(std::move(points));
+            }
+            result.push_back(std::move(segment));
+        }
+        return result;
+    };
+    auto quantile_picks = [](const std::string& op) {
+        std::vector<Pick> picks;
+        for (auto member : {&OperationPoint::p50, &OperationPoint::p95, &OperationPoint::p99}) {
+            picks.push_back([op, member](const SeriesPoint& p, double) -> std::optional<double> {
+                auto it = p.operations.find(op);
+                return it == p.operations.end() ? std::nullopt : it->second.*member;
+            });
+        }
+        return picks;
+    };
+    const std::vector<std::string> quantiles = {"p50", "p95", "p99"};
+    std::string charts;
+    auto add = [&](std::string_view heading, const std::string& chart) {
+        if (!chart.empty()) {
+            charts += "<h3>" + esc(heading) + "</h3>\n" + chart;
+        }
+    };
+    add("Requests per second",
+        html::line_chart("Requests per second across the run", {"requests/s"},
+                         segments({[](const SeriesPoint& p, double) { return p.rps; }}),
+                         &format_rate_axis));
+    add("Errors per second",
+        html::line_chart(
+            "Failed requests per second across the run", {"errors/s"},
+            segments({[](const SeriesPoint& p, double bucket_s) { return p.errors / bucket_s; }}),
+            &format_errors_axis));
+    add("Latency, all operations",
+        html::line_chart("Latency p50, p95 and p99 of all requests across the run", quantiles,
+                         segments({[](const SeriesPoint& p, double) { return p.p50; },
+                                   [](const SeriesPoint& p, double) { return p.p95; },
+                                   [](const SeriesPoint& p, double) { return p.p99; }}),
+                         &format_ms_axis));
+    std::vector<std::string> operations;
     for (const auto& stage : report.stages) {
-        if (!stage_ran(stage) || stage.series.empty()) {
-            continue;
+        for (const auto& op : stage.operations) {
+            if (std::find(operations.begin(), operations.end(), op) == operations.end()) {
+                operations.push_back(op);
+            }
         }
-        html::ChartSegment r{stage.name, stage.duration_s, {}};
-        html::ChartSegment p{stage.name, stage.duration_s, {}};
-        for (const auto& point : stage.series) {
-            r.points.emplace_back(point.t_s, point.rps);
-            p.points.emplace_back(point.t_s, point.p95);
-        }
-        rps.push_back(std::move(r));
-        p95.push_back(std::move(p));
     }
-    std::string rps_chart =
-        html::line_chart("Requests per second across the run", rps, &format_rate_axis);
-    std::string p95_chart = html::line_chart("p95 latency across the run", p95, &format_ms_axis);
-    if (rps_chart.empty() && p95_chart.empty()) {
+    for (const auto& op : operations) {
+        add("Latency, " + op,
+            html::line_chart("Latency p50, p95 and p99 of " + op + " across the run", quantiles,
+                             segments(quantile_picks(op)), &format_ms_axis));
+    }
+    add("Backend RSS",
+        html::line_chart("Backend RSS across the run", {"RSS"},
+                         segments({[](const SeriesPoint& p, double) { return p.rss_mb; }}),
+                         &format_mb_axis));
+    if (charts.empty()) {
         return;
     }
-    out += "<h2>Across the run</h2>\n";
-    if (!rps_chart.empty()) {
-        out += "<h3>Requests per second</h3>\n" + rps_chart;
-    }
-    if (!p95_chart.empty()) {
-        out += "<h3>p95 latency</h3>\n" + p95_chart;
-    }
+    out +=
+        "<h2>Across the run</h2>\n<p class=\"muted\">Stages end to end; dashed lines mark "
+        "stage boundaries, shaded bands the cooldowns between stages.</p>\n" +
+        charts;
 }
 
 void write_criteria(std::string& out, const StageReport& stage) {

@@ -208,6 +208,45 @@ void write_latency_distribution(std::string& out, const StageReport& stage) {
     }
 }
 
+// Little's law: requests in flight = arrival rate x mean time in the system. Estimated
+// from the stage's measured rps and mean latency (avg), per operation and in total, next
+// to the load that was configured.
+void write_concurrency(std::string& out, const StageReport& stage) {
+    Table table({{"Operation"},
+                 {"RPS", Align::right},
+                 {"Mean latency", Align::right},
+                 {"In flight (est.)", Align::right}});
+    bool any = false;
+    for (const auto& op : operation_rows(stage)) {
+        auto rps = stage_metric(stage, op, "rps");
+        auto avg = stage_metric(stage, op, "avg");
+        std::optional<double> in_flight;
+        if (rps && avg) {
+            in_flight = *rps * *avg / 1000.0;
+            any = true;
+        }
+        table.add_row({operation_label(op), format_optional(rps, MetricUnit::per_second, k_dash),
+                       format_optional(avg, MetricUnit::milliseconds, k_dash),
+                       in_flight ? format_trimmed(*in_flight, 2) : std::string(k_dash)});
+    }
+    if (!any) {
+        return;
+    }
+    out += "### Estimated concurrency (Little's law)\n\n" + table.render() + "\n";
+    std::string load =
+        stage.rate.empty()
+            ? std::to_string(stage.vus) + " VUs"
+            : escape(stage.rate) + (stage.max_vus > 0
+                                        ? " (at most " + std::to_string(stage.max_vus) + " VUs)"
+                                        : std::string());
+    out +=
+        "In flight = requests per second \u00d7 mean latency: the average number of "
+        "requests the backend held at once, against a configured load of " +
+        load +
+        ". Far below the VUs, the VUs spent most of their time thinking or "
+        "waiting on the client side; near them, the backend was the bottleneck.\n\n";
+}
+
 // One row per metric suffix (an error kind, a timing phase), one column per operation.
 Table by_operation_table(const StageReport& stage, std::string_view first_title) {
     std::vector<Table::Column> columns = {{std::string(first_title)}, {"all", Align::right}};
@@ -365,6 +404,7 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
     write_criteria(out, stage);
     write_operations(out, stage);
     write_latency_distribution(out, stage);
+    write_concurrency(out, stage);
     write_errors(out, stage);
     write_timing(out, stage);
     write_backend(out, stage);

@@ -77,17 +77,32 @@ TEST_CASE("report.html shows the verdict, stages, criteria with colours and oper
     CHECK(contains(html, "<h2>Backend log (last 3 lines)</h2>\n<pre>"));
 }
 
-TEST_CASE("report.html draws rps and p95 across the run as inline SVG") {
-    std::string html = make_html_reporter()->render(samples::failed_run());
-    CHECK(count(html, "<svg class=\"chart\"") == 2);
+TEST_CASE("report.html draws rps, errors, latency per operation and RSS as inline SVG") {
+    RunReport report = samples::failed_run();
+    report.stages[1].cooldown_s = 30;
+    std::string html = make_html_reporter()->render(report);
+    // rps, errors/s, latency of all, of send, of history, RSS.
+    CHECK(count(html, "<svg class=\"chart\"") == 6);
     CHECK(contains(html, "aria-label=\"Requests per second across the run\""));
-    CHECK(contains(html, "aria-label=\"p95 latency across the run\""));
-    // One line per stage that ran (smoke, load) in each chart.
-    CHECK(count(html, "<polyline class=\"series s0\"") == 2);
-    CHECK(count(html, "<polyline class=\"series s1\"") == 2);
+    CHECK(contains(html, "aria-label=\"Failed requests per second across the run\""));
+    CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of all requests across the run\""));
+    CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of send across the run\""));
+    CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of history across the run\""));
+    CHECK(contains(html, "aria-label=\"Backend RSS across the run\""));
+    // Each chart has a line per stage that ran (smoke, load); latency charts three each.
+    CHECK(count(html, "<polyline class=\"series s0\"") == 12);
+    CHECK(count(html, "<polyline class=\"series s1\"") == 6);
+    CHECK(count(html, "<polyline class=\"series s2\"") == 6);
+    CHECK(count(html, "<text class=\"legend s2\"") == 3);
+    // The stage boundary and the cooldown before "load" are marked in every chart.
+    CHECK(count(html, "<line class=\"boundary\"") == 6);
+    CHECK(count(html, "<rect class=\"cooldown\"") == 6);
+    CHECK(contains(html, "<title>cooldown 30s</title>"));
     CHECK(contains(html, "<text class=\"stage\""));
     CHECK(contains(html, ">smoke</text>"));
     CHECK(contains(html, ">load</text>"));
+    // Themes follow the reader's preference.
+    CHECK(contains(html, "@media (prefers-color-scheme: dark)"));
 
     // No series, no charts.
     std::string none = make_html_reporter()->render(samples::error_run());

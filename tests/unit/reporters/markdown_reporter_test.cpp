@@ -261,3 +261,12 @@ TEST_CASE("report.md renders as GitHub-flavoured Markdown with real tables") {
         CHECK_FALSE(contains(html.output, "href=\"javascript"));
     }
 }
+
+TEST_CASE("report.md estimates concurrency per operation from Little's law") {
+    std::string md = make_markdown_reporter()->render(samples::failed_run());
+    CHECK_THAT(md, Catch::Contains("### Estimated concurrency (Little's law)\n\n| Operation | RPS "
+                                   "| Mean latency | In flight (est.) |"));
+    // smoke: 1,500 requests in 30.01 s at a mean of 13.1 ms -> 0.65 in flight.
+    CHECK_THAT(md, Catch::Contains("| **all** | 50.0/s | 13.1 ms | 0.65 |"));
+    CHECK_THAT(md, Catch::Contains("against a configured load of 5 VUs"));
+}

@@ -159,6 +159,17 @@ inline std::vector<SeriesPoint> make_series(int seconds, double rps, double p95,
         p.p99 = p95 * 1.9;
         p.rss_mb = rss_mb + 0.05 * t;
         p.vus = vus;
+        OperationPoint send;
+        send.rps = p.rps * 0.7;
+        send.errors = errors_per_s;
+        send.p50 = *p.p50;
+        send.p95 = *p.p95;
+        send.p99 = *p.p99;
+        OperationPoint history = send;
+        history.rps = p.rps * 0.3;
+        history.errors = 0;
+        p.operations.emplace("send", send);
+        p.operations.emplace("history", history);
         series.push_back(p);
     }
     return series;
