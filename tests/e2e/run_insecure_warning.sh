@@ -10,6 +10,8 @@ grep -q "warning.*target.insecure is true" "$WORK/out/stagegate.log" || fail "wa
 [[ $(jqr "$WORK/out/results.json" '.warnings[0]') == "target.insecure is true"* ]] || fail "results.json"
 grep -q "^- \*\*Warning:\*\* target.insecure is true" "$WORK/out/report.md" || fail "report.md"
 grep -q "Warning:</strong> target.insecure is true" "$WORK/out/report.html" || fail "report.html"
+"$STAGEGATE" report "$WORK/out/results.json" --format md | grep -q "Warning:\*\* target.insecure" \
+  || fail "stagegate report reads the warning back from results.json"
 
 export PORT=$(free_port) INSECURE=false
 run_stagegate run "$PIPELINES/faults.yaml" --only smoke --out "$WORK/secure" --no-progress
