@@ -3,6 +3,7 @@
 #include "cli/cli.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -71,6 +72,23 @@ class SignalScope {
   private:
     struct sigaction m_old_int {};
     struct sigaction m_old_term {};
+};
+
+// --- Process hygiene: while a run lasts, stagegate is a child subreaper, so a daemon the
+// backend starts (fork, setsid, parent exits) is re-parented to stagegate instead of init
+// and BackendProcess::stop still finds and ends it.
+class SubreaperScope {
+  public:
+    SubreaperScope() {
+        ::prctl(PR_GET_CHILD_SUBREAPER, &m_was);
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1UL);
+    }
+    ~SubreaperScope() { ::prctl(PR_SET_CHILD_SUBREAPER, static_cast<unsigned long>(m_was)); }
+    SubreaperScope(const SubreaperScope&) = delete;
+    SubreaperScope& operator=(const SubreaperScope&) = delete;
+
+  private:
+    int m_was = 0;
 };
 
 constexpr const char* k_usage = R"(stagegate: staged load tests as one trustworthy command
@@ -375,6 +393,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
             << options.out_dir.string() << std::endl;
 
     SignalScope signals;
+    SubreaperScope subreaper;
     options.interrupts = &g_interrupts;
     options.backend_pid = &g_backend_pid;
     RunReport report = run_pipeline(*pipeline, **executor, writers, options, console);

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "core/clock.hpp"
 #include "core/redact.hpp"
 #include "pipeline/backend_watch.hpp"
@@ -310,9 +312,10 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     stage_report.hints = root_cause_hints(pipeline, stage_report, previous);
 }
 
-/// Waits out the cooldown before a stage, watching the backend. Returns the reason the
-/// backend can no longer be used (it exited), or an empty string.
-std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration length) {
+/// Waits out the cooldown before `next_stage`, watching the backend. Returns the reason the
+/// backend can no longer be used (it exited: how, and when), or an empty string.
+std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration length,
+                     const std::string& next_stage) {
     if (length.count() <= 0) {
         return {};
     }
@@ -325,8 +328,8 @@ std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration le
     watch.wait(to_seconds(length));
     BackendFacts facts = watch.facts();
     if (facts.exit) {
-        return "backend crashed during the cooldown, " + fmt("%.1fs", facts.exit_at_s) +
-               " in: " + facts.exit->describe();
+        return "backend crashed " + fmt("%.1fs", facts.exit_at_s) + " into the cooldown before \"" +
+               next_stage + "\": " + facts.exit->describe();
     }
     return {};
 }
@@ -470,6 +473,16 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         return report;
     }
     begin_report(state, report, *stages);
+    if (pipeline.target.insecure) {
+        // Said on the console, in stagegate.log and in every report: a gate that silently
+        // accepts any certificate could be testing an impostor.
+        std::string warning =
+            "target.insecure is true: TLS certificates are not verified (for the load and the "
+            "health checks); remove it to test against a trusted certificate";
+        report.warnings.push_back(warning);
+        listener.on_message("warning: " + warning);
+        spdlog::warn("{}", warning);
+    }
 
     // SIGINT/SIGTERM: relay the signal handler's counter into the run's stop source.
     std::jthread interrupt_relay([&state](std::stop_token own) {
@@ -525,7 +538,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         if (i > 0) {
             Duration pause = stage.cooldown.value_or(pipeline.defaults.cooldown);
             stage_report.cooldown_s = std::max(to_seconds(pause), 0.0);
-            std::string died = cooldown(state, supervisor, pause);
+            std::string died = cooldown(state, supervisor, pause, stage.name);
             if (state.interrupts().load() > 0) {
                 stage_report.reason = "not run: interrupted during the cooldown";
                 return stop_with(Verdict::interrupted,
@@ -536,6 +549,11 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                 stage_report.verdict = Verdict::fail;
                 stage_report.reason = died;
                 stage_report.started_at = iso8601_now();
+                listener.on_message("stage \"" + stage.name + "\" FAIL: " + died);
+                for (std::size_t k = i + 1; k < stages->size(); ++k) {
+                    report.stages[k].reason =
+                        "skipped: the backend crashed before stage \"" + stage.name + "\"";
+                }
                 break;
             }
         }

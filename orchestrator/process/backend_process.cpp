@@ -56,6 +56,14 @@ constexpr auto k_poll_interval = std::chrono::milliseconds(10);
 constexpr auto k_scan_interval = std::chrono::milliseconds(50);
 constexpr auto k_kill_grace = std::chrono::seconds(1);
 
+/// True when this process is a child subreaper (PR_SET_CHILD_SUBREAPER, set by the CLI):
+/// then orphans of the backend's tree (daemons that double-forked) are re-parented to us,
+/// not to init, and can still be found among our descendants.
+bool is_child_subreaper() {
+    int on = 0;
+    return ::prctl(PR_GET_CHILD_SUBREAPER, &on) == 0 && on != 0;
+}
+
 ExitInfo exit_info_from_status(int status) {
     ExitInfo info;
     info.at = std::chrono::system_clock::now();
@@ -314,6 +322,7 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
     // What may be left behind: descendants (found only while the leader lives: an orphan
     // is re-parented and loses its tie to us) and members of the backend's group.
     std::vector<ProcessEntry> tracked;
+    const bool subreaper = is_child_subreaper();
     auto track = [&tracked](const ProcessEntry& entry) {
         for (const auto& known : tracked) {
             if (known.pid == entry.pid && known.start_time == entry.start_time) {
@@ -336,6 +345,15 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
                 track(entry);
             }
         }
+        // Orphans re-parented to us (we are their subreaper) that started after the
+        // backend: what its tree left behind. Nothing else of ours runs at teardown.
+        if (subreaper) {
+            for (const auto& entry : descendants_of(table, ::getpid())) {
+                if (entry.pid != m_pid && entry.start_time >= m_start_time && !entry.is_dead()) {
+                    track(entry);
+                }
+            }
+        }
         bool ours = group_is_ours();
         bool any = false;
         for (const auto& entry : table) {
@@ -348,6 +366,12 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
             }
         }
         for (const auto& entry : tracked) {
+            if (subreaper) {
+                // Reaps it when it became our child and ended (else it stays a zombie
+                // until stagegate exits); a pid that is not our child is left alone.
+                int status = 0;
+                ::waitpid(entry.pid, &status, WNOHANG);
+            }
             if (still_running(entry)) {
                 any = true;
             }

@@ -62,7 +62,10 @@ class BackendProcess {
     /// reaps the child. Returns how it ended. Idempotent.
     /// Also ends what the backend left behind: members of its group that outlive it, and
     /// descendants that moved to another group or session (found through /proc before and
-    /// while stopping; best effort). Returns within `stop_timeout` + about 1 s.
+    /// while stopping; best effort), and, when this process is a child subreaper
+    /// (PR_SET_CHILD_SUBREAPER, as `stagegate run` makes itself), daemons the tree started
+    /// (re-parented to us: our descendants started after the backend). Returns within
+    /// `stop_timeout` + about 1 s.
     ExitInfo stop(Duration stop_timeout);
 
     /// Resident memory of the whole process tree (the process and all descendants), in

@@ -62,6 +62,7 @@ RunReport redacted_report(const RunReport& report) {
         redact_in_place(*text);
     }
     redact_in_place(r.backend_log_tail);
+    redact_in_place(r.warnings);
     for (auto& stage : r.stages) {
         redact_in_place(stage.name);
         redact_in_place(stage.reason);

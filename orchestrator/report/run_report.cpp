@@ -594,6 +594,7 @@ Result<RunReport> report_from(const nlohmann::json& json) {
     r.highest_passed_stage = f.text("highest_passed_stage");
     r.backend_log_tail = f.texts("backend_log_tail");
     r.recommendation = f.text("recommendation");
+    r.warnings = f.texts("warnings");
     if (error) {
         return fail(ErrorCode::invalid_input, "invalid results file: " + error->message);
     }
@@ -629,6 +630,9 @@ nlohmann::ordered_json to_ordered_json(const RunReport& report) {
     j["highest_passed_stage"] = text_or_null(report.highest_passed_stage);
     j["backend_log_tail"] = text_array(report.backend_log_tail);
     j["recommendation"] = text(report.recommendation);
+    if (!report.warnings.empty()) {
+        j["warnings"] = text_array(report.warnings);
+    }
     return j;
 }
 

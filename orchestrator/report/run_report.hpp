@@ -93,6 +93,9 @@ struct RunReport {
     std::string highest_passed_stage;           ///< empty when none passed
     std::vector<std::string> backend_log_tail;  ///< last lines of backend.log (redacted)
     std::string recommendation;                 ///< next-stage recommendation, in words
+    /// Run-level warnings every report shows (e.g. "TLS verification is off"); results.json
+    /// carries `warnings` only when there is one.
+    std::vector<std::string> warnings;
 };
 
 /// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.

@@ -12,5 +12,6 @@ r="$WORK/out/results.json"
 [[ $(jqr "$r" '.stages[0].metrics.errors.status_5xx > 0') == true ]] || fail "5xx counted"
 [[ $(jqr "$r" '[.stages[0].criteria[] | select(.expr == "errors.body.prisma == 0")][0].pass') == false ]] || fail "criterion failed"
 grep -q "prisma" "$WORK/out/report.md" || fail "report mentions the pattern"
-grep -qi "hint" "$WORK/stdout.txt" || fail "console shows a hint"
+grep -q 'hint: .* failed responses matched body pattern "prisma": application errors.*(evidence: errors.body.prisma); sample body: .*prisma' \
+  "$WORK/stdout.txt" || fail "console shows the body-pattern hint with a sample body"
 echo "ok"

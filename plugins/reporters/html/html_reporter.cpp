@@ -455,6 +455,9 @@ class HtmlReporter final : public Reporter {
                ": " + verdict + "</h1>\n<p>Exit code " + std::to_string(report.exit_code) +
                (report.reason.empty() ? std::string() : ". " + esc(report.reason)) +
                "</p>\n</header>\n";
+        for (const auto& warning : report.warnings) {
+            out += "<p class=\"warning\"><strong>Warning:</strong> " + esc(warning) + "</p>\n";
+        }
         out += "<h2>Summary</h2>\n";
         write_summary(out, report);
         if (!report.stages.empty()) {

@@ -57,6 +57,9 @@ void write_summary(std::string& out, const RunReport& report) {
     if (!report.reason.empty()) {
         out += "- **Reason:** " + escape(report.reason) + "\n";
     }
+    for (const auto& warning : report.warnings) {
+        out += "- **Warning:** " + escape(warning) + "\n";
+    }
     out += "- **Stages passed:** " + std::to_string(totals.stages_passed) + " of " +
            std::to_string(totals.stages);
     if (totals.stages_run != totals.stages) {
