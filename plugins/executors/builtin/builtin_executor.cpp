@@ -338,8 +338,7 @@ Result<std::unique_ptr<Executor>> make_builtin_executor(const Pipeline& pipeline
     if (!plan) {
         return tl::unexpected(plan.error());
     }
-    return std::unique_ptr<Executor>(
-        std::make_unique<BuiltinExecutor>(std::move(*plan)));
+    return std::unique_ptr<Executor>(std::make_unique<BuiltinExecutor>(std::move(*plan)));
 }
 
 }  // namespace orch

@@ -1,8 +1,8 @@
 // A slot's life: idle (no socket, or a kept-alive one) -> [connecting] -> sending ->
 // receiving -> idle. Sockets are registered edge-triggered for in, out and peer close once,
 // when they are opened, so a request costs no epoll_ctl: start() writes at once on a reused
-// connection, and reads run until a short read. Every event carries the slot number and
-// the socket's generation, so an event of a socket closed earlier in the same batch is
+// connection, and reads run until the answer is complete or EAGAIN. Every event carries the slot
+// number and the socket's generation, so an event of a socket closed earlier in the same batch is
 // ignored. Completions are queued and reported at the end of poll(), never from start(),
 // so a sink that starts again from on_complete never recurses.
 //
@@ -155,7 +155,10 @@ class LeanTransport final : public Transport {
 };
 
 LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
-    : m_epoll(epoll_fd), m_wake(wake_fd), m_connections(connections), m_buffer(k_read_buffer_bytes) {
+    : m_epoll(epoll_fd),
+      m_wake(wake_fd),
+      m_connections(connections),
+      m_buffer(k_read_buffer_bytes) {
     for (std::size_t i = 0; i < connections; ++i) {
         m_connections[i].id = static_cast<std::uint32_t>(i);
         m_connections[i].head.reserve(512);
@@ -208,8 +211,8 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     addrinfo* found = nullptr;
     int result = ::getaddrinfo(origin.host.c_str(), nullptr, &hints, &found);
     if (result != 0 || found == nullptr) {
-        origin.error = "cannot resolve host \"" + origin.host + "\": " +
-                       (result != 0 ? gai_strerror(result) : "no address");
+        origin.error = "cannot resolve host \"" + origin.host +
+                       "\": " + (result != 0 ? gai_strerror(result) : "no address");
     } else {
         const addrinfo* chosen = found;
         for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
@@ -309,9 +312,10 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.first_byte = Clock::time_point{};
     std::string_view method(exchange.method);
     c.head_request = method == "HEAD";
-    c.deadline = exchange.timeout > Duration::zero()
-                     ? exchange.sent_at + std::chrono::duration_cast<Clock::duration>(exchange.timeout)
-                     : Clock::time_point::max();
+    c.deadline =
+        exchange.timeout > Duration::zero()
+            ? exchange.sent_at + std::chrono::duration_cast<Clock::duration>(exchange.timeout)
+            : Clock::time_point::max();
     m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
     c.state = State::sending;  // in flight from here; fail() makes it idle again
 
@@ -484,7 +488,8 @@ void LeanTransport::read_response(Connection& c) {
                 c.first_byte = now;
             }
             auto bytes = static_cast<std::size_t>(got);
-            std::size_t parsed = http_parser_execute(&c.parser, &m_settings, m_buffer.data(), bytes);
+            std::size_t parsed =
+                http_parser_execute(&c.parser, &m_settings, m_buffer.data(), bytes);
             if (c.complete) {
                 finish(c, now);
                 return;
@@ -495,9 +500,8 @@ void LeanTransport::read_response(Connection& c) {
                          http_errno_description(HTTP_PARSER_ERRNO(&c.parser)));
                 return;
             }
-            if (bytes < m_buffer.size()) {
-                return;  // drained: the next edge brings more
-            }
+            // Incomplete: read on until EAGAIN, since with edge-triggered events a close that
+            // came with the data would never be reported again.
             continue;
         }
         if (got == 0) {
@@ -642,15 +646,16 @@ void LeanTransport::expire(Clock::time_point now) {
 
 void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
     Clock::time_point now = Clock::now();
-    auto wait = std::max(std::chrono::duration_cast<Clock::duration>(timeout),
-                         Clock::duration::zero());
+    auto wait =
+        std::max(std::chrono::duration_cast<Clock::duration>(timeout), Clock::duration::zero());
     if (!m_done.empty()) {
         wait = Clock::duration::zero();
     } else if (m_earliest_deadline != Clock::time_point::max()) {
         wait = std::clamp(m_earliest_deadline - now, Clock::duration::zero(), wait);
     }
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
-    timespec wait_for{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    timespec wait_for{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
     int ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_events, &wait_for, nullptr);
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];
@@ -811,7 +816,8 @@ bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
     std::string_view rest = url.substr(k_scheme.size());
     std::size_t authority_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, authority_end);
-    std::string_view target = authority_end == rest.npos ? std::string_view{} : rest.substr(authority_end);
+    std::string_view target =
+        authority_end == rest.npos ? std::string_view{} : rest.substr(authority_end);
     if (authority.empty() || authority.find('@') != authority.npos) {
         return false;
     }
@@ -889,7 +895,8 @@ Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections) 
         return fail(ErrorCode::infrastructure,
                     "the lean transport cannot watch its eventfd: " + errno_text(error));
     }
-    return std::unique_ptr<Transport>(std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections));
+    return std::unique_ptr<Transport>(
+        std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections));
 }
 
 }  // namespace orch::builtin

@@ -77,7 +77,8 @@ struct ScenarioPlan {
     std::vector<std::regex> body_patterns;     ///< pipeline.body_patterns, in order
     Duration think_time{0};
     TlsVerification tls = TlsVerification::on;
-    orch::Transport transport = orch::Transport::curl;  /// curl or lean (auto is resolved by compile_plan)
+    orch::Transport transport =
+        orch::Transport::curl;  /// curl or lean (auto is resolved by compile_plan)
 
     /// An operation index drawn by weight.
     std::size_t pick_operation(Prng& prng) const noexcept;
