@@ -151,6 +151,7 @@ class LeanTransport final : public Transport {
     std::vector<char> m_buffer;
     std::array<epoll_event, k_max_events> m_events{};
     Clock::time_point m_earliest_deadline = Clock::time_point::max();
+    bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
     http_parser_settings m_settings{};
 };
 
@@ -656,7 +657,19 @@ void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     timespec wait_for{static_cast<time_t>(ns / 1'000'000'000),
                       static_cast<long>(ns % 1'000'000'000)};
-    int ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_events, &wait_for, nullptr);
+    int ready = -1;
+    if (m_precise_wait) {
+        ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_events, &wait_for, nullptr);
+        if (ready < 0 && (errno == ENOSYS || errno == EPERM)) {
+            m_precise_wait = false;  // a kernel before 5.11, or a sandbox that forbids it
+        }
+    }
+    if (!m_precise_wait) {
+        // Milliseconds, rounded up: never wakes before a due time, at most 1 ms after.
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+        ready = ::epoll_wait(m_epoll, m_events.data(), k_max_events,
+                             static_cast<int>(std::min<std::int64_t>(ms, 1'000'000)));
+    }
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];
         if (event.data.u64 == k_wakeup_tag) {
