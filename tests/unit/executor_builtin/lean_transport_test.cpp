@@ -10,6 +10,7 @@
 #include "plugins/executors/builtin/builtin_executor.hpp"
 #include "plugins/executors/builtin/curl_transport.hpp"
 #include "plugins/executors/builtin/lean_transport.hpp"
+#include "plugins/executors/builtin/request_plan.hpp"
 #include "plugins/executors/builtin/response_check.hpp"
 
 using namespace orch;
@@ -588,4 +589,31 @@ TEST_CASE("lean transport: curl and lean read the same answers from the demo bac
             CHECK(curl_value == lean_value);
         }
     }
+}
+
+TEST_CASE("lean transport: auto picks lean for plain http:// and curl otherwise") {
+    auto chosen = [](const std::string& base_url, orch::Transport asked,
+                     const std::string& absolute_path = {}) {
+        test::PipelineBuilder builder(base_url);
+        builder.operation(builder.request("get", "GET", "/"));
+        if (!absolute_path.empty()) {
+            builder.operation(builder.request("other", "GET", absolute_path));
+        }
+        builder.pipeline().target.transport = asked;
+        return orch::builtin::compile_plan(builder.pipeline());
+    };
+    CHECK(chosen("http://127.0.0.1:8080", orch::Transport::auto_select)->transport ==
+          orch::Transport::lean);
+    CHECK(chosen("https://127.0.0.1:8443", orch::Transport::auto_select)->transport ==
+          orch::Transport::curl);
+    CHECK(chosen("http://127.0.0.1:8080", orch::Transport::auto_select,
+                 "https://127.0.0.1:8443/elsewhere")
+              ->transport == orch::Transport::curl);
+    CHECK(chosen("http://127.0.0.1:8080", orch::Transport::curl)->transport ==
+          orch::Transport::curl);
+    CHECK(chosen("http://127.0.0.1:8080", orch::Transport::lean)->transport ==
+          orch::Transport::lean);
+    auto refused = chosen("http://127.0.0.1:8080", orch::Transport::lean, "https://x.test/");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("https://x.test/") != std::string::npos);
 }
