@@ -1,10 +1,10 @@
 // A slot's life: idle (no socket, or a kept-alive one) -> [connecting] -> sending ->
 // receiving -> idle. Sockets are registered edge-triggered for in, out and peer close once,
 // when they are opened, so a request costs no epoll_ctl: start() writes at once on a reused
-// connection, and reads run until the answer is complete or EAGAIN. Every event carries the slot
-// number and the socket's generation, so an event of a socket closed earlier in the same batch is
-// ignored. Completions are queued and reported at the end of poll(), never from start(),
-// so a sink that starts again from on_complete never recurses.
+// connection, and reads run until the answer is complete or EAGAIN. Every event carries
+// the slot number and the socket's generation, so an event of a socket closed earlier in
+// the same batch is ignored. Completions are queued and reported at the end of poll(), never from
+// start(), so a sink that starts again from on_complete never recurses.
 //
 // Phases (telescoping, so they add up to transfer_us = done_at - sent_at):
 //   blocked    = name resolution, on the one request that resolved the host
