@@ -69,8 +69,8 @@ int closed_active_vus(const StageSpec& stage, Duration elapsed) {
 
 class BuiltinExecutor final : public Executor {
   public:
-    BuiltinExecutor(builtin::ScenarioPlan plan, Transport transport)
-        : m_plan(std::move(plan)), m_transport(transport), m_seed(std::random_device{}()) {
+    explicit BuiltinExecutor(builtin::ScenarioPlan plan)
+        : m_plan(std::move(plan)), m_seed(std::random_device{}()) {
         m_seed = (m_seed << 32) ^ std::random_device{}();
     }
 
@@ -82,7 +82,6 @@ class BuiltinExecutor final : public Executor {
     nlohmann::json failure_samples_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
 
     builtin::ScenarioPlan m_plan;
-    Transport m_transport;
     std::uint64_t m_seed;
     std::uint64_t m_stages_run = 0;
 };
@@ -90,11 +89,6 @@ class BuiltinExecutor final : public Executor {
 Result<void> BuiltinExecutor::prepare(const RunContext& context) {
     (void)context;
     ORCH_TRY(builtin::init_curl_once());
-    if (m_transport == Transport::lean) {
-        return fail(ErrorCode::infrastructure,
-                    "target.transport: lean is not available in this build of the builtin "
-                    "executor (use auto or curl)");
-    }
     const std::string& url = m_plan.base_url;
     auto scheme_end = url.find("://");
     if (scheme_end == std::string::npos || scheme_end == 0) {
@@ -300,7 +294,7 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         run.generator_note += (run.generator_note.empty() ? "" : "; ") + note;
     }
     run.extra["failure_samples"] = failure_samples_json(workers);
-    run.extra["transport"] = "curl";
+    run.extra["transport"] = m_plan.transport == Transport::lean ? "lean" : "curl";
     run.extra["workers"] = workers.size();
     run.extra["iterations"] = run.totals.iterations();
     if (open) {
@@ -344,8 +338,7 @@ Result<std::unique_ptr<Executor>> make_builtin_executor(const Pipeline& pipeline
     if (!plan) {
         return tl::unexpected(plan.error());
     }
-    return std::unique_ptr<Executor>(
-        std::make_unique<BuiltinExecutor>(std::move(*plan), pipeline.target.transport));
+    return std::unique_ptr<Executor>(std::make_unique<BuiltinExecutor>(std::move(*plan)));
 }
 
 }  // namespace orch

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "plugins/executors/builtin/lean_transport.hpp"
+
 namespace orch::builtin {
 
 namespace {
@@ -185,6 +187,45 @@ std::size_t ScenarioPlan::pick_operation(Prng& prng) const noexcept {
     return std::min(index, operations.size() - 1);
 }
 
+namespace {
+
+/// The transport `pipeline.target.transport` asks for, with auto resolved: lean when every
+/// URL of the plan is plain http://, curl otherwise. Errors: lean on a URL it cannot carry.
+Result<orch::Transport> choose_transport(const Pipeline& pipeline, const ScenarioPlan& plan) {
+    // The first URL the lean transport cannot carry (https, user info), if any.
+    std::string unfit;
+    bool uses_base = false;
+    for (const auto& operation : plan.operations) {
+        for (const auto& step : operation.steps) {
+            if (!step.absolute) {
+                uses_base = true;
+            } else if (unfit.empty() && !step.path.segments[0].literal.starts_with("http://")) {
+                unfit = step.path.segments[0].literal;
+            }
+        }
+    }
+    if (uses_base && !lean_supports_url(plan.base_url)) {
+        unfit = plan.base_url;
+    }
+    switch (pipeline.target.transport) {
+        case orch::Transport::curl:
+            return orch::Transport::curl;
+        case orch::Transport::auto_select:
+            return unfit.empty() ? orch::Transport::lean : orch::Transport::curl;
+        case orch::Transport::lean:
+            break;
+    }
+    if (!unfit.empty()) {
+        return fail(ErrorCode::invalid_input,
+                    "target.transport: lean speaks plain http:// only (no TLS, no user name in "
+                    "the URL), not \"" +
+                        unfit + "\" (use transport: auto or curl)");
+    }
+    return orch::Transport::lean;
+}
+
+}  // namespace
+
 Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
     const Scenario& scenario = pipeline.scenario;
     if (scenario.operations.empty()) {
@@ -247,6 +288,11 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
         }
         plan.body_patterns.push_back(std::move(*regex));
     }
+    auto transport = choose_transport(pipeline, plan);
+    if (!transport) {
+        return tl::unexpected(transport.error());
+    }
+    plan.transport = *transport;
     return plan;
 }
 

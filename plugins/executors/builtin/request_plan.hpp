@@ -77,6 +77,8 @@ struct ScenarioPlan {
     std::vector<std::regex> body_patterns;     ///< pipeline.body_patterns, in order
     Duration think_time{0};
     TlsVerification tls = TlsVerification::on;
+    orch::Transport transport =
+        orch::Transport::curl;  /// curl or lean (auto is resolved by compile_plan)
 
     /// An operation index drawn by weight.
     std::size_t pick_operation(Prng& prng) const noexcept;
@@ -84,7 +86,8 @@ struct ScenarioPlan {
 
 /// Compiles what the builtin engine needs from `pipeline`. Errors (invalid_input): no
 /// operation, weights that are negative or all zero, a regex or JSON pointer that does not
-/// compile, metric indexes that name two different operations.
+/// compile, metric indexes that name two different operations, `transport: lean` with a
+/// URL that is not plain http://.
 Result<ScenarioPlan> compile_plan(const Pipeline& pipeline);
 
 }  // namespace orch::builtin

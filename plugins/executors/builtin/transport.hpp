@@ -1,8 +1,8 @@
 // The seam between the engine's schedulers and the HTTP client underneath. The engine owns
 // one Exchange per connection slot (a closed-model VU, or an open-model in-flight slot),
 // fills its request part, and hands it to a Transport; the transport does the I/O and fills
-// the response part. Today the only transport is libcurl multi (curl_transport.hpp); a
-// hand-written HTTP/1.1 one can replace it without touching the schedulers.
+// the response part. Two transports: libcurl multi (curl_transport.hpp) for everything, and
+// our own HTTP/1.1 client for plain http:// (lean_transport.hpp); the schedulers see neither.
 #pragma once
 
 #include <chrono>

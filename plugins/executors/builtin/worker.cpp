@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "plugins/executors/builtin/curl_transport.hpp"
+#include "plugins/executors/builtin/lean_transport.hpp"
 #include "plugins/executors/builtin/request_builder.hpp"
 #include "plugins/executors/builtin/response_check.hpp"
 
@@ -49,7 +50,9 @@ struct Worker::Vu {
 
 Result<std::unique_ptr<Worker>> Worker::create(WorkerSetup setup) {
     std::size_t connections = setup.stage->rate ? setup.open_slots : setup.vus.size();
-    auto transport = make_curl_transport(connections, setup.plan->tls);
+    auto transport = setup.plan->transport == orch::Transport::lean
+                         ? make_lean_transport(connections)
+                         : make_curl_transport(connections, setup.plan->tls);
     if (!transport) {
         return tl::unexpected(transport.error());
     }

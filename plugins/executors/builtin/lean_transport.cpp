@@ -1,0 +1,915 @@
+// A slot's life: idle (no socket, or a kept-alive one) -> [connecting] -> sending ->
+// receiving -> idle. Sockets are registered edge-triggered for in, out and peer close once,
+// when they are opened, so a request costs no epoll_ctl: start() writes at once on a reused
+// connection, and reads run until the answer is complete or EAGAIN. Every event carries
+// the slot number and the socket's generation, so an event of a socket closed earlier in
+// the same batch is ignored. Completions are queued and reported at the end of poll(), never from
+// start(), so a sink that starts again from on_complete never recurses.
+//
+// Phases (telescoping, so they add up to transfer_us = done_at - sent_at):
+//   blocked    = name resolution, on the one request that resolved the host
+//   connecting = until the new connection was up (0 on a reused one; a retry's first,
+//                failed attempt counts here too)
+//   sending    = until the kernel took the last byte of the request
+//   waiting    = until the first byte of the response
+//   receiving  = until the response was complete
+#include "plugins/executors/builtin/lean_transport.hpp"
+
+#include <http_parser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace orch::builtin {
+
+namespace {
+
+constexpr std::size_t k_read_buffer_bytes = 64 * 1024;
+constexpr int k_max_events = 256;
+constexpr std::uint64_t k_wakeup_tag = ~std::uint64_t{0};
+
+std::int64_t micros(Clock::duration duration) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+    return us > 0 ? us : 0;
+}
+
+bool equal_lower(std::string_view text, std::string_view lower_prefix) noexcept {
+    if (text.size() < lower_prefix.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string errno_text(int error) {
+    char buffer[128];
+    // GNU strerror_r returns the text (maybe not in `buffer`).
+    return strerror_r(error, buffer, sizeof(buffer));
+}
+
+/// A host and port, resolved once.
+struct Origin {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string host_line;  ///< "Host: name[:port]\r\n"
+    std::string where;      ///< "name:port" for messages
+    sockaddr_storage address{};
+    socklen_t address_length = 0;
+    std::string error;  ///< resolution failure in words; empty when resolved
+};
+
+enum class State : std::uint8_t { idle, connecting, sending, receiving };
+
+/// Which part of the header block the parser delivered last (for rebuilding it).
+enum class HeaderPart : std::uint8_t { none, status, field, value };
+
+struct Connection {
+    std::uint32_t id = 0;
+    int fd = -1;
+    std::uint32_t generation = 0;  ///< bumped at every socket opened for this slot
+    int origin = -1;               ///< origin of the open socket
+    bool served = false;           ///< the open socket completed an exchange before
+    State state = State::idle;
+    bool pending = false;  ///< completed, waiting in the delivery queue
+
+    // The exchange in flight:
+    Exchange* exchange = nullptr;
+    bool reused = false;
+    bool retried = false;
+    bool head_request = false;
+    bool got_bytes = false;
+    bool complete = false;
+    bool keep_alive = true;
+    HeaderPart header_part = HeaderPart::none;
+    std::string head;         ///< request line and headers
+    std::size_t written = 0;  ///< bytes of head + body the kernel took
+    http_parser parser{};
+    std::int64_t blocked_us = 0;
+    Clock::time_point ready_at{};  ///< connection usable (connected, or reused)
+    Clock::time_point request_sent{};
+    Clock::time_point first_byte{};
+    Clock::time_point deadline = Clock::time_point::max();
+};
+
+class LeanTransport final : public Transport {
+  public:
+    LeanTransport(int epoll_fd, int wake_fd, std::size_t connections);
+    ~LeanTransport() override;
+    LeanTransport(const LeanTransport&) = delete;
+    LeanTransport& operator=(const LeanTransport&) = delete;
+
+    void start(std::uint32_t connection, Exchange& exchange) override;
+    void poll(Duration timeout, CompletionSink& sink) override;
+    void abort(std::uint32_t connection) override;
+    void wakeup() override;
+
+  private:
+    int origin_for(const HttpUrl& url, std::int64_t& resolve_us);
+    void build_head(Connection& c, const HttpUrl& url, const Origin& origin);
+    void open_connection(Connection& c);
+    void send_request(Connection& c);
+    void read_response(Connection& c);
+    void on_event(Connection& c, std::uint32_t events);
+    void on_peer_gone(Connection& c, int error, const char* what);
+    bool retry(Connection& c);
+    void finish(Connection& c, Clock::time_point done_at);
+    void fail(Connection& c, ErrorKind kind, std::string_view message);
+    void close_socket(Connection& c);
+    void expire(Clock::time_point now);
+
+    static int on_message_begin(http_parser* parser);
+    static int on_status(http_parser* parser, const char* at, std::size_t length);
+    static int on_header_field(http_parser* parser, const char* at, std::size_t length);
+    static int on_header_value(http_parser* parser, const char* at, std::size_t length);
+    static int on_headers_complete(http_parser* parser);
+    static int on_body(http_parser* parser, const char* at, std::size_t length);
+    static int on_message_complete(http_parser* parser);
+
+    int m_epoll;
+    int m_wake;
+    std::vector<Connection> m_connections;
+    std::vector<Origin> m_origins;
+    std::vector<std::uint32_t> m_done;        ///< completions not yet reported
+    std::vector<std::uint32_t> m_delivering;  ///< completions being reported
+    std::vector<char> m_buffer;
+    std::array<epoll_event, k_max_events> m_events{};
+    Clock::time_point m_earliest_deadline = Clock::time_point::max();
+    bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
+    http_parser_settings m_settings{};
+};
+
+LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
+    : m_epoll(epoll_fd),
+      m_wake(wake_fd),
+      m_connections(connections),
+      m_buffer(k_read_buffer_bytes) {
+    for (std::size_t i = 0; i < connections; ++i) {
+        m_connections[i].id = static_cast<std::uint32_t>(i);
+        m_connections[i].head.reserve(512);
+    }
+    m_done.reserve(connections);
+    m_delivering.reserve(connections);
+    m_settings.on_message_begin = &LeanTransport::on_message_begin;
+    m_settings.on_status = &LeanTransport::on_status;
+    m_settings.on_header_field = &LeanTransport::on_header_field;
+    m_settings.on_header_value = &LeanTransport::on_header_value;
+    m_settings.on_headers_complete = &LeanTransport::on_headers_complete;
+    m_settings.on_body = &LeanTransport::on_body;
+    m_settings.on_message_complete = &LeanTransport::on_message_complete;
+}
+
+LeanTransport::~LeanTransport() {
+    for (auto& c : m_connections) {
+        if (c.fd >= 0) {
+            ::close(c.fd);
+        }
+    }
+    ::close(m_wake);
+    ::close(m_epoll);
+}
+
+void LeanTransport::wakeup() {
+    std::uint64_t one = 1;
+    // A full counter already means "wake up": the write may fail harmlessly.
+    [[maybe_unused]] auto written = ::write(m_wake, &one, sizeof(one));
+}
+
+int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
+    for (std::size_t i = 0; i < m_origins.size(); ++i) {
+        if (m_origins[i].port == url.port && m_origins[i].host == url.host) {
+            return static_cast<int>(i);
+        }
+    }
+    // First use of this host: resolve it once (allocates; never again for this origin).
+    Clock::time_point began = Clock::now();
+    Origin origin;
+    origin.host.assign(url.host);
+    origin.port = url.port;
+    bool ipv6_literal = origin.host.find(':') != std::string::npos;
+    std::string shown = ipv6_literal ? "[" + origin.host + "]" : origin.host;
+    origin.where = shown + ":" + std::to_string(url.port);
+    origin.host_line = "Host: " + (url.port == 80 ? shown : origin.where) + "\r\n";
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    int result = ::getaddrinfo(origin.host.c_str(), nullptr, &hints, &found);
+    if (result != 0 || found == nullptr) {
+        origin.error = "cannot resolve host \"" + origin.host +
+                       "\": " + (result != 0 ? gai_strerror(result) : "no address");
+    } else {
+        const addrinfo* chosen = found;
+        for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+            if (a->ai_family == AF_INET) {
+                chosen = a;
+                break;
+            }
+        }
+        std::memcpy(&origin.address, chosen->ai_addr, chosen->ai_addrlen);
+        origin.address_length = static_cast<socklen_t>(chosen->ai_addrlen);
+        std::uint16_t port_be = htons(url.port);
+        if (chosen->ai_family == AF_INET) {
+            reinterpret_cast<sockaddr_in*>(&origin.address)->sin_port = port_be;
+        } else {
+            reinterpret_cast<sockaddr_in6*>(&origin.address)->sin6_port = port_be;
+        }
+    }
+    if (found != nullptr) {
+        ::freeaddrinfo(found);
+    }
+    m_origins.push_back(std::move(origin));
+    resolve_us = micros(Clock::now() - began);
+    return static_cast<int>(m_origins.size() - 1);
+}
+
+void LeanTransport::build_head(Connection& c, const HttpUrl& url, const Origin& origin) {
+    const Exchange& exchange = *c.exchange;
+    std::string& head = c.head;
+    head.clear();
+    head.append(exchange.method);
+    head += ' ';
+    if (url.target.empty() || url.target.front() != '/') {
+        head += '/';
+    }
+    head.append(url.target);
+    head.append(" HTTP/1.1\r\n");
+    std::size_t host_at = head.size();
+    bool has_host = false;
+    bool has_length = false;
+    for (const char* header : exchange.headers) {
+        std::string_view line(header);
+        std::size_t colon = line.find(':');
+        if (colon == line.npos) {
+            // libcurl's "Name;" is a header sent with an empty value.
+            if (!line.empty() && line.back() == ';') {
+                head.append(line.substr(0, line.size() - 1));
+                head.append(":\r\n");
+            }
+            continue;
+        }
+        if (line.find_first_not_of(" \t", colon + 1) == line.npos) {
+            continue;  // libcurl's "Name:" removes a header it would add: we add none
+        }
+        has_host = has_host || (colon == 4 && equal_lower(line, "host"));
+        has_length = has_length || (colon == 14 && equal_lower(line, "content-length"));
+        head.append(line);
+        head.append("\r\n");
+    }
+    if (!has_host) {
+        head.insert(host_at, origin.host_line);
+    }
+    std::string_view method(exchange.method);
+    bool sends_length =
+        exchange.has_body || method == "POST" || method == "PUT" || method == "PATCH";
+    if (sends_length && !has_length) {
+        char digits[24];
+        auto [end, error] = std::to_chars(digits, digits + sizeof(digits),
+                                          exchange.has_body ? exchange.body.size() : 0);
+        (void)error;
+        head.append("Content-Length: ");
+        head.append(digits, end);
+        head.append("\r\n");
+    }
+    head.append("\r\n");
+}
+
+void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
+    Connection& c = m_connections[connection];
+    exchange.sent_at = Clock::now();
+    exchange.status = 0;
+    exchange.transport_error = ErrorKind::none;
+    exchange.error_message.clear();
+    exchange.response_body.clear();
+    exchange.response_headers.clear();
+    exchange.has_phases = false;
+    exchange.phases = PhaseTimes{};
+    exchange.transfer_us = 0;
+    c.exchange = &exchange;
+    c.pending = false;
+    c.retried = false;
+    c.got_bytes = false;
+    c.complete = false;
+    c.keep_alive = true;
+    c.written = 0;
+    c.blocked_us = 0;
+    c.request_sent = Clock::time_point{};
+    c.first_byte = Clock::time_point{};
+    std::string_view method(exchange.method);
+    c.head_request = method == "HEAD";
+    c.deadline =
+        exchange.timeout > Duration::zero()
+            ? exchange.sent_at + std::chrono::duration_cast<Clock::duration>(exchange.timeout)
+            : Clock::time_point::max();
+    m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
+    c.state = State::sending;  // in flight from here; fail() makes it idle again
+
+    HttpUrl url;
+    if (!parse_http_url(exchange.url, url)) {
+        fail(c, ErrorKind::other,
+             "the lean transport speaks plain http:// only, not \"" + exchange.url +
+                 "\" (use target.transport: curl)");
+        return;
+    }
+    int origin = origin_for(url, c.blocked_us);
+    const Origin& o = m_origins[static_cast<std::size_t>(origin)];
+    if (!o.error.empty()) {
+        fail(c, ErrorKind::dns, o.error);
+        return;
+    }
+    build_head(c, url, o);
+    c.ready_at = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
+    if (c.fd >= 0 && c.origin == origin) {
+        c.reused = true;
+        send_request(c);
+        return;
+    }
+    close_socket(c);
+    c.origin = origin;
+    c.reused = false;
+    open_connection(c);
+}
+
+void LeanTransport::open_connection(Connection& c) {
+    const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+    c.served = false;
+    c.fd = ::socket(origin.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c.fd < 0) {
+        int error = errno;
+        fail(c, ErrorKind::other, "cannot open a socket: " + errno_text(error));
+        return;
+    }
+    ++c.generation;
+    int one = 1;
+    ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.u64 = (std::uint64_t{c.generation} << 32) | c.id;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c.fd, &event) != 0) {
+        int error = errno;
+        fail(c, ErrorKind::other, "cannot watch a socket: " + errno_text(error));
+        return;
+    }
+    int result =
+        ::connect(c.fd, reinterpret_cast<const sockaddr*>(&origin.address), origin.address_length);
+    if (result == 0) {
+        c.ready_at = Clock::now();
+        send_request(c);
+        return;
+    }
+    int error = errno;
+    if (error == EINPROGRESS || error == EINTR) {
+        c.state = State::connecting;
+        return;
+    }
+    on_peer_gone(c, error, "connect");
+}
+
+void LeanTransport::send_request(Connection& c) {
+    c.state = State::sending;
+    const Exchange& exchange = *c.exchange;
+    std::size_t head_size = c.head.size();
+    std::size_t body_size = exchange.has_body ? exchange.body.size() : 0;
+    while (c.written < head_size + body_size) {
+        iovec parts[2];
+        int count = 0;
+        if (c.written < head_size) {
+            parts[count++] = {c.head.data() + c.written, head_size - c.written};
+        }
+        if (body_size > 0) {
+            std::size_t body_done = c.written > head_size ? c.written - head_size : 0;
+            parts[count++] = {const_cast<char*>(exchange.body.data()) + body_done,
+                              body_size - body_done};
+        }
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = static_cast<std::size_t>(count);
+        ssize_t sent = ::sendmsg(c.fd, &message, MSG_NOSIGNAL);
+        if (sent < 0) {
+            int error = errno;
+            if (error == EINTR) {
+                continue;
+            }
+            if (error == EAGAIN || error == EWOULDBLOCK) {
+                return;  // the edge of EPOLLOUT resumes here
+            }
+            on_peer_gone(c, error, "send");
+            return;
+        }
+        c.written += static_cast<std::size_t>(sent);
+    }
+    c.request_sent = Clock::now();
+    c.state = State::receiving;
+    http_parser_init(&c.parser, HTTP_RESPONSE);
+    c.parser.data = &c;
+    c.header_part = HeaderPart::none;
+}
+
+void LeanTransport::on_event(Connection& c, std::uint32_t events) {
+    constexpr std::uint32_t k_readable = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+    constexpr std::uint32_t k_writable = EPOLLOUT | EPOLLERR | EPOLLHUP;
+    std::uint32_t generation = c.generation;
+    switch (c.state) {
+        case State::idle:
+            if ((events & k_readable) != 0) {
+                // A kept-alive connection the server closed (or wrote to unasked) is dropped
+                // now, so the next request connects afresh instead of retrying. The event
+                // may be stale (data read before it was reported): peek first.
+                char probe = 0;
+                ssize_t got = ::recv(c.fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (!(got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+                    close_socket(c);
+                }
+            }
+            return;
+        case State::connecting: {
+            if ((events & k_writable) == 0) {
+                return;
+            }
+            int error = 0;
+            socklen_t length = sizeof(error);
+            ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
+            if (error != 0) {
+                on_peer_gone(c, error, "connect");
+                return;
+            }
+            c.ready_at = Clock::now();
+            send_request(c);
+            break;
+        }
+        case State::sending:
+            if ((events & k_writable) != 0) {
+                send_request(c);
+            }
+            break;
+        case State::receiving:
+            break;
+    }
+    // A send that failed may have retried on a new socket: these events were the old one's.
+    if (c.generation != generation || c.fd < 0 || c.state == State::idle ||
+        c.state == State::connecting) {
+        return;
+    }
+    // Sending: a server may answer (413, say) before it read the whole request.
+    if ((events & k_readable) != 0) {
+        read_response(c);
+    }
+}
+
+void LeanTransport::read_response(Connection& c) {
+    if (c.state == State::sending) {
+        // An early answer: parse it like any other.
+        http_parser_init(&c.parser, HTTP_RESPONSE);
+        c.parser.data = &c;
+        c.header_part = HeaderPart::none;
+        c.state = State::receiving;
+    }
+    for (;;) {
+        ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
+        if (got > 0) {
+            Clock::time_point now = Clock::now();
+            if (!c.got_bytes) {
+                c.got_bytes = true;
+                c.first_byte = now;
+            }
+            auto bytes = static_cast<std::size_t>(got);
+            std::size_t parsed =
+                http_parser_execute(&c.parser, &m_settings, m_buffer.data(), bytes);
+            if (c.complete) {
+                finish(c, now);
+                return;
+            }
+            if (HTTP_PARSER_ERRNO(&c.parser) != HPE_OK || parsed != bytes) {
+                fail(c, ErrorKind::other,
+                     std::string("invalid HTTP response: ") +
+                         http_errno_description(HTTP_PARSER_ERRNO(&c.parser)));
+                return;
+            }
+            // Incomplete: read on until EAGAIN, since with edge-triggered events a close that
+            // came with the data would never be reported again.
+            continue;
+        }
+        if (got == 0) {
+            // End of stream: completes a response whose body runs to the close.
+            http_parser_execute(&c.parser, &m_settings, nullptr, 0);
+            if (c.complete) {
+                c.keep_alive = false;
+                finish(c, Clock::now());
+                return;
+            }
+            on_peer_gone(c, 0, "recv");
+            return;
+        }
+        int error = errno;
+        if (error == EINTR) {
+            continue;
+        }
+        if (error == EAGAIN || error == EWOULDBLOCK) {
+            return;
+        }
+        on_peer_gone(c, error, "recv");
+        return;
+    }
+}
+
+bool LeanTransport::retry(Connection& c) {
+    // Only a reused connection that the server closed before any byte of the answer: the
+    // server may have dropped it while idle, and the request never reached a handler.
+    if (!c.reused || c.retried || c.got_bytes) {
+        return false;
+    }
+    close_socket(c);
+    c.retried = true;
+    c.reused = false;
+    c.written = 0;
+    c.request_sent = Clock::time_point{};
+    c.exchange->response_headers.clear();
+    c.exchange->response_body.clear();
+    open_connection(c);
+    return true;
+}
+
+void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
+    std::string_view step(what);
+    bool connecting = step == "connect";
+    if (!connecting && (error == 0 || error == ECONNRESET || error == EPIPE) && retry(c)) {
+        return;
+    }
+    const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+    if (connecting) {
+        ErrorKind kind = error == ETIMEDOUT    ? ErrorKind::timeout
+                         : error == ECONNRESET ? ErrorKind::connection_reset
+                                               : ErrorKind::connection_refused;
+        fail(c, kind, "cannot connect to " + origin.where + ": " + errno_text(error));
+        return;
+    }
+    if (error == 0) {
+        fail(c, ErrorKind::connection_reset,
+             c.got_bytes ? "the server closed the connection in the middle of the response"
+                         : "the server closed the connection without answering");
+        return;
+    }
+    if (error == ECONNRESET || error == EPIPE || error == ECONNABORTED) {
+        fail(c, ErrorKind::connection_reset,
+             std::string("connection reset by ") + origin.where + " (" + what + ")");
+        return;
+    }
+    fail(c, ErrorKind::other, std::string(what) + " failed: " + errno_text(error));
+}
+
+void LeanTransport::finish(Connection& c, Clock::time_point done_at) {
+    Exchange& exchange = *c.exchange;
+    exchange.done_at = done_at;
+    exchange.status = c.parser.status_code;
+    if (c.request_sent == Clock::time_point{}) {
+        // Answered before the request was all out: the rest of it must not be taken for
+        // the next request, so this connection ends here.
+        c.request_sent = c.first_byte;
+        c.keep_alive = false;
+    }
+    Clock::time_point resolved = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
+    exchange.has_phases = true;
+    exchange.phases.blocked = c.blocked_us;
+    exchange.phases.connecting = micros(c.ready_at - resolved);
+    exchange.phases.sending = micros(c.request_sent - c.ready_at);
+    exchange.phases.waiting = micros(c.first_byte - c.request_sent);
+    exchange.phases.receiving = micros(done_at - c.first_byte);
+    exchange.transfer_us = micros(done_at - exchange.sent_at);
+    if (c.keep_alive) {
+        c.served = true;
+    } else {
+        close_socket(c);
+    }
+    c.state = State::idle;
+    c.pending = true;
+    m_done.push_back(c.id);
+}
+
+void LeanTransport::fail(Connection& c, ErrorKind kind, std::string_view message) {
+    Exchange& exchange = *c.exchange;
+    exchange.done_at = Clock::now();
+    exchange.status = 0;
+    exchange.transport_error = kind;
+    exchange.error_message.assign(message);
+    exchange.has_phases = false;
+    close_socket(c);
+    c.state = State::idle;
+    c.pending = true;
+    m_done.push_back(c.id);
+}
+
+void LeanTransport::close_socket(Connection& c) {
+    if (c.fd >= 0) {
+        ::close(c.fd);  // also leaves the epoll set
+        c.fd = -1;
+    }
+    c.served = false;
+}
+
+void LeanTransport::expire(Clock::time_point now) {
+    if (now < m_earliest_deadline) {
+        return;
+    }
+    m_earliest_deadline = Clock::time_point::max();
+    for (auto& c : m_connections) {
+        if (c.state == State::idle) {
+            continue;
+        }
+        if (c.deadline > now) {
+            m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
+            continue;
+        }
+        const char* during = c.state == State::connecting ? "connecting"
+                             : c.state == State::sending  ? "sending the request"
+                             : c.got_bytes                ? "receiving the response"
+                                                          : "waiting for the response";
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.exchange->timeout);
+        fail(c, ErrorKind::timeout,
+             "timed out after " + std::to_string(ms.count()) + " ms (" + during + ")");
+    }
+}
+
+void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
+    Clock::time_point now = Clock::now();
+    auto wait =
+        std::max(std::chrono::duration_cast<Clock::duration>(timeout), Clock::duration::zero());
+    if (!m_done.empty()) {
+        wait = Clock::duration::zero();
+    } else if (m_earliest_deadline != Clock::time_point::max()) {
+        wait = std::clamp(m_earliest_deadline - now, Clock::duration::zero(), wait);
+    }
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    timespec wait_for{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
+    int ready = -1;
+    if (m_precise_wait) {
+        ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_events, &wait_for, nullptr);
+        if (ready < 0 && (errno == ENOSYS || errno == EPERM)) {
+            m_precise_wait = false;  // a kernel before 5.11, or a sandbox that forbids it
+        }
+    }
+    if (!m_precise_wait) {
+        // Milliseconds, rounded up: never wakes before a due time, at most 1 ms after.
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+        ready = ::epoll_wait(m_epoll, m_events.data(), k_max_events,
+                             static_cast<int>(std::min<std::int64_t>(ms, 1'000'000)));
+    }
+    for (int i = 0; i < ready; ++i) {
+        const epoll_event& event = m_events[static_cast<std::size_t>(i)];
+        if (event.data.u64 == k_wakeup_tag) {
+            std::uint64_t count = 0;
+            [[maybe_unused]] auto got = ::read(m_wake, &count, sizeof(count));
+            continue;
+        }
+        auto id = static_cast<std::uint32_t>(event.data.u64 & 0xffffffffU);
+        auto generation = static_cast<std::uint32_t>(event.data.u64 >> 32);
+        Connection& c = m_connections[id];
+        if (c.fd < 0 || c.generation != generation) {
+            continue;  // a socket closed earlier in this batch
+        }
+        on_event(c, event.events);
+    }
+    expire(Clock::now());
+
+    // Report outside the event loop; a start from on_complete that fails at once is
+    // queued for the next poll.
+    m_delivering.clear();
+    std::swap(m_done, m_delivering);
+    for (std::uint32_t id : m_delivering) {
+        Connection& c = m_connections[id];
+        if (!c.pending) {
+            continue;  // aborted meanwhile
+        }
+        c.pending = false;
+        sink.on_complete(id);
+    }
+}
+
+void LeanTransport::abort(std::uint32_t connection) {
+    Connection& c = m_connections[connection];
+    if (c.state != State::idle) {
+        close_socket(c);  // half an exchange: the connection's state is unknown
+        c.state = State::idle;
+    }
+    c.pending = false;
+}
+
+// --- libhttp-parser callbacks: `parser->data` is the Connection ---
+
+Connection& connection_of(http_parser* parser) {
+    return *static_cast<Connection*>(parser->data);
+}
+
+/// Ends the status line or a header line in the rebuilt header block.
+void end_header_part(Connection& c, std::string& out, const http_parser& parser) {
+    if (c.header_part == HeaderPart::none) {
+        // No reason phrase came: the status line is version and code only.
+        char line[32];
+        int n = std::snprintf(line, sizeof(line), "HTTP/%u.%u %u", parser.http_major,
+                              parser.http_minor, parser.status_code);
+        out.append(line, static_cast<std::size_t>(std::max(n, 0)));
+    }
+    if (c.header_part != HeaderPart::field) {
+        out.append("\r\n");
+    }
+}
+
+int LeanTransport::on_message_begin(http_parser* parser) {
+    Connection& c = connection_of(parser);
+    c.header_part = HeaderPart::none;
+    c.exchange->response_headers.clear();
+    return 0;
+}
+
+int LeanTransport::on_status(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    if (!c.exchange->want_headers) {
+        return 0;
+    }
+    std::string& out = c.exchange->response_headers;
+    if (c.header_part != HeaderPart::status) {
+        char line[32];
+        int n = std::snprintf(line, sizeof(line), "HTTP/%u.%u %u ", parser->http_major,
+                              parser->http_minor, parser->status_code);
+        out.append(line, static_cast<std::size_t>(std::max(n, 0)));
+        c.header_part = HeaderPart::status;
+    }
+    out.append(at, length);
+    return 0;
+}
+
+int LeanTransport::on_header_field(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    if (!c.exchange->want_headers) {
+        return 0;
+    }
+    std::string& out = c.exchange->response_headers;
+    if (c.header_part != HeaderPart::field) {
+        end_header_part(c, out, *parser);
+        c.header_part = HeaderPart::field;
+    }
+    out.append(at, length);
+    return 0;
+}
+
+int LeanTransport::on_header_value(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    if (!c.exchange->want_headers) {
+        return 0;
+    }
+    std::string& out = c.exchange->response_headers;
+    if (c.header_part != HeaderPart::value) {
+        out.append(": ");
+        c.header_part = HeaderPart::value;
+    }
+    out.append(at, length);
+    return 0;
+}
+
+int LeanTransport::on_headers_complete(http_parser* parser) {
+    Connection& c = connection_of(parser);
+    if (c.exchange->want_headers) {
+        std::string& out = c.exchange->response_headers;
+        if (c.header_part == HeaderPart::field) {
+            out.append(":");  // a field without a value
+            c.header_part = HeaderPart::value;
+        }
+        end_header_part(c, out, *parser);
+        out.append("\r\n");
+    }
+    // 1: the answer to a HEAD has no body, whatever its Content-Length says.
+    return c.head_request ? 1 : 0;
+}
+
+int LeanTransport::on_body(http_parser* parser, const char* at, std::size_t length) {
+    Exchange& exchange = *connection_of(parser).exchange;
+    std::size_t kept = exchange.response_body.size();
+    std::size_t room = exchange.body_limit > kept ? exchange.body_limit - kept : 0;
+    exchange.response_body.append(at, std::min(length, room));
+    return 0;  // the rest is parsed and dropped: the response itself stays complete
+}
+
+int LeanTransport::on_message_complete(http_parser* parser) {
+    Connection& c = connection_of(parser);
+    unsigned status = parser->status_code;
+    if (status >= 100 && status < 200 && status != 101) {
+        // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+        c.exchange->response_body.clear();
+        return 0;
+    }
+    c.complete = true;
+    c.keep_alive = http_should_keep_alive(parser) != 0 && status != 101;
+    http_parser_pause(parser, 1);  // stop here: nothing after the answer belongs to us
+    return 0;
+}
+
+}  // namespace
+
+bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
+    constexpr std::string_view k_scheme = "http://";
+    if (!equal_lower(url, k_scheme)) {
+        return false;
+    }
+    std::string_view rest = url.substr(k_scheme.size());
+    std::size_t authority_end = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, authority_end);
+    std::string_view target =
+        authority_end == rest.npos ? std::string_view{} : rest.substr(authority_end);
+    if (authority.empty() || authority.find('@') != authority.npos) {
+        return false;
+    }
+    std::string_view host = authority;
+    std::string_view port_text;
+    if (authority.front() == '[') {
+        std::size_t close = authority.find(']');
+        if (close == authority.npos || close == 1) {
+            return false;
+        }
+        host = authority.substr(1, close - 1);
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                return false;
+            }
+            port_text = after.substr(1);
+        }
+    } else {
+        std::size_t colon = authority.find(':');
+        if (colon != authority.npos) {
+            host = authority.substr(0, colon);
+            port_text = authority.substr(colon + 1);
+        }
+    }
+    if (host.empty()) {
+        return false;
+    }
+    std::uint16_t port = 80;
+    if (!port_text.empty()) {
+        unsigned value = 0;
+        auto [end, error] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        if (error != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
+            value > 65535) {
+            return false;
+        }
+        port = static_cast<std::uint16_t>(value);
+    }
+    std::size_t fragment = target.find('#');
+    if (fragment != target.npos) {
+        target = target.substr(0, fragment);
+    }
+    out.host = host;
+    out.port = port;
+    out.target = target;
+    return true;
+}
+
+bool lean_supports_url(std::string_view url) noexcept {
+    HttpUrl parsed;
+    return parse_http_url(url, parsed);
+}
+
+Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections) {
+    int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) {
+        return fail(ErrorCode::infrastructure,
+                    "the lean transport cannot create an epoll set: " + errno_text(errno));
+    }
+    int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd < 0) {
+        int error = errno;
+        ::close(epoll_fd);
+        return fail(ErrorCode::infrastructure,
+                    "the lean transport cannot create an eventfd: " + errno_text(error));
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = k_wakeup_tag;
+    if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &event) != 0) {
+        int error = errno;
+        ::close(wake_fd);
+        ::close(epoll_fd);
+        return fail(ErrorCode::infrastructure,
+                    "the lean transport cannot watch its eventfd: " + errno_text(error));
+    }
+    return std::unique_ptr<Transport>(
+        std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections));
+}
+
+}  // namespace orch::builtin
