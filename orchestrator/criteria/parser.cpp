@@ -355,11 +355,10 @@ class CriterionParser {
                 ++m_pos;
                 break;
             }
-            return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
-                         " expects \",\" or \")\"" +
-                         (at_end() ? std::string(" before the end")
-                                   : " instead of " + quoted(rest())) +
-                         " (" + std::string(k_relative_example) + ")");
+            return error(
+                std::string(pick_word) + "(...) in " + quoted(m_text) + " expects \",\" or \")\"" +
+                (at_end() ? std::string(" before the end") : " instead of " + quoted(rest())) +
+                " (" + std::string(k_relative_example) + ")");
         }
         if (value.formula.terms.size() < 2) {
             return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
