@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "core/redact.hpp"
+#include "report/report_format.hpp"
 
 namespace orch::cli {
 
@@ -121,8 +122,17 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
         std::string actual = result.actual ? num("%g", *result.actual) +
                                                  std::string(unit_label(result.criterion.unit))
                                            : "no data";
+        // A baseline criterion's target is computed: show it and what it came from.
+        std::string relative;
+        if (result.criterion.relative) {
+            relative = ", target " + format_target(result.criterion);
+            if (result.criterion.baseline) {
+                relative += ", baseline " + num("%g", *result.criterion.baseline) +
+                            std::string(unit_label(result.criterion.unit));
+            }
+        }
         m_out << "    " << status << "  " << redact(result.criterion.name) << "  (actual " << actual
-              << ")" << std::endl;
+              << relative << ")" << std::endl;
     }
     for (const auto& hint : stage.hints) {
         m_out << "    hint: " << redact(hint) << std::endl;
