@@ -197,7 +197,7 @@ Result<void> apply_baseline_option(Pipeline& pipeline, const std::optional<std::
     auto baseline = read_results(*path);
     if (!baseline) {
         return fail(ErrorCode::invalid_input,
-                    "--baseline " + *path + ": " + baseline.error().message +
+                    "--baseline: " + baseline.error().message +
                         " (pass the results.json of an earlier stagegate run); nothing was run");
     }
     apply_baseline(pipeline, *baseline);

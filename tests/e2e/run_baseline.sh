@@ -22,7 +22,7 @@ grep -Eq "baseline.yaml:[0-9]+:[0-9]+: criterion \"send.p95 < max\(baseline" "$W
 # Bad baseline files: missing, not JSON, another schema.
 run_stagegate run "$pipeline" --out "$WORK/bad" --no-progress --baseline "$WORK/nosuch.json"
 expect_rc 2
-grep -q -- "--baseline .*nosuch.json" "$WORK/stderr.txt" || fail "missing baseline file named"
+grep -q -- "--baseline: .*nosuch.json" "$WORK/stderr.txt" || fail "missing baseline file named"
 echo "not json" >"$WORK/text.json"
 run_stagegate run "$pipeline" --out "$WORK/bad" --no-progress --baseline "$WORK/text.json"
 expect_rc 2
@@ -30,7 +30,7 @@ grep -q "is not JSON" "$WORK/stderr.txt" || fail "non-JSON baseline"
 echo '{"schema": "something/else"}' >"$WORK/other.json"
 run_stagegate run "$pipeline" --out "$WORK/bad" --no-progress --baseline "$WORK/other.json"
 expect_rc 2
-grep -q "not a stagegate results file" "$WORK/stderr.txt" || fail "wrong-schema baseline"
+grep -q "unsupported results schema" "$WORK/stderr.txt" || fail "wrong-schema baseline"
 [[ ! -e "$WORK/bad/results.json" ]] || fail "bad baseline: nothing runs"
 
 # The baseline: the same stage ("smoke") run by the basic pipeline.
