@@ -124,12 +124,12 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
                                            : "no data";
         // A baseline criterion's target is computed: show it and what it came from.
         std::string relative;
-        if (result.criterion.relative) {
-            relative = ", target " + format_target(result.criterion);
-            if (result.criterion.baseline) {
-                relative += ", baseline " + num("%g", *result.criterion.baseline) +
-                            std::string(unit_label(result.criterion.unit));
-            }
+        if (result.criterion.baseline) {
+            relative = ", target " + format_target(result.criterion) + ", baseline " +
+                       num("%g", *result.criterion.baseline) +
+                       std::string(unit_label(result.criterion.unit));
+        } else if (result.criterion.relative) {
+            relative = ", no baseline data";
         }
         m_out << "    " << status << "  " << redact(result.criterion.name) << "  (actual " << actual
               << relative << ")" << std::endl;
