@@ -26,6 +26,7 @@
 #include "core/exit_code.hpp"
 #include "core/redact.hpp"
 #include "core/schemas.hpp"
+#include "pipeline/baseline.hpp"
 #include "pipeline/runner.hpp"
 
 #ifndef STAGEGATE_VERSION
@@ -117,6 +118,8 @@ Options:
   --from STAGE            start at this stage
   --set KEY.PATH=VALUE    override a pipeline value, e.g. --set 'stages[*].duration=5s',
                           --set stages.smoke.vus=2, --set defaults.cooldown=1s (repeatable)
+  --baseline RESULTS.json judge baseline criteria (send.p95 < baseline + 10%) against
+                          the matching stage of an earlier run's results.json
   --threads N             load generator threads (default: number of cores)
   --no-progress           no live progress lines
   --log-level LEVEL       trace|debug|info|warn|error (default info) for stagegate.log
@@ -194,6 +197,32 @@ Result<RunReport> read_results(const std::string& path) {
     return report;
 }
 
+/// `--baseline RESULTS.json`: reads and checks the file and resolves the pipeline's
+/// baseline criteria against it. Without the option, a baseline criterion is an error that
+/// names where it is written.
+Result<void> apply_baseline_option(Pipeline& pipeline, const std::optional<std::string>& path) {
+    if (!path) {
+        auto relative = baseline_criteria(pipeline);
+        if (relative.empty()) {
+            return {};
+        }
+        const CriterionSpec& first = *relative.front();
+        return fail(ErrorCode::invalid_input,
+                    pipeline.file.string() + ":" + std::to_string(first.pos.line) + ":" +
+                        std::to_string(first.pos.column) + ": criterion \"" + first.criterion.expr +
+                        "\" is relative to a baseline run: pass --baseline RESULTS.json (the "
+                        "results.json of an earlier run); nothing was run");
+    }
+    auto baseline = read_results(*path);
+    if (!baseline) {
+        return fail(ErrorCode::invalid_input,
+                    "--baseline: " + baseline.error().message +
+                        " (pass the results.json of an earlier stagegate run); nothing was run");
+    }
+    apply_baseline(pipeline, *baseline);
+    return {};
+}
+
 // --- Verbs ---
 
 int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
@@ -226,6 +255,10 @@ int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
             << (pipeline->stages.size() == 1 ? "" : "s") << ", "
             << pipeline->operation_names().size() << " operations, " << criteria
             << " criteria, executor " << pipeline->scenario.executor << ")\n";
+    if (std::size_t relative = baseline_criteria(*pipeline).size(); relative > 0) {
+        ctx.out << "note: " << relative << " baseline criteri" << (relative == 1 ? "on" : "a")
+                << " (relative to an earlier run): stagegate run needs --baseline RESULTS.json\n";
+    }
     return k_exit_pass;
 }
 
@@ -334,9 +367,6 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     if (args->positionals.size() != 1) {
         return invalid(ctx, "run takes one pipeline file (see stagegate run --help)");
     }
-    if (args->value("--baseline")) {
-        return invalid(ctx, "--baseline is not supported by this version yet");
-    }
     auto level = parse_log_level(args->value("--log-level").value_or("info"));
     if (!level) {
         return invalid(ctx, level.error().message);
@@ -355,6 +385,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     if (!pipeline) {
         print_load_problems(ctx, pipeline.error());
         return k_exit_invalid;
+    }
+    if (auto ok = apply_baseline_option(*pipeline, args->value("--baseline")); !ok) {
+        return invalid(ctx, ok.error().message);
     }
     options.only = args->all("--only");
     options.from = args->value("--from").value_or("");

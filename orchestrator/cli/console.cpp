@@ -6,6 +6,7 @@
 
 #include "cli/github.hpp"
 #include "core/redact.hpp"
+#include "report/report_format.hpp"
 
 namespace orch::cli {
 
@@ -128,8 +129,17 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
         std::string actual = result.actual ? num("%g", *result.actual) +
                                                  std::string(unit_label(result.criterion.unit))
                                            : "no data";
+        // A baseline criterion's target is computed: show it and what it came from.
+        std::string relative;
+        if (result.criterion.baseline) {
+            relative = ", target " + format_target(result.criterion) + ", baseline " +
+                       num("%g", *result.criterion.baseline) +
+                       std::string(unit_label(result.criterion.unit));
+        } else if (result.criterion.relative) {
+            relative = ", no baseline data";
+        }
         m_out << "    " << status << "  " << shown(result.criterion.name) << "  (actual " << actual
-              << ")" << std::endl;
+              << relative << ")" << std::endl;
     }
     for (const auto& hint : stage.hints) {
         m_out << "    hint: " << shown(hint) << std::endl;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/redact.hpp"
+#include "report/report_format.hpp"
 
 namespace orch::cli {
 
@@ -154,7 +155,13 @@ std::string publish_to_github(
                 std::string title = "stagegate " + stage.name + ": " + result.criterion.name;
                 std::string message = "stage " + stage.name + ": " + result.criterion.expr +
                                       " missed (actual " + actual +
-                                      std::string(unit_label(result.criterion.unit)) + ")";
+                                      std::string(unit_label(result.criterion.unit));
+                if (result.criterion.relative) {
+                    message += result.criterion.baseline
+                                   ? ", target " + format_target(result.criterion)
+                                   : ", " + result.note;
+                }
+                message += ")";
                 out << "::" << level << " title=" << escape_command_property(redact(title))
                     << "::" << escape_command_data(redact(message)) << "\n";
             }

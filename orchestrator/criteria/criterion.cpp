@@ -53,6 +53,52 @@ std::string_view unit_label(MetricUnit unit) {
     return "";
 }
 
+double BaselineFormula::apply(double baseline) const {
+    std::optional<double> picked;
+    for (const auto& term : terms) {
+        double value = baseline;
+        switch (term.kind) {
+            case BaselineTerm::Kind::same:
+                break;
+            case BaselineTerm::Kind::percent:
+                value = baseline * (1.0 + term.amount / 100.0);
+                break;
+            case BaselineTerm::Kind::offset:
+                value = baseline + term.amount;
+                break;
+            case BaselineTerm::Kind::factor:
+                value = baseline * term.amount;
+                break;
+            case BaselineTerm::Kind::constant:
+                value = term.amount;
+                break;
+        }
+        if (!picked) {
+            picked = value;
+        } else if (pick == Pick::max) {
+            picked = std::max(*picked, value);
+        } else if (pick == Pick::min) {
+            picked = std::min(*picked, value);
+        }
+    }
+    return picked.value_or(baseline);
+}
+
+void resolve_baseline(Criterion& criterion, std::optional<double> baseline, std::string why) {
+    if (!criterion.relative) {
+        return;
+    }
+    if (baseline && std::isfinite(*baseline)) {
+        criterion.baseline = *baseline;
+        criterion.target = criterion.relative->apply(*baseline);
+        criterion.baseline_missing.clear();
+    } else {
+        criterion.baseline.reset();
+        criterion.target = std::nan("");
+        criterion.baseline_missing = std::move(why);
+    }
+}
+
 bool compare(CompareOp op, double actual, double target) {
     if (std::isnan(actual) || std::isnan(target)) {
         return false;
@@ -95,6 +141,15 @@ CriterionResult evaluate(const Criterion& criterion, const Snapshot& snapshot) {
     CriterionResult result;
     result.criterion = criterion;
     result.actual = snapshot.get(criterion.metric);
+    if (criterion.lacks_baseline()) {
+        // Like "no data": a budget relative to nothing cannot be met.
+        result.pass = false;
+        result.note = "no baseline data";
+        if (!criterion.baseline_missing.empty()) {
+            result.note += ": " + criterion.baseline_missing;
+        }
+        return result;
+    }
     if (!result.actual) {
         result.pass = false;
         result.note = "no data";

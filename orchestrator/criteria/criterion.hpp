@@ -5,6 +5,7 @@
 //   metric    := [ operation "." ] name          name: see MetricCatalog::describe
 //   op        := "<" | "<=" | ">" | ">=" | "==" | "!="
 //   value     := number [ unit ]                  unit: ms s us % KB MB GB /s
+//              | relative                         see BaselineFormula
 //
 // A unit that does not fit the metric, an unknown name, or an operation or body pattern
 // the pipeline does not define is an error with a did-you-mean.
@@ -45,6 +46,38 @@ struct MetricCatalog {
     std::vector<std::string> body_patterns;
 };
 
+/// One term of a baseline-relative target, applied to the baseline value B.
+struct BaselineTerm {
+    enum class Kind {
+        same,     ///< `baseline`: B
+        percent,  ///< `baseline + 10%` / `baseline - 5%`: B * (1 + amount / 100)
+        offset,   ///< `baseline + 50ms` / `baseline - 2`: B + amount (canonical unit)
+        factor,   ///< `baseline * 1.3`: B * amount
+        constant  ///< `100ms` inside max()/min(): amount (canonical unit)
+    };
+    Kind kind = Kind::same;
+    double amount = 0;
+};
+
+/// A target computed from the baseline run's value of the same metric in the stage of the
+/// same name (`stagegate run --baseline RESULTS.json`):
+///
+///   relative := term | ( "max" | "min" ) "(" term 1*( "," term ) ")"
+///   term     := "baseline" [ ( "+" | "-" ) number ( "%" | unit ) | "*" number ]
+///             | number [ unit ]                  ; only inside max()/min()
+///
+/// `%` here is percent of the baseline value (`rps > baseline - 5%` is 95% of it), unlike
+/// `success_rate > 99%` where it is the metric's own unit; `success_rate > baseline - 1`
+/// is one percentage point. At least one term names `baseline`.
+struct BaselineFormula {
+    enum class Pick { only, max, min };
+    Pick pick = Pick::only;
+    std::vector<BaselineTerm> terms;  ///< empty: read back from results.json (target known)
+
+    /// The target for baseline value `baseline`.
+    double apply(double baseline) const;
+};
+
 struct Criterion {
     std::string expr;    ///< as written, e.g. "send.p95 < 250ms over 10s"
     std::string name;    ///< display name; defaults to expr
@@ -55,6 +88,14 @@ struct Criterion {
     Severity severity = Severity::fail;
     bool abort = false;              ///< checked every second; a breach stops the stage
     std::optional<Duration> window;  ///< "over 10s": must hold in every window
+    /// Set when the value is relative to a baseline run; `target` is NaN until
+    /// resolve_baseline() computes it.
+    std::optional<BaselineFormula> relative;
+    std::optional<double> baseline;  ///< the baseline run's value of `metric`, once resolved
+    std::string baseline_missing;    ///< why there is no baseline value (for the note)
+
+    /// A relative criterion whose baseline value is unknown: it fails with "no baseline data".
+    bool lacks_baseline() const { return relative && !baseline; }
 };
 
 /// Parses `text` (no name/severity/abort: those come from the YAML map form).
@@ -65,6 +106,11 @@ Result<Criterion> parse_criterion(std::string_view text, const MetricCatalog& ca
 /// The unit of a metric name (with or without operation prefix), or an error for an
 /// unknown one.
 Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& catalog);
+
+/// Resolves a relative criterion: with a value, sets `baseline` and computes `target`;
+/// with nullopt, leaves it without baseline data, `why` saying what is missing (e.g.
+/// `stage "smoke" is not in the baseline run`). No effect on an absolute criterion.
+void resolve_baseline(Criterion& criterion, std::optional<double> baseline, std::string why);
 
 /// True when `actual OP target` holds (== and != compare within a relative 1e-9; NaN
 /// never holds).
@@ -85,7 +131,8 @@ struct CriterionResult {
     std::string note;  ///< "no data", "worst 10s window at 40s", ...
 };
 
-/// Evaluates `criterion` on the stage totals in `snapshot`.
+/// Evaluates `criterion` on the stage totals in `snapshot`. A criterion that lacks its
+/// baseline value fails with the note "no baseline data: WHY" (its actual is still shown).
 CriterionResult evaluate(const Criterion& criterion, const Snapshot& snapshot);
 
 }  // namespace orch

@@ -4,11 +4,18 @@
 //   criterion := ws metric ws op ws value [ ws "over" ws duration ] ws
 //   metric    := 1*( any byte except whitespace and "<>=!" )   ; [OPERATION "."] NAME
 //   op        := "<=" | "<" | ">=" | ">" | "==" | "!="
-//   value     := number ws [ unit ]
+//   value     := number ws [ unit ] | relative
 //   number    := [ "+" | "-" ] ( 1*digit [ "." *digit ] | "." 1*digit )   ; |value| <= 1e15
 //   unit      := "us" | "ms" | "s" | "%" | "KB" | "MB" | "GB" | "/s"
 //   duration  := what parse_duration accepts ("10s", "1m30s"), at least 1s
 //   ws        := *( " " | "\t" | "\r" | "\n" )
+//   relative  := term | ( "max" | "min" ) ws "(" ws term ws 1*( "," ws term ws ) ")"
+//   term      := "baseline" [ ws ( "+" | "-" ) ws number ws ( "%" | unit ) ]
+//              | "baseline" ws "*" ws number
+//              | number ws [ unit ]                 ; a constant, only inside max()/min()
+//
+// In a relative value `%` is percent of the baseline value; any other unit must fit the
+// metric like an absolute value's, and a factor after `*` is a bare positive number.
 //
 // The text must be valid UTF-8 without control characters. NAME is resolved (and its unit
 // found) by metric_unit() in metric_unit.cpp; the metric decides which units fit (a latency
@@ -196,14 +203,25 @@ class CriterionParser {
             return tl::unexpected(op.error());
         }
         skip_space();
-        auto value = parse_number(*op);
-        if (!value) {
-            return tl::unexpected(value.error());
-        }
-        skip_space();
+        std::optional<RelativeValue> relative;
+        double number = 0;
         std::string_view unit;
-        if (!at_end() && !at_keyword("over")) {
-            unit = take_while([](char c) { return is_alpha(c) || c == '%' || c == '/'; });
+        if (at_relative()) {
+            auto parsed = parse_relative();
+            if (!parsed) {
+                return tl::unexpected(parsed.error());
+            }
+            relative = std::move(*parsed);
+        } else {
+            auto value = parse_number(*op);
+            if (!value) {
+                return tl::unexpected(value.error());
+            }
+            number = *value;
+            skip_space();
+            if (!at_end() && !at_keyword("over")) {
+                unit = take_unit();
+            }
         }
         skip_space();
         std::optional<Duration> window;
@@ -215,31 +233,220 @@ class CriterionParser {
             }
             window = *parsed;
         } else if (!at_end()) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text));
+            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
+                         (relative ? " (" + std::string(k_relative_example) + ")" : ""));
         }
 
         auto unit_of_metric = metric_unit(metric, m_catalog);
         if (!unit_of_metric) {
             return tl::unexpected(unit_of_metric.error());
         }
+        if (relative) {
+            for (std::size_t i = 0; i < relative->units.size(); ++i) {
+                BaselineTerm& term = relative->formula.terms[i];
+                if (term.kind != BaselineTerm::Kind::offset &&
+                    term.kind != BaselineTerm::Kind::constant) {
+                    continue;
+                }
+                auto factor = unit_factor(*unit_of_metric, relative->units[i]);
+                if (!factor) {
+                    return unit_error(relative->units[i], metric, *unit_of_metric);
+                }
+                term.amount *= *factor;
+            }
+            criterion.relative = std::move(relative->formula);
+        }
         auto factor = unit_factor(*unit_of_metric, unit);
         if (!factor) {
-            const UnitRule& rule = k_unit_rules[static_cast<std::size_t>(*unit_of_metric)];
-            return error("unit " + quoted(unit) + " does not fit " + std::string(metric) + " (" +
-                         std::string(rule.kind) + ": " + std::string(rule.use) + ")");
+            return unit_error(unit, metric, *unit_of_metric);
         }
 
         criterion.expr = std::string(trimmed(m_text));
         criterion.name = criterion.expr;
         criterion.metric = std::string(metric);
         criterion.op = *op;
-        criterion.target = *value * *factor;
+        criterion.target = relative ? std::nan("") : number * *factor;
         criterion.unit = *unit_of_metric;
         criterion.window = window;
         return criterion;
     }
 
   private:
+    /// A parsed relative value; the units of offsets and constants are converted once the
+    /// metric's unit is known (`units[i]` is the unit written with `formula.terms[i]`).
+    struct RelativeValue {
+        BaselineFormula formula;
+        std::vector<std::string_view> units;
+    };
+
+    static constexpr std::string_view k_relative_example =
+        "e.g. baseline + 10%, baseline * 1.3, baseline + 50ms or "
+        "max(baseline * 1.3, baseline + 50ms)";
+
+    tl::unexpected<Error> unit_error(std::string_view unit, std::string_view metric,
+                                     MetricUnit metric_unit) const {
+        const UnitRule& rule = k_unit_rules[static_cast<std::size_t>(metric_unit)];
+        return error("unit " + quoted(unit) + " does not fit " + std::string(metric) + " (" +
+                     std::string(rule.kind) + ": " + std::string(rule.use) + ")");
+    }
+
+    std::string_view take_unit() {
+        return take_while([](char c) { return is_alpha(c) || c == '%' || c == '/'; });
+    }
+
+    /// `word` starts here and is not followed by a letter, digit or '_'.
+    bool at_word(std::string_view word) const {
+        std::string_view r = rest();
+        if (r.substr(0, word.size()) != word) {
+            return false;
+        }
+        if (r.size() == word.size()) {
+            return true;
+        }
+        char next = r[word.size()];
+        return !is_alpha(next) && !is_digit(next) && next != '_';
+    }
+
+    /// The value starts with `baseline`, `max(` or `min(`.
+    bool at_relative() const {
+        if (at_word("baseline")) {
+            return true;
+        }
+        for (std::string_view word : {"max", "min"}) {
+            if (at_word(word)) {
+                std::string_view r = rest().substr(word.size());
+                std::size_t k = 0;
+                while (k < r.size() && is_space(r[k])) {
+                    ++k;
+                }
+                if (k < r.size() && r[k] == '(') {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    Result<RelativeValue> parse_relative() {
+        RelativeValue value;
+        std::string_view pick_word = at_word("max") ? "max" : at_word("min") ? "min" : "";
+        if (pick_word.empty()) {
+            if (auto ok = parse_term(value, false); !ok) {
+                return tl::unexpected(ok.error());
+            }
+            return value;
+        }
+        value.formula.pick =
+            pick_word == "max" ? BaselineFormula::Pick::max : BaselineFormula::Pick::min;
+        m_pos += pick_word.size();
+        skip_space();
+        ++m_pos;  // '(' (at_relative saw it)
+        while (true) {
+            skip_space();
+            if (auto ok = parse_term(value, true); !ok) {
+                return tl::unexpected(ok.error());
+            }
+            skip_space();
+            if (!at_end() && m_text[m_pos] == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (!at_end() && m_text[m_pos] == ')') {
+                ++m_pos;
+                break;
+            }
+            return error(
+                std::string(pick_word) + "(...) in " + quoted(m_text) + " expects \",\" or \")\"" +
+                (at_end() ? std::string(" before the end") : " instead of " + quoted(rest())) +
+                " (" + std::string(k_relative_example) + ")");
+        }
+        if (value.formula.terms.size() < 2) {
+            return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
+                         " needs at least two terms (" + std::string(k_relative_example) + ")");
+        }
+        bool names_baseline = false;
+        for (const auto& term : value.formula.terms) {
+            names_baseline = names_baseline || term.kind != BaselineTerm::Kind::constant;
+        }
+        if (!names_baseline) {
+            return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
+                         " does not use baseline (write a plain value instead)");
+        }
+        return value;
+    }
+
+    /// One term; a constant (`100ms`) only when `in_pick` (inside max()/min()).
+    Result<void> parse_term(RelativeValue& value, bool in_pick) {
+        BaselineTerm term;
+        std::string_view unit;
+        if (!at_word("baseline")) {
+            if (!in_pick) {
+                return error("expected baseline in " + quoted(m_text) + " (" +
+                             std::string(k_relative_example) + ")");
+            }
+            auto number = parse_number_after("in max()/min() of " + quoted(m_text));
+            if (!number) {
+                return tl::unexpected(number.error());
+            }
+            skip_space();
+            term.kind = BaselineTerm::Kind::constant;
+            term.amount = *number;
+            if (!at_keyword("over")) {
+                unit = take_unit();
+            }
+            value.formula.terms.push_back(term);
+            value.units.push_back(unit);
+            return {};
+        }
+        m_pos += std::string_view("baseline").size();
+        std::size_t before_space = m_pos;
+        skip_space();
+        char c = at_end() ? '\0' : m_text[m_pos];
+        if (c == '+' || c == '-' || c == '*') {
+            ++m_pos;
+            skip_space();
+            std::string after = "after \"baseline " + std::string(1, c) + "\" in " + quoted(m_text);
+            if (!at_end() && (m_text[m_pos] == '+' || m_text[m_pos] == '-')) {
+                return error("expected a number " + after + " (write the sign once)");
+            }
+            auto number = parse_number_after(after);
+            if (!number) {
+                return tl::unexpected(number.error());
+            }
+            skip_space();
+            if (!at_keyword("over")) {
+                unit = take_unit();
+            }
+            if (c == '*') {
+                if (!unit.empty()) {
+                    return error("a factor takes no unit: " + quoted(unit) + " " + after +
+                                 " (e.g. baseline * 1.3)");
+                }
+                if (*number <= 0) {
+                    return error("factor " + after + " must be above 0 (e.g. baseline * 1.3)");
+                }
+                term.kind = BaselineTerm::Kind::factor;
+                term.amount = *number;
+            } else if (unit == "%") {
+                term.kind = BaselineTerm::Kind::percent;
+                term.amount = c == '-' ? -*number : *number;
+                unit = {};
+            } else {
+                term.kind = BaselineTerm::Kind::offset;
+                term.amount = c == '-' ? -*number : *number;
+            }
+        } else if (c == '/') {
+            return error("\"baseline /\" in " + quoted(m_text) +
+                         ": write a factor instead (baseline * 0.5)");
+        } else {
+            m_pos = before_space;
+            term.kind = BaselineTerm::Kind::same;
+        }
+        value.formula.terms.push_back(term);
+        value.units.push_back(unit);
+        return {};
+    }
+
     bool at_end() const { return m_pos >= m_text.size(); }
     std::string_view rest() const { return m_text.substr(std::min(m_pos, m_text.size())); }
 
@@ -319,7 +526,12 @@ class CriterionParser {
     }
 
     Result<double> parse_number(CompareOp op) {
-        std::string after = "after \"" + std::string(to_string(op)) + "\" in " + quoted(m_text);
+        return parse_number_after("after \"" + std::string(to_string(op)) + "\" in " +
+                                  quoted(m_text));
+    }
+
+    /// A number at the cursor; `after` places it in messages ("after \"<\" in ...").
+    Result<double> parse_number_after(const std::string& after) {
         if (at_end()) {
             return error("missing value " + after);
         }

@@ -187,8 +187,15 @@ class StageObserverImpl final : public StageObserver {
 
 std::string describe_criterion_miss(const CriterionResult& r) {
     std::string text = r.criterion.name;
-    if (r.actual) {
-        text += fmt(" (actual %g", *r.actual) + std::string(unit_label(r.criterion.unit)) + ")";
+    if (r.criterion.lacks_baseline()) {
+        text += " (no baseline data)";
+    } else if (r.actual) {
+        text += fmt(" (actual %g", *r.actual) + std::string(unit_label(r.criterion.unit));
+        if (r.criterion.relative) {
+            text +=
+                fmt(", target %g", r.criterion.target) + std::string(unit_label(r.criterion.unit));
+        }
+        text += ")";
     } else {
         text += " (no data)";
     }

@@ -61,8 +61,8 @@ std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta
     }
 
     for (const auto& spec : m_stage.criteria) {
-        if (!spec.criterion.abort) {
-            continue;
+        if (!spec.criterion.abort || spec.criterion.lacks_baseline()) {
+            continue;  // without a baseline value there is no target to breach yet
         }
         Snapshot snap = summarize(m_totals, m_names, std::max(elapsed_s, 1e-3));
         m_add_backend_metrics(snap);
@@ -82,7 +82,7 @@ std::vector<CriterionResult> StageJudge::judge(const Snapshot& final_snapshot) c
     std::vector<CriterionResult> results;
     for (std::size_t i = 0; i < m_stage.criteria.size(); ++i) {
         const Criterion& c = m_stage.criteria[i].criterion;
-        if (c.window && m_windows[i].worst) {
+        if (c.window && m_windows[i].worst && !c.lacks_baseline()) {
             // The worst full window is the actual; the totals cannot dilute a bad window.
             Snapshot window_snapshot;
             window_snapshot.set(c.metric, *m_windows[i].worst);
@@ -95,7 +95,7 @@ std::vector<CriterionResult> StageJudge::judge(const Snapshot& final_snapshot) c
             continue;
         }
         CriterionResult result = evaluate(c, final_snapshot);
-        if (c.window && result.actual) {
+        if (c.window && result.actual && !c.lacks_baseline()) {
             result.note = "stage shorter than the window: judged on the whole stage";
         }
         results.push_back(std::move(result));

@@ -134,6 +134,9 @@ std::string format_seconds(double seconds) {
 }
 
 std::string format_target(const Criterion& criterion) {
+    if (!std::isfinite(criterion.target)) {
+        return "no baseline";  // a baseline criterion the baseline run had no value for
+    }
     std::string value;
     // Targets read as written: "< 250 ms", not "< 250.0 ms".
     switch (criterion.unit) {

@@ -68,6 +68,10 @@ ojson criterion_json(const CriterionResult& result) {
     j["window_s"] = c.window ? ojson(to_seconds(*c.window)) : ojson(nullptr);
     j["abort"] = c.abort;
     j["note"] = text(result.note);
+    if (c.relative) {
+        // Only baseline criteria carry the key; null: the baseline run had no value.
+        j["baseline"] = optional_number(c.baseline);
+    }
     return j;
 }
 
@@ -412,7 +416,14 @@ CriterionResult criterion_from(const nlohmann::json& json, const std::string& wh
     } else {
         f.problem(f.at("severity") + ": \"" + severity + "\" is not fail or warn");
     }
-    c.target = f.number("target", Need::required).value_or(0);
+    if (json.is_object() && json.contains("baseline")) {
+        // A baseline criterion: its target was computed (null when there was no baseline).
+        c.relative = BaselineFormula{};
+        c.baseline = f.number("baseline");
+        c.target = f.number("target").value_or(std::nan(""));
+    } else {
+        c.target = f.number("target", Need::required).value_or(0);
+    }
     std::string unit = f.text("unit");
     if (auto parsed = metric_unit_from(unit, c.metric)) {
         c.unit = *parsed;

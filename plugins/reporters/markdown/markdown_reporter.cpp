@@ -1,5 +1,8 @@
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "plugins/reporters/markdown/markdown_text.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
@@ -165,6 +168,36 @@ void write_criteria(std::string& out, const StageReport& stage) {
                        escape(format_margin(r.margin)), escape(r.note)});
     }
     out += "### Criteria\n\n" + table.render() + "\n";
+}
+
+// Baseline criteria: the baseline run's value next to this run's, and the change.
+void write_baseline(std::string& out, const StageReport& stage) {
+    Table table({{"Criterion"},
+                 {"Baseline", Align::right},
+                 {"Actual", Align::right},
+                 {"Change", Align::right},
+                 {"Target", Align::right}});
+    bool any = false;
+    for (const auto& r : stage.criteria) {
+        const Criterion& c = r.criterion;
+        if (!c.relative) {
+            continue;
+        }
+        any = true;
+        std::string change = "\u2014";
+        if (c.baseline && r.actual && *c.baseline != 0) {
+            double percent = (*r.actual - *c.baseline) / std::fabs(*c.baseline) * 100.0;
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%+.1f%%", percent);
+            change = buf;
+        }
+        table.add_row({criterion_label(c),
+                       c.baseline ? escape(format_value(*c.baseline, c.unit)) : "no data",
+                       escape(format_actual(r)), change, escape(format_target(c))});
+    }
+    if (any) {
+        out += "### Baseline\n\n" + table.render() + "\n";
+    }
 }
 
 void write_operations(std::string& out, const StageReport& stage) {
@@ -405,6 +438,7 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
     }
     out += ".\n\n";
     write_criteria(out, stage);
+    write_baseline(out, stage);
     write_operations(out, stage);
     write_latency_distribution(out, stage);
     write_concurrency(out, stage);

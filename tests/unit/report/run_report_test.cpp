@@ -102,7 +102,64 @@ void check_same(const RunReport& a, const RunReport& b) {
     }
 }
 
+/// A passing run whose first stage has two baseline criteria: one resolved, one without
+/// baseline data.
+RunReport with_baseline_criteria() {
+    RunReport report = samples::passing_run();
+    CriterionResult resolved;
+    resolved.criterion.expr = "send.p95 < max(baseline * 1.5, baseline + 20ms)";
+    resolved.criterion.name = resolved.criterion.expr;
+    resolved.criterion.metric = "send.p95";
+    resolved.criterion.unit = MetricUnit::milliseconds;
+    resolved.criterion.relative = BaselineFormula{};
+    resolved.criterion.baseline = 10.0;
+    resolved.criterion.target = 30.0;
+    resolved.actual = 12.0;
+    resolved.pass = true;
+    resolved.margin = 2.5;
+    CriterionResult missing;
+    missing.criterion.expr = "rps > baseline - 5%";
+    missing.criterion.name = missing.criterion.expr;
+    missing.criterion.metric = "rps";
+    missing.criterion.op = CompareOp::gt;
+    missing.criterion.unit = MetricUnit::per_second;
+    missing.criterion.relative = BaselineFormula{};
+    missing.criterion.target = std::nan("");
+    missing.actual = 50.0;
+    missing.note = "no baseline data: stage \"smoke\" is not in the baseline run";
+    report.stages[0].criteria.push_back(resolved);
+    report.stages[0].criteria.push_back(missing);
+    return report;
+}
+
 }  // namespace
+
+TEST_CASE("baseline criteria carry their baseline value in results.json and read back") {
+    RunReport report = with_baseline_criteria();
+    nlohmann::json j = to_json(report);
+    const nlohmann::json& criteria = j["stages"][0]["criteria"];
+    std::size_t n = criteria.size();
+    REQUIRE(n >= 3);
+    CHECK_FALSE(criteria[0].contains("baseline"));  // absolute criteria are unchanged
+    CHECK(criteria[n - 2]["baseline"] == 10.0);
+    CHECK(criteria[n - 2]["target"] == 30.0);
+    CHECK(criteria[n - 1]["baseline"].is_null());
+    CHECK(criteria[n - 1]["target"].is_null());
+
+    RunReport back = read_back(report);
+    const auto& back_criteria = back.stages[0].criteria;
+    REQUIRE(back_criteria.size() == n);
+    CHECK_FALSE(back_criteria[0].criterion.relative);
+    const Criterion& resolved = back_criteria[n - 2].criterion;
+    CHECK(resolved.relative);
+    CHECK(resolved.baseline == 10.0);
+    CHECK(resolved.target == 30.0);
+    const Criterion& missing = back_criteria[n - 1].criterion;
+    CHECK(missing.relative);
+    CHECK_FALSE(missing.baseline);
+    CHECK(std::isnan(missing.target));
+    CHECK(back_criteria[n - 1].note == report.stages[0].criteria[n - 1].note);
+}
 
 TEST_CASE("results.json reads back into the same RunReport") {
     SECTION("failed run: three stages, one skipped") {
@@ -306,8 +363,9 @@ TEST_CASE("results.json validates against schemas/results.schema.json") {
     testing::TempDir dir;
     std::string files;
     int n = 0;
-    for (const RunReport& report : {samples::failed_run(), samples::passing_run(),
-                                    samples::error_run(), samples::hostile_run()}) {
+    for (const RunReport& report :
+         {samples::failed_run(), samples::passing_run(), samples::error_run(),
+          samples::hostile_run(), with_baseline_criteria()}) {
         auto file = dir.path() / ("results-" + std::to_string(n++) + ".json");
         testing::write_text(
             file, to_ordered_json(report).dump(2, ' ', false,
