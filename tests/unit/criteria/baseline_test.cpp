@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "criteria/criterion.hpp"
+#include "support/criteria_parse.hpp"
 
 using namespace orch;
 
@@ -13,21 +14,11 @@ namespace {
 const MetricCatalog k_catalog{{"send", "history"}, {"prisma"}};
 
 Criterion parse(std::string_view text) {
-    auto parsed = parse_criterion(text, k_catalog);
-    INFO("criterion: " << text);
-    if (!parsed) {
-        INFO("error: " << parsed.error().message);
-        FAIL("expected the criterion to parse");
-    }
-    return *parsed;
+    return test::parse_ok(text, k_catalog);
 }
 
 std::string error_of(std::string_view text) {
-    auto parsed = parse_criterion(text, k_catalog);
-    INFO("criterion: " << text);
-    REQUIRE_FALSE(parsed);
-    CHECK(parsed.error().code == ErrorCode::invalid_input);
-    return parsed.error().message;
+    return test::parse_error(text, k_catalog);
 }
 
 /// The target `text` gets from baseline value `baseline`.

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "criteria/criterion.hpp"
+#include "support/criteria_parse.hpp"
 
 using namespace orch;
 using namespace std::chrono_literals;
@@ -14,22 +15,12 @@ const MetricCatalog k_catalog{{"send", "history", "send_for_read", "mark_read"},
                               {"prisma", "pool_timeout"}};
 
 Criterion parse(std::string_view text) {
-    auto parsed = parse_criterion(text, k_catalog);
-    INFO("criterion: " << text);
-    if (!parsed) {
-        INFO("error: " << parsed.error().message);
-        FAIL("expected the criterion to parse");
-    }
-    return *parsed;
+    return test::parse_ok(text, k_catalog);
 }
 
 /// The error message of a criterion that must not parse.
 std::string error_of(std::string_view text, const MetricCatalog& catalog = k_catalog) {
-    auto parsed = parse_criterion(text, catalog);
-    INFO("criterion: " << text);
-    REQUIRE_FALSE(parsed);
-    CHECK(parsed.error().code == ErrorCode::invalid_input);
-    return parsed.error().message;
+    return test::parse_error(text, catalog);
 }
 
 }  // namespace
