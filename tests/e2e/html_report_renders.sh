@@ -1,14 +1,26 @@
-# report.html of a real short run renders in headless Chromium (light and dark): a
+# report.html of a real short run of pipelines/chat-progressive.yaml renders in headless Chromium (light and dark): a
 # screenshot of non-trivial size, no console errors, nothing fetched from the network,
 # and every chart the report promises is there as inline SVG.
 source "$(dirname "$0")/lib.sh"
 need chromium
 need jq
-export PORT=$(free_port) SMOKE_DURATION=3s LOAD_DURATION=3s COOLDOWN=1s
-run_stagegate run "$PIPELINES/basic.yaml" --out "$WORK/out" --no-progress
+need xmllint
+# pipelines/chat-progressive.yaml itself, shortened with --set (issue 5's "done when").
+export PORT=$(free_port)
+if [[ "${SANITIZED:-0}" == 1 ]]; then export MAX_MEMORY_GROWTH=400; fi
+cd "$SOURCE_DIR"
+export STAGEGATE_BACKEND=$(realpath --relative-to="$SOURCE_DIR" "$CHAT_BACKEND")
+run_stagegate run pipelines/chat-progressive.yaml --out "$WORK/out" --no-progress \
+  --set 'stages[*].duration=3s' --set 'stages[*].ramp_up=0s' --set defaults.cooldown=1s \
+  --set stages.stress.vus=20
 expect_rc 0
+# All five outputs, and junit.xml valid against the Jenkins JUnit XSD.
+for f in report.md report.html results.json junit.xml backend.log; do
+  [[ -s "$WORK/out/$f" ]] || fail "no $f in the output folder"
+done
+xmllint --noout --schema "$SOURCE_DIR/tests/fixtures/junit/junit-10.xsd" "$WORK/out/junit.xml" ||
+  fail "junit.xml does not validate against junit-10.xsd"
 html="$WORK/out/report.html"
-[[ -s "$html" ]] || fail "no report.html"
 
 # Self-contained: no http(s) URL in a src/href/url(), and a CSP that forbids fetching.
 if grep -Eo '(src|href)="[^"]*"|url\([^)]*\)' "$html" | grep -Ei 'https?:'; then
