@@ -150,8 +150,8 @@ class LeanTransport final : public Transport {
     int m_wake;
     std::vector<Connection> m_connections;
     std::vector<Origin> m_origins;
-    std::string m_last_prefix;  ///< "http://authority" of the last URL parsed in full
-    int m_last_origin = -1;     ///< its origin; -1 before the first
+    std::string m_last_prefix;                ///< "http://authority" of the last URL parsed in full
+    int m_last_origin = -1;                   ///< its origin; -1 before the first
     std::vector<std::uint32_t> m_done;        ///< completions not yet reported
     std::vector<std::uint32_t> m_delivering;  ///< completions being reported
     std::vector<char> m_buffer;
