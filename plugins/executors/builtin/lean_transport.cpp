@@ -159,6 +159,9 @@ class LeanTransport final : public Transport {
     Clock::time_point m_earliest_deadline = Clock::time_point::max();
     bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
     http_parser_settings m_settings{};
+    /// m_settings without the status and header callbacks, for requests that do not want
+    /// the response headers (the parser then makes no call per header).
+    http_parser_settings m_settings_no_headers{};
 };
 
 LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
@@ -179,6 +182,10 @@ LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
     m_settings.on_headers_complete = &LeanTransport::on_headers_complete;
     m_settings.on_body = &LeanTransport::on_body;
     m_settings.on_message_complete = &LeanTransport::on_message_complete;
+    m_settings_no_headers = m_settings;
+    m_settings_no_headers.on_status = nullptr;
+    m_settings_no_headers.on_header_field = nullptr;
+    m_settings_no_headers.on_header_value = nullptr;
 }
 
 LeanTransport::~LeanTransport() {
@@ -510,6 +517,8 @@ void LeanTransport::read_response(Connection& c) {
         c.header_part = HeaderPart::none;
         c.state = State::receiving;
     }
+    const http_parser_settings* settings =
+        c.exchange->want_headers ? &m_settings : &m_settings_no_headers;
     for (;;) {
         ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
         if (got > 0) {
@@ -519,8 +528,7 @@ void LeanTransport::read_response(Connection& c) {
                 c.first_byte = now;
             }
             auto bytes = static_cast<std::size_t>(got);
-            std::size_t parsed =
-                http_parser_execute(&c.parser, &m_settings, m_buffer.data(), bytes);
+            std::size_t parsed = http_parser_execute(&c.parser, settings, m_buffer.data(), bytes);
             if (c.complete) {
                 finish(c, now);
                 return;
@@ -537,7 +545,7 @@ void LeanTransport::read_response(Connection& c) {
         }
         if (got == 0) {
             // End of stream: completes a response whose body runs to the close.
-            http_parser_execute(&c.parser, &m_settings, nullptr, 0);
+            http_parser_execute(&c.parser, settings, nullptr, 0);
             if (c.complete) {
                 c.keep_alive = false;
                 finish(c, Clock::now());
