@@ -122,7 +122,11 @@ class LeanTransport final : public Transport {
 
   private:
     int origin_for(const HttpUrl& url, std::int64_t& resolve_us);
-    void build_head(Connection& c, const HttpUrl& url, const Origin& origin);
+    /// The origin of `url` and its target when `url` starts with the last parsed URL's
+    /// "http://authority" (then parse_http_url would find the same host, port and target);
+    /// -1 otherwise.
+    int cached_origin(std::string_view url, std::string_view& target) const noexcept;
+    void build_head(Connection& c, std::string_view target, const Origin& origin);
     void open_connection(Connection& c);
     void send_request(Connection& c);
     void read_response(Connection& c);
@@ -146,6 +150,8 @@ class LeanTransport final : public Transport {
     int m_wake;
     std::vector<Connection> m_connections;
     std::vector<Origin> m_origins;
+    std::string m_last_prefix;                ///< "http://authority" of the last URL parsed in full
+    int m_last_origin = -1;                   ///< its origin; -1 before the first
     std::vector<std::uint32_t> m_done;        ///< completions not yet reported
     std::vector<std::uint32_t> m_delivering;  ///< completions being reported
     std::vector<char> m_buffer;
@@ -153,6 +159,9 @@ class LeanTransport final : public Transport {
     Clock::time_point m_earliest_deadline = Clock::time_point::max();
     bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
     http_parser_settings m_settings{};
+    /// m_settings without the status and header callbacks, for requests that do not want
+    /// the response headers (the parser then makes no call per header).
+    http_parser_settings m_settings_no_headers{};
 };
 
 LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
@@ -173,6 +182,10 @@ LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
     m_settings.on_headers_complete = &LeanTransport::on_headers_complete;
     m_settings.on_body = &LeanTransport::on_body;
     m_settings.on_message_complete = &LeanTransport::on_message_complete;
+    m_settings_no_headers = m_settings;
+    m_settings_no_headers.on_status = nullptr;
+    m_settings_no_headers.on_header_field = nullptr;
+    m_settings_no_headers.on_header_value = nullptr;
 }
 
 LeanTransport::~LeanTransport() {
@@ -239,16 +252,28 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     return static_cast<int>(m_origins.size() - 1);
 }
 
-void LeanTransport::build_head(Connection& c, const HttpUrl& url, const Origin& origin) {
+int LeanTransport::cached_origin(std::string_view url, std::string_view& target) const noexcept {
+    if (m_last_origin < 0 || !url.starts_with(m_last_prefix)) {
+        return -1;
+    }
+    std::string_view rest = url.substr(m_last_prefix.size());
+    if (!rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#') {
+        return -1;  // a longer authority ("host:80" after "host:8"): parse it
+    }
+    target = rest.substr(0, rest.find('#'));
+    return m_last_origin;
+}
+
+void LeanTransport::build_head(Connection& c, std::string_view target, const Origin& origin) {
     const Exchange& exchange = *c.exchange;
     std::string& head = c.head;
     head.clear();
     head.append(exchange.method);
     head += ' ';
-    if (url.target.empty() || url.target.front() != '/') {
+    if (target.empty() || target.front() != '/') {
         head += '/';
     }
-    head.append(url.target);
+    head.append(target);
     head.append(" HTTP/1.1\r\n");
     std::size_t host_at = head.size();
     bool has_host = false;
@@ -320,20 +345,32 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
     c.state = State::sending;  // in flight from here; fail() makes it idle again
 
-    HttpUrl url;
-    if (!parse_http_url(exchange.url, url)) {
-        fail(c, ErrorKind::other,
-             "the lean transport speaks plain http:// only, not \"" + exchange.url +
-                 "\" (use target.transport: curl)");
-        return;
+    std::string_view target;
+    int origin = cached_origin(exchange.url, target);
+    if (origin < 0) {
+        HttpUrl url;
+        if (!parse_http_url(exchange.url, url)) {
+            fail(c, ErrorKind::other,
+                 "the lean transport speaks plain http:// only, not \"" + exchange.url +
+                     "\" (use target.transport: curl)");
+            return;
+        }
+        origin = origin_for(url, c.blocked_us);
+        target = url.target;
+        // Remember "http://authority" (the URL up to its target) for the next request.
+        std::size_t prefix_length =
+            url.target.data() == nullptr
+                ? exchange.url.size()
+                : static_cast<std::size_t>(url.target.data() - exchange.url.data());
+        m_last_prefix.assign(exchange.url, 0, prefix_length);
+        m_last_origin = origin;
     }
-    int origin = origin_for(url, c.blocked_us);
     const Origin& o = m_origins[static_cast<std::size_t>(origin)];
     if (!o.error.empty()) {
         fail(c, ErrorKind::dns, o.error);
         return;
     }
-    build_head(c, url, o);
+    build_head(c, target, o);
     c.ready_at = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
     if (c.fd >= 0 && c.origin == origin) {
         c.reused = true;
@@ -480,6 +517,8 @@ void LeanTransport::read_response(Connection& c) {
         c.header_part = HeaderPart::none;
         c.state = State::receiving;
     }
+    const http_parser_settings* settings =
+        c.exchange->want_headers ? &m_settings : &m_settings_no_headers;
     for (;;) {
         ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
         if (got > 0) {
@@ -489,8 +528,7 @@ void LeanTransport::read_response(Connection& c) {
                 c.first_byte = now;
             }
             auto bytes = static_cast<std::size_t>(got);
-            std::size_t parsed =
-                http_parser_execute(&c.parser, &m_settings, m_buffer.data(), bytes);
+            std::size_t parsed = http_parser_execute(&c.parser, settings, m_buffer.data(), bytes);
             if (c.complete) {
                 finish(c, now);
                 return;
@@ -507,7 +545,7 @@ void LeanTransport::read_response(Connection& c) {
         }
         if (got == 0) {
             // End of stream: completes a response whose body runs to the close.
-            http_parser_execute(&c.parser, &m_settings, nullptr, 0);
+            http_parser_execute(&c.parser, settings, nullptr, 0);
             if (c.complete) {
                 c.keep_alive = false;
                 finish(c, Clock::now());

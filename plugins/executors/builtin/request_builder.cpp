@@ -33,6 +33,9 @@ void draw_variables(const ScenarioPlan& plan, Prng& prng, std::uint64_t iteratio
                     std::vector<std::string>& values) {
     for (std::size_t i = 0; i < plan.slots.size(); ++i) {
         const VariableSlot& slot = plan.slots[i];
+        if (!slot.used) {
+            continue;
+        }
         switch (slot.kind) {
             case SlotKind::uuid:
                 format_uuid_v4(prng, values[i]);

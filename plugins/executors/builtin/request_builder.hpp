@@ -20,8 +20,8 @@ namespace orch::builtin {
 void init_variables(const ScenarioPlan& plan, std::uint32_t vu_id, const std::string& stage,
                     std::vector<std::string>& values);
 
-/// Draws the per-iteration slots into `values`; `iteration` fills `iter`. Captures keep
-/// their value.
+/// Draws the per-iteration slots a template uses (VariableSlot::used) into `values`;
+/// `iteration` fills `iter`; unused slots keep their value. Captures keep their value.
 void draw_variables(const ScenarioPlan& plan, Prng& prng, std::uint64_t iteration,
                     std::vector<std::string>& values);
 

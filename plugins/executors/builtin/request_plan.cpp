@@ -84,6 +84,32 @@ std::vector<VariableSlot> compile_slots(const Scenario& scenario) {
     return slots;
 }
 
+/// Marks the slots no template of `plan` reads as unused, so they are not drawn per
+/// iteration (a `{{uuid}}` nobody sends costs nothing).
+void mark_used_slots(ScenarioPlan& plan) {
+    for (auto& slot : plan.slots) {
+        slot.used = false;
+    }
+    auto mark = [&](const Template& text) {
+        for (const auto& segment : text.segments) {
+            if (segment.var >= 0 && static_cast<std::size_t>(segment.var) < plan.slots.size()) {
+                plan.slots[static_cast<std::size_t>(segment.var)].used = true;
+            }
+        }
+    };
+    for (const auto& operation : plan.operations) {
+        for (const auto& step : operation.steps) {
+            mark(step.path);
+            if (step.body) {
+                mark(*step.body);
+            }
+            for (const auto& header : step.templated_headers) {
+                mark(header.second);
+            }
+        }
+    }
+}
+
 bool has_header(const std::vector<std::string>& lower_names, std::string_view name) {
     return std::find(lower_names.begin(), lower_names.end(), lower(name)) != lower_names.end();
 }
@@ -288,6 +314,7 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
         }
         plan.body_patterns.push_back(std::move(*regex));
     }
+    mark_used_slots(plan);
     auto transport = choose_transport(pipeline, plan);
     if (!transport) {
         return tl::unexpected(transport.error());

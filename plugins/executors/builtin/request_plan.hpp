@@ -38,6 +38,8 @@ struct VariableSlot {
     std::int64_t min = 0;
     std::int64_t max = 0;
     std::vector<std::string> values;  ///< one_of choices
+    /// False when no template of the plan reads the slot: draw_variables leaves it alone.
+    bool used = true;
 };
 
 /// One RequestSpec, ready to fill and judge.

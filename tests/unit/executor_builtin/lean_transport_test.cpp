@@ -309,6 +309,47 @@ TEST_CASE("lean transport: keep-alive connections are reused per slot") {
     CHECK(server.accepted() == 3);
 }
 
+TEST_CASE("lean transport: each request goes to its own URL's origin and target") {
+    // The transport reuses the last URL's parsed origin while URLs share its prefix: a URL
+    // that differs only after the authority, or in it, must still land right.
+    ScriptedServer one([](const std::string&, int) { return Answer{ok_answer("one")}; });
+    ScriptedServer two([](const std::string&, int) { return Answer{ok_answer("two")}; });
+    std::string base_one = one.url("");
+    std::string base_two = two.url("");
+    auto transport = lean();
+    struct Case {
+        std::string url;
+        const ScriptedServer* server;
+        std::string request_line;
+    };
+    std::vector<Case> cases = {
+        {base_one + "/a?x=1#frag", &one, "GET /a?x=1 HTTP/1.1\r\n"},
+        {base_one, &one, "GET / HTTP/1.1\r\n"},
+        {base_one + "?q", &one, "GET /?q HTTP/1.1\r\n"},
+        {base_two + "/b", &two, "GET /b HTTP/1.1\r\n"},
+        {base_one + "#only", &one, "GET / HTTP/1.1\r\n"},
+        {base_two + "/c/d", &two, "GET /c/d HTTP/1.1\r\n"},
+    };
+    for (const auto& item : cases) {
+        INFO(item.url);
+        Exchange exchange = request(item.url);
+        run(*transport, exchange);
+        check_ok(exchange);
+        CHECK(exchange.response_body == (item.server == &one ? "one" : "two"));
+        CHECK(item.server->last_request().rfind(item.request_line, 0) == 0);
+    }
+    CHECK(one.requests() == 4);
+    CHECK(two.requests() == 2);
+
+    // The authority grows after the cached one ("host:port0"): parsed again, and refused
+    // (the port is out of range), not sent to `port` with a target of "0/x".
+    Exchange longer = request(base_two + "0/x");
+    run(*transport, longer);
+    CHECK(longer.transport_error == ErrorKind::other);
+    CHECK(longer.error_message.find("plain http:// only") != std::string::npos);
+    CHECK(two.requests() == 2);
+}
+
 TEST_CASE("lean transport: Connection: close and HTTP/1.0 answers reconnect") {
     SECTION("Connection: close") {
         ScriptedServer server([](const std::string&, int) {

@@ -68,7 +68,8 @@ TEST_CASE("request builder: slots are escaped for the URL and for JSON strings")
 
 TEST_CASE("request builder: built-in and scenario variables are drawn per iteration") {
     test::PipelineBuilder builder("http://127.0.0.1:9");
-    builder.operation(builder.request("get", "GET", "/x"));
+    builder.operation(builder.request(
+        "get", "GET", "/x/{{uuid}}?i={{iter}}&u={{userId}}&c={{conversationId}}&s={{cursor}}"));
     auto plan = compile_plan(builder.pipeline());
     REQUIRE(plan);
     std::vector<std::string> values;
@@ -96,6 +97,32 @@ TEST_CASE("request builder: built-in and scenario variables are drawn per iterat
     CHECK(uuids.size() == 200);
     CHECK(users.size() > 150);
     CHECK(conversations == std::set<std::string>{"c1", "c2", "c3", "c4"});
+}
+
+TEST_CASE("request builder: a variable no template reads is not drawn") {
+    test::PipelineBuilder builder("http://127.0.0.1:9");
+    auto spec = builder.request("send", "POST", "/x", R"({"n":"{{iter}}"})");
+    Header user;
+    user.name = "X-User";
+    user.value = builder.compile("{{userId}}", Template::Escaping::none);
+    spec.headers.push_back(user);
+    builder.operation(spec);
+    auto plan = compile_plan(builder.pipeline());
+    REQUIRE(plan);
+    std::vector<std::string> values;
+    init_variables(*plan, 3, "load", values);
+    Prng prng(42);
+    draw_variables(*plan, prng, 5, values);
+    CHECK(values[0].empty());  // uuid: unused
+    CHECK(values[1] == "3");   // vu, stage: set once, used or not
+    CHECK(values[2] == "5");   // iter: read by the body
+    CHECK(values[3] == "load");
+    CHECK(!values[4].empty());  // userId: read by a header
+    CHECK(values[5].empty());   // conversationId: unused
+    Exchange exchange;
+    build_request(*plan, plan->operations[0].steps[0], values, exchange);
+    CHECK(exchange.body == R"({"n":"5"})");
+    CHECK(header_line(exchange, "X-User") == "X-User: " + values[4]);
 }
 
 TEST_CASE("request plan: operations are drawn by weight") {
