@@ -142,14 +142,7 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     CURL* easy = c.easy;
     c.exchange = &exchange;
     c.error[0] = '\0';
-    exchange.status = 0;
-    exchange.transport_error = ErrorKind::none;
-    exchange.error_message.clear();
-    exchange.response_body.clear();
-    exchange.response_headers.clear();
-    exchange.has_phases = false;
-    exchange.phases = PhaseTimes{};
-    exchange.transfer_us = 0;
+    exchange.clear_response();
 
     curl_easy_setopt(easy, CURLOPT_URL, exchange.url.c_str());
     std::string_view method = exchange.method;

@@ -318,14 +318,7 @@ void LeanTransport::build_head(Connection& c, std::string_view target, const Ori
 void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     Connection& c = m_connections[connection];
     exchange.sent_at = Clock::now();
-    exchange.status = 0;
-    exchange.transport_error = ErrorKind::none;
-    exchange.error_message.clear();
-    exchange.response_body.clear();
-    exchange.response_headers.clear();
-    exchange.has_phases = false;
-    exchange.phases = PhaseTimes{};
-    exchange.transfer_us = 0;
+    exchange.clear_response();
     c.exchange = &exchange;
     c.pending = false;
     c.retried = false;

@@ -47,6 +47,18 @@ struct Exchange {
     /// the transport's own queueing and name lookup, the engine adds its hand-over delay.
     PhaseTimes phases{};
     std::int64_t transfer_us = 0;  ///< the transport's own total for the exchange
+
+    /// Empties the response part (keeping the buffers' capacity): every transport's start().
+    void clear_response() noexcept {
+        status = 0;
+        transport_error = ErrorKind::none;
+        error_message.clear();
+        response_body.clear();
+        response_headers.clear();
+        has_phases = false;
+        phases = PhaseTimes{};
+        transfer_us = 0;
+    }
 };
 
 /// Told about finished exchanges, from inside Transport::poll.
