@@ -48,6 +48,17 @@ pin() {
   fi
 }
 
+# Like pin, for a server started with `&`: the background subshell is replaced by the
+# server itself (exec), so $! is the server's pid and the EXIT trap's kill reaches it.
+spawn_pinned() {
+  local cpu=$1
+  shift
+  if [[ -d /sys/devices/system/cpu/cpu$cpu ]] && have taskset; then
+    exec taskset -c "$cpu" "$@"
+  fi
+  exec "$@"
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral range.
 free_port() {
   local port
@@ -107,7 +118,7 @@ http {
   }
 }
 EOF
-  pin "$SERVER_CPU" "$nginx" -p "$prefix" -c "$prefix/nginx.conf" >"$prefix/logs/stdout.log" 2>&1 &
+  spawn_pinned "$SERVER_CPU" "$nginx" -p "$prefix" -c "$prefix/nginx.conf" >"$prefix/logs/stdout.log" 2>&1 &
   STARTED_PIDS+=($!)
   TARGET_URL="http://127.0.0.1:$port"
   wait_http "$TARGET_URL/"
@@ -119,7 +130,7 @@ start_delay_server() {
   [[ -x "$DELAY_SERVER" ]] || die "$DELAY_SERVER not built (ninja -C build delay-server)"
   local port
   port=$(free_port)
-  pin "$SERVER_CPU" "$DELAY_SERVER" --port "$port" "$@" >"$BENCH_TMP/delay-server-$port.log" 2>&1 &
+  spawn_pinned "$SERVER_CPU" "$DELAY_SERVER" --port "$port" "$@" >"$BENCH_TMP/delay-server-$port.log" 2>&1 &
   STARTED_PIDS+=($!)
   TARGET_URL="http://127.0.0.1:$port"
   wait_http "$TARGET_URL/stats"
