@@ -88,27 +88,29 @@ ojson health_json(const std::optional<HealthSample>& sample) {
     return j;
 }
 
+/// The traffic part a series point and its per-operation points share.
+template <typename Point>
+void put_traffic(ojson& j, const Point& p) {
+    j["rps"] = number_or_null(p.rps);
+    j["errors"] = number_or_null(p.errors);
+    j["p50"] = optional_number(p.p50);
+    j["p95"] = optional_number(p.p95);
+    j["p99"] = optional_number(p.p99);
+}
+
 ojson series_json(const std::vector<SeriesPoint>& series) {
     ojson array = ojson::array();
     for (const auto& p : series) {
         ojson j = ojson::object();
         j["t"] = number_or_null(p.t_s);
-        j["rps"] = number_or_null(p.rps);
-        j["errors"] = number_or_null(p.errors);
-        j["p50"] = optional_number(p.p50);
-        j["p95"] = optional_number(p.p95);
-        j["p99"] = optional_number(p.p99);
+        put_traffic(j, p);
         j["rss_mb"] = optional_number(p.rss_mb);
         j["vus"] = p.vus;
         if (!p.operations.empty()) {
             ojson operations = ojson::object();
             for (const auto& [name, op] : p.operations) {
                 ojson o = ojson::object();
-                o["rps"] = number_or_null(op.rps);
-                o["errors"] = number_or_null(op.errors);
-                o["p50"] = optional_number(op.p50);
-                o["p95"] = optional_number(op.p95);
-                o["p99"] = optional_number(op.p99);
+                put_traffic(o, op);
                 operations[valid_utf8(name)] = std::move(o);
             }
             j["operations"] = std::move(operations);
@@ -459,6 +461,16 @@ std::optional<HealthSample> health_from(Fields& parent, std::string_view key,
     return h;
 }
 
+/// Reads what put_traffic wrote.
+template <typename Point>
+void get_traffic(Fields& f, Point& p) {
+    p.rps = f.number("rps").value_or(0);
+    p.errors = f.number("errors").value_or(0);
+    p.p50 = f.number("p50");
+    p.p95 = f.number("p95");
+    p.p99 = f.number("p99");
+}
+
 StageReport stage_from(const nlohmann::json& json, const std::string& where,
                        std::optional<Error>& error) {
     Fields f(json, where, error);
@@ -521,22 +533,14 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
             Fields p((*series)[i], f.at("series") + "[" + std::to_string(i) + "]", error);
             SeriesPoint point;
             point.t_s = p.number("t").value_or(0);
-            point.rps = p.number("rps").value_or(0);
-            point.errors = p.number("errors").value_or(0);
-            point.p50 = p.number("p50");
-            point.p95 = p.number("p95");
-            point.p99 = p.number("p99");
+            get_traffic(p, point);
             point.rss_mb = p.number("rss_mb");
             point.vus = p.integer("vus");
             if (const nlohmann::json* by_operation = p.object("operations")) {
                 for (auto it = by_operation->begin(); it != by_operation->end(); ++it) {
                     Fields o(it.value(), p.at("operations") + "." + it.key(), error);
                     OperationPoint op;
-                    op.rps = o.number("rps").value_or(0);
-                    op.errors = o.number("errors").value_or(0);
-                    op.p50 = o.number("p50");
-                    op.p95 = o.number("p95");
-                    op.p99 = o.number("p99");
+                    get_traffic(o, op);
                     point.operations.emplace(it.key(), op);
                 }
             }
