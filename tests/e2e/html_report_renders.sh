@@ -1,18 +1,12 @@
-# report.html of a real short run of pipelines/chat-progressive.yaml renders in headless Chromium (light and dark): a
-# screenshot of non-trivial size, no console errors, nothing fetched from the network,
+# report.html of a real short run of pipelines/chat-progressive.yaml renders in headless
+# Chromium (light and dark): a screenshot of non-trivial size, no console errors, nothing fetched from the network,
 # and every chart the report promises is there as inline SVG.
 source "$(dirname "$0")/lib.sh"
 need chromium
 need jq
 need xmllint
 # pipelines/chat-progressive.yaml itself, shortened with --set (issue 5's "done when").
-export PORT=$(free_port)
-if [[ "${SANITIZED:-0}" == 1 ]]; then export MAX_MEMORY_GROWTH=400; fi
-cd "$SOURCE_DIR"
-export STAGEGATE_BACKEND=$(realpath --relative-to="$SOURCE_DIR" "$CHAT_BACKEND")
-run_stagegate run pipelines/chat-progressive.yaml --out "$WORK/out" --no-progress \
-  --set 'stages[*].duration=3s' --set 'stages[*].ramp_up=0s' --set defaults.cooldown=1s \
-  --set stages.stress.vus=20
+run_example_pipeline chat-progressive 3s 1s
 expect_rc 0
 # All five outputs, and junit.xml valid against the Jenkins JUnit XSD.
 for f in report.md report.html results.json junit.xml backend.log; do

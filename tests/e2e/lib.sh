@@ -64,11 +64,31 @@ start_backend() {
 }
 
 # Runs stagegate with the given arguments; sets RC and writes stdout/stderr to $WORK.
+# Runs pipelines/NAME.yaml as scripts/demo does (from the repository root, the backend a
+# relative path, a free PORT), shortened: every stage `duration`, no ramp-up, cooldown
+# `cooldown`, the stress stage at 20 VUs. Output in $WORK/out.
+# usage: run_example_pipeline NAME DURATION COOLDOWN
+run_example_pipeline() {
+  export PORT
+  PORT=$(free_port)
+  # AddressSanitizer's quarantine and shadow memory make the demo backend's RSS grow faster.
+  if [[ "${SANITIZED:-0}" == 1 ]]; then export MAX_MEMORY_GROWTH=400; fi
+  cd "$SOURCE_DIR"
+  STAGEGATE_BACKEND=$(realpath --relative-to="$SOURCE_DIR" "$CHAT_BACKEND")
+  run_stagegate run "pipelines/$1.yaml" --out "$WORK/out" --no-progress \
+    --set "stages[*].duration=$2" --set 'stages[*].ramp_up=0s' --set "defaults.cooldown=$3" \
+    --set stages.stress.vus=20
+}
+
+# Runs stagegate; RC is its exit code, ELAPSED_MS its wall time.
 run_stagegate() {
+  local start
+  start=$(date +%s%N)
   set +e
   "$STAGEGATE" "$@" >"$WORK/stdout.txt" 2>"$WORK/stderr.txt"
   RC=$?
   set -e
+  ELAPSED_MS=$(( ($(date +%s%N) - start) / 1000000 ))
 }
 
 expect_rc() {
