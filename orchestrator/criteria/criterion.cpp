@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace orch {
 
@@ -89,14 +90,22 @@ void resolve_baseline(Criterion& criterion, std::optional<double> baseline, std:
         return;
     }
     if (baseline && std::isfinite(*baseline)) {
-        criterion.baseline = *baseline;
-        criterion.target = criterion.relative->apply(*baseline);
-        criterion.baseline_missing.clear();
-    } else {
-        criterion.baseline.reset();
-        criterion.target = std::nan("");
-        criterion.baseline_missing = std::move(why);
+        double target = criterion.relative->apply(*baseline);
+        if (std::isfinite(target)) {
+            criterion.baseline = *baseline;
+            criterion.target = target;
+            criterion.baseline_missing.clear();
+            return;
+        }
+        // A baseline of 1e300 times a factor: a target no results.json can hold.
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", *baseline);
+        why = std::string("the target computed from the baseline value ") + value +
+              " is out of range";
     }
+    criterion.baseline.reset();
+    criterion.target = std::nan("");
+    criterion.baseline_missing = std::move(why);
 }
 
 bool compare(CompareOp op, double actual, double target) {

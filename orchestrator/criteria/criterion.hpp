@@ -109,7 +109,9 @@ Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& cat
 
 /// Resolves a relative criterion: with a value, sets `baseline` and computes `target`;
 /// with nullopt, leaves it without baseline data, `why` saying what is missing (e.g.
-/// `stage "smoke" is not in the baseline run`). No effect on an absolute criterion.
+/// `stage "smoke" is not in the baseline run`). A value whose computed target is not finite
+/// (1e300 * 1e15) is treated as missing, the note saying so. No effect on an absolute
+/// criterion.
 void resolve_baseline(Criterion& criterion, std::optional<double> baseline, std::string why);
 
 /// True when `actual OP target` holds (== and != compare within a relative 1e-9; NaN

@@ -103,6 +103,22 @@ TEST_CASE("a baseline value works with over WINDOW and keeps the expression as w
     CHECK(c.target == Approx(60));
 }
 
+TEST_CASE("a baseline value that gives a target out of range counts as missing") {
+    // Found by fuzz.criteria: the parsed formula is fine, the baseline run's value is huge.
+    Criterion c = parse("send.p95 < baseline * 1000");
+    resolve_baseline(c, 1e306, "");
+    CHECK(c.lacks_baseline());
+    CHECK(std::isnan(c.target));
+    CHECK_THAT(c.baseline_missing, Catch::Contains("out of range"));
+    CriterionResult result = evaluate(c, snapshot_with("send.p95", 5));
+    CHECK_FALSE(result.pass);
+    CHECK_THAT(result.note, Catch::StartsWith("no baseline data: the target computed from"));
+    // The same formula on an ordinary value resolves again.
+    resolve_baseline(c, 2.0, "");
+    CHECK_FALSE(c.lacks_baseline());
+    CHECK(c.target == Approx(2000));
+}
+
 TEST_CASE("units in a baseline value are checked against the metric") {
     CHECK_THAT(error_of("requests < baseline + 50ms"),
                Catch::Contains("unit \"ms\" does not fit requests"));
