@@ -152,7 +152,7 @@ result file the `command` executor reads.
 )";
 
 int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << neutralize_workflow_lines(redact(message)) << "\n";
+    ctx.err << "stagegate: " << shown_lines(message) << "\n";
     return k_exit_invalid;
 }
 
@@ -172,13 +172,12 @@ LoadOptions load_options(Context& ctx, const ParsedArgs& args) {
 
 void print_load_problems(Context& ctx, const Error& error) {
     if (!error.context.empty()) {
-        ctx.err << neutralize_workflow_lines(redact(error.context));
+        ctx.err << shown_lines(error.context);
         if (error.context.back() != '\n') {
             ctx.err << "\n";
         }
     }
-    ctx.err << "stagegate: " << neutralize_workflow_lines(redact(error.message))
-            << "; nothing was run\n";
+    ctx.err << "stagegate: " << shown_lines(error.message) << "; nothing was run\n";
 }
 
 Result<RunReport> read_results(const std::string& path) {
@@ -402,7 +401,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     options.version = version();
     options.out_dir = args->value("--out").value_or("stagegate-out/" + options.run_id);
     if (auto ok = prepare_output_dir(options.out_dir); !ok) {
-        ctx.err << "stagegate: " << neutralize_workflow_lines(ok.error().message) << "\n";
+        ctx.err << "stagegate: " << shown_lines(ok.error().message) << "\n";
         return k_exit_error;
     }
     setup_logging(options.out_dir / "stagegate.log", *level);
@@ -421,9 +420,8 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
                             : ctx.stdout_is_tty        ? ProgressMode::redraw
                                                        : ProgressMode::periodic;
     ConsoleListener console(ctx.out, progress, color);
-    ctx.out << "stagegate: run " << options.run_id << " of \""
-            << neutralize_workflow_commands(redact(pipeline->name)) << "\", output in "
-            << options.out_dir.string() << std::endl;
+    ctx.out << "stagegate: run " << options.run_id << " of \"" << shown(pipeline->name)
+            << "\", output in " << options.out_dir.string() << std::endl;
 
     SignalScope signals;
     SubreaperScope subreaper;
@@ -441,7 +439,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     std::string warning = publish_to_github(
         report, summary, (options.out_dir / "results.json").string(), ctx.out, ctx.getenv);
     if (!warning.empty()) {
-        ctx.err << "stagegate: warning: " << neutralize_workflow_commands(warning) << "\n";
+        ctx.err << "stagegate: warning: " << shown(warning) << "\n";
     }
     spdlog::info("verdict {} (exit {})", to_string(report.verdict), report.exit_code);
     spdlog::default_logger()->flush();
@@ -487,8 +485,7 @@ int run(Context& ctx) {
         }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.
-        ctx.err << "stagegate: internal error: " << neutralize_workflow_lines(redact(e.what()))
-                << "\n";
+        ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
         return k_exit_error;
     }
     std::vector<std::string> verbs{"run", "validate", "report", "compare", "schema"};

@@ -12,12 +12,6 @@ namespace orch::cli {
 
 namespace {
 
-// Text from the pipeline, the backend or the responses, as the console shows it: redacted,
-// on one line, unable to start a GitHub workflow command in the job log.
-std::string shown(std::string_view text) {
-    return neutralize_workflow_commands(redact(text));
-}
-
 std::string num(const char* format, double value) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, value);
@@ -43,6 +37,14 @@ std::string bar(double fraction, std::size_t width) {
 }
 
 }  // namespace
+
+std::string shown(std::string_view text) {
+    return neutralize_workflow_commands(redact(text));
+}
+
+std::string shown_lines(std::string_view text) {
+    return neutralize_workflow_lines(redact(text));
+}
 
 std::string verdict_text(Verdict verdict, bool color) {
     std::string text(to_string(verdict));

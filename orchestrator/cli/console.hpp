@@ -33,6 +33,12 @@ class ConsoleListener final : public RunListener {
     std::mutex m_mutex;
 };
 
+/// Text from the pipeline, the backend or the responses as the console and stderr show it:
+/// secrets redacted, unable to start a GitHub workflow command in the job log. `shown`
+/// keeps it on one line; `shown_lines` keeps its lines (diagnostics, error messages).
+std::string shown(std::string_view text);
+std::string shown_lines(std::string_view text);
+
 /// The final stage table and verdict line (also used by `stagegate report` to the console).
 void print_summary(std::ostream& out, const RunReport& report, bool color);
 
