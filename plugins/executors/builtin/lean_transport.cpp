@@ -747,18 +747,50 @@ Connection& connection_of(http_parser* parser) {
     return *static_cast<Connection*>(parser->data);
 }
 
+/// "HTTP/1.1 200", the start of the rebuilt status line.
+void append_status_line(std::string& out, const http_parser& parser) {
+    char line[32];
+    int n = std::snprintf(line, sizeof(line), "HTTP/%u.%u %u", parser.http_major, parser.http_minor,
+                          parser.status_code);
+    out.append(line, static_cast<std::size_t>(std::max(n, 0)));
+}
+
 /// Ends the status line or a header line in the rebuilt header block.
 void end_header_part(Connection& c, std::string& out, const http_parser& parser) {
     if (c.header_part == HeaderPart::none) {
         // No reason phrase came: the status line is version and code only.
-        char line[32];
-        int n = std::snprintf(line, sizeof(line), "HTTP/%u.%u %u", parser.http_major,
-                              parser.http_minor, parser.status_code);
-        out.append(line, static_cast<std::size_t>(std::max(n, 0)));
+        append_status_line(out, parser);
     }
     if (c.header_part != HeaderPart::field) {
         out.append("\r\n");
     }
+}
+
+/// Appends a piece of the reason phrase, a header name or a header value to the rebuilt
+/// header block; a piece of a new kind first ends the one before. Only set as callbacks
+/// (m_settings) for an exchange that wants the headers.
+int append_header_part(http_parser* parser, HeaderPart part, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    std::string& out = c.exchange->response_headers;
+    if (c.header_part != part) {
+        switch (part) {
+            case HeaderPart::status:
+                append_status_line(out, *parser);
+                out.append(" ");
+                break;
+            case HeaderPart::field:
+                end_header_part(c, out, *parser);
+                break;
+            case HeaderPart::value:
+                out.append(": ");
+                break;
+            case HeaderPart::none:
+                break;
+        }
+        c.header_part = part;
+    }
+    out.append(at, length);
+    return 0;
 }
 
 int LeanTransport::on_message_begin(http_parser* parser) {
@@ -769,48 +801,15 @@ int LeanTransport::on_message_begin(http_parser* parser) {
 }
 
 int LeanTransport::on_status(http_parser* parser, const char* at, std::size_t length) {
-    Connection& c = connection_of(parser);
-    if (!c.exchange->want_headers) {
-        return 0;
-    }
-    std::string& out = c.exchange->response_headers;
-    if (c.header_part != HeaderPart::status) {
-        char line[32];
-        int n = std::snprintf(line, sizeof(line), "HTTP/%u.%u %u ", parser->http_major,
-                              parser->http_minor, parser->status_code);
-        out.append(line, static_cast<std::size_t>(std::max(n, 0)));
-        c.header_part = HeaderPart::status;
-    }
-    out.append(at, length);
-    return 0;
+    return append_header_part(parser, HeaderPart::status, at, length);
 }
 
 int LeanTransport::on_header_field(http_parser* parser, const char* at, std::size_t length) {
-    Connection& c = connection_of(parser);
-    if (!c.exchange->want_headers) {
-        return 0;
-    }
-    std::string& out = c.exchange->response_headers;
-    if (c.header_part != HeaderPart::field) {
-        end_header_part(c, out, *parser);
-        c.header_part = HeaderPart::field;
-    }
-    out.append(at, length);
-    return 0;
+    return append_header_part(parser, HeaderPart::field, at, length);
 }
 
 int LeanTransport::on_header_value(http_parser* parser, const char* at, std::size_t length) {
-    Connection& c = connection_of(parser);
-    if (!c.exchange->want_headers) {
-        return 0;
-    }
-    std::string& out = c.exchange->response_headers;
-    if (c.header_part != HeaderPart::value) {
-        out.append(": ");
-        c.header_part = HeaderPart::value;
-    }
-    out.append(at, length);
-    return 0;
+    return append_header_part(parser, HeaderPart::value, at, length);
 }
 
 int LeanTransport::on_headers_complete(http_parser* parser) {
