@@ -111,12 +111,10 @@ void conclude(RunReport& report) {
 /// Observer handed to the executor: series, abort criteria, progress.
 class StageObserverImpl final : public StageObserver {
   public:
-    StageObserverImpl(const StageSpec& stage, StageJudge& judge, StageReport& report,
-                      std::stop_source& stop, RunListener& listener, const BackendWatch& watch,
-                      const MetricNames& names)
+    StageObserverImpl(const StageSpec& stage, StageJudge& judge, std::stop_source& stop,
+                      RunListener& listener, const BackendWatch& watch, const MetricNames& names)
         : m_stage(stage),
           m_judge(judge),
-          m_report(report),
           m_stop(stop),
           m_listener(listener),
           m_watch(watch),
@@ -149,8 +147,6 @@ class StageObserverImpl final : public StageObserver {
         BackendFacts facts = m_watch.facts();
         point.rss_mb = facts.rss_end_mb;
         m_series.add(point);
-        m_report.series = m_series.points();
-        m_report.series_bucket_s = static_cast<double>(m_series.bucket_intervals());
 
         auto breach = m_judge.on_interval(delta, interval.elapsed_s, length);
         if (breach && !m_abort) {
@@ -163,6 +159,12 @@ class StageObserverImpl final : public StageObserver {
     }
 
     const std::optional<CriterionResult>& abort_breach() const { return m_abort; }
+
+    /// The series for results.json, once the executor has returned.
+    void store_series(StageReport& report) const {
+        report.series = m_series.points();
+        report.series_bucket_s = static_cast<double>(m_series.bucket_intervals());
+    }
 
   private:
     static void set_quantiles(const HdrHistogram& latency, std::optional<double>& p50,
@@ -177,7 +179,6 @@ class StageObserverImpl final : public StageObserver {
     BoundedSeries m_series;
     const StageSpec& m_stage;
     StageJudge& m_judge;
-    StageReport& m_report;
     std::stop_source& m_stop;
     RunListener& m_listener;
     const BackendWatch& m_watch;
@@ -243,10 +244,10 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
                                   : BackendWatch::HealthPolling::off);
     StageJudge judge(stage, state.names,
                      [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
-    StageObserverImpl observer(stage, judge, stage_report, stage_stop, state.listener, *watch,
-                               state.names);
+    StageObserverImpl observer(stage, judge, stage_stop, state.listener, *watch, state.names);
     Stopwatch clock;
     auto run = state.executor.run_stage(state.context, stage, observer, stage_stop.get_token());
+    observer.store_series(stage_report);
     BackendFacts facts = watch->facts();
     watch.reset();
     stage_report.duration_s = clock.seconds();
@@ -501,6 +502,11 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
+    auto skip_after = [&](std::size_t index, const std::string& reason) {
+        for (std::size_t k = index + 1; k < report.stages.size(); ++k) {
+            report.stages[k].reason = reason;
+        }
+    };
     auto stop_with = [&](Verdict verdict, std::string reason, BackendSupervisor* supervisor) {
         report.verdict = verdict;
         report.reason = std::move(reason);
@@ -557,10 +563,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                 stage_report.reason = died;
                 stage_report.started_at = iso8601_now();
                 listener.on_message("stage \"" + stage.name + "\" FAIL: " + died);
-                for (std::size_t k = i + 1; k < stages->size(); ++k) {
-                    report.stages[k].reason =
-                        "skipped: the backend crashed before stage \"" + stage.name + "\"";
-                }
+                skip_after(i, "skipped: the backend crashed before stage \"" + stage.name + "\"");
                 break;
             }
         }
@@ -573,9 +576,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         report.verdict = Verdict::pass;
         report.reason.clear();
         if (stage_report.verdict != Verdict::pass) {
-            for (std::size_t k = i + 1; k < stages->size(); ++k) {
-                report.stages[k].reason = "skipped: stage \"" + stage.name + "\" did not pass";
-            }
+            skip_after(i, "skipped: stage \"" + stage.name + "\" did not pass");
             break;
         }
         previous = &stage_report;

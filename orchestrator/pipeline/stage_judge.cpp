@@ -32,8 +32,8 @@ std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta
         }
         for (std::size_t i = 0; i < m_stage.criteria.size(); ++i) {
             const Criterion& c = m_stage.criteria[i].criterion;
-            if (!c.window) {
-                continue;
+            if (!c.window || c.lacks_baseline()) {
+                continue;  // without a baseline value there is no worst window to track
             }
             auto window_s = static_cast<std::size_t>(std::ceil(to_seconds(*c.window)));
             if (m_recent.size() < window_s) {
@@ -82,7 +82,7 @@ std::vector<CriterionResult> StageJudge::judge(const Snapshot& final_snapshot) c
     std::vector<CriterionResult> results;
     for (std::size_t i = 0; i < m_stage.criteria.size(); ++i) {
         const Criterion& c = m_stage.criteria[i].criterion;
-        if (c.window && m_windows[i].worst && !c.lacks_baseline()) {
+        if (c.window && m_windows[i].worst) {
             // The worst full window is the actual; the totals cannot dilute a bad window.
             Snapshot window_snapshot;
             window_snapshot.set(c.metric, *m_windows[i].worst);
