@@ -96,6 +96,7 @@ Result<void> BackendSupervisor::launch() {
     if (!process) {
         return tl::unexpected(process.error());
     }
+    (*process)->end_orphans_on_stop();
     std::lock_guard lock(m_mutex);
     m_process = std::move(*process);
     return {};

@@ -323,6 +323,7 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
     // is re-parented and loses its tie to us) and members of the backend's group.
     std::vector<ProcessEntry> tracked;
     const bool subreaper = is_child_subreaper();
+    const bool end_orphans = m_end_orphans && subreaper;
     auto track = [&tracked](const ProcessEntry& entry) {
         for (const auto& known : tracked) {
             if (known.pid == entry.pid && known.start_time == entry.start_time) {
@@ -346,8 +347,9 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
             }
         }
         // Orphans re-parented to us (we are their subreaper) that started after the
-        // backend: what its tree left behind. Nothing else of ours runs at teardown.
-        if (subreaper) {
+        // backend: what its tree left behind. Nothing else of ours runs at teardown
+        // (end_orphans_on_stop: only the backend's stop is the teardown).
+        if (end_orphans) {
             for (const auto& entry : descendants_of(table, ::getpid())) {
                 if (entry.pid != m_pid && entry.start_time >= m_start_time && !entry.is_dead()) {
                     track(entry);

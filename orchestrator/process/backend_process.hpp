@@ -62,11 +62,17 @@ class BackendProcess {
     /// reaps the child. Returns how it ended. Idempotent.
     /// Also ends what the backend left behind: members of its group that outlive it, and
     /// descendants that moved to another group or session (found through /proc before and
-    /// while stopping; best effort), and, when this process is a child subreaper
-    /// (PR_SET_CHILD_SUBREAPER, as `stagegate run` makes itself), daemons the tree started
-    /// (re-parented to us: our descendants started after the backend). Returns within
-    /// `stop_timeout` + about 1 s.
+    /// while stopping; best effort), and, after end_orphans_on_stop() when this process is a
+    /// child subreaper (PR_SET_CHILD_SUBREAPER, as `stagegate run` makes itself), daemons
+    /// the tree started (re-parented to us: our descendants started after this process).
+    /// Returns within `stop_timeout` + about 1 s.
     ExitInfo stop(Duration stop_timeout);
+
+    /// Makes stop() also end our descendants that started after this process (the orphans
+    /// its tree left behind). Only for the process whose stop is the teardown (the backend):
+    /// a load generator stopped while the backend runs would take the backend's newer
+    /// children with it.
+    void end_orphans_on_stop() { m_end_orphans = true; }
 
     /// Resident memory of the whole process tree (the process and all descendants), in
     /// bytes, read from /proc (one pass over the process table: fine once a second);
@@ -86,6 +92,7 @@ class BackendProcess {
     Duration m_stop_timeout = std::chrono::seconds(10);  ///< for the destructor
     std::uint64_t m_start_time = 0;                      ///< /proc start time of m_pid
     bool m_stopped = false;
+    bool m_end_orphans = false;
 };
 
 /// The last `n` lines of the file at `path` (empty when unreadable), each redacted

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -288,6 +289,32 @@ TEST_CASE("stop() ends group members that outlive an exited leader", "[process]"
 
     CHECK(process->stop(3s).exit_code == 0);  // how the leader ended
     CHECK(wait_until([&] { return !process_running(straggler); }, 2000ms));
+}
+
+TEST_CASE("stop() ends our newer descendants only for the process marked as the teardown",
+          "[process]") {
+    // As in `stagegate run`: we are a subreaper, a load generator runs beside the backend,
+    // and the backend's children started after the generator (here: a later child of ours).
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+    TempDir dir;
+    auto generator = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
+    auto backend = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
+    pid_t later = backend->pid();
+
+    generator->stop(3s);
+    CHECK_FALSE(process_running(generator->pid()));
+    CHECK(process_running(later));  // not the generator's to end
+
+    // Marked as the teardown, a stop also ends our descendants newer than it.
+    auto teardown = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
+    auto newer = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
+    teardown->end_orphans_on_stop();
+    teardown->stop(3s);
+    CHECK(wait_until([&] { return !process_running(newer->pid()); }, 2000ms));
+    CHECK(process_running(later));  // started before `teardown`
+    backend->stop(3s);
+    newer->stop(3s);
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) == 0);
 }
 
 TEST_CASE("the destructor stops a running backend", "[process]") {
