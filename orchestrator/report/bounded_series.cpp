@@ -20,38 +20,36 @@ double weighted_mean(double a, std::size_t a_count, double b, std::size_t b_coun
                             static_cast<double>(total);
 }
 
-}  // namespace
-
-void merge_series_point(SeriesPoint& into, std::size_t into_count, const SeriesPoint& next,
-                        std::size_t next_count) {
-    into.t_s = std::max(into.t_s, next.t_s);
+/// The traffic fields SeriesPoint and OperationPoint share: rps the mean, errors the sum,
+/// quantiles the maximum.
+template <typename Point>
+void merge_traffic(Point& into, std::size_t into_count, const Point& next, std::size_t next_count) {
     into.rps = weighted_mean(into.rps, into_count, next.rps, next_count);
     into.errors += next.errors;
     into.p50 = max_of(into.p50, next.p50);
     into.p95 = max_of(into.p95, next.p95);
     into.p99 = max_of(into.p99, next.p99);
+}
+
+}  // namespace
+
+void merge_series_point(SeriesPoint& into, std::size_t into_count, const SeriesPoint& next,
+                        std::size_t next_count) {
+    into.t_s = std::max(into.t_s, next.t_s);
+    merge_traffic(into, into_count, next, next_count);
     into.rss_mb = max_of(into.rss_mb, next.rss_mb);
     into.vus = std::max(into.vus, next.vus);
-    // An operation absent from one side sent nothing there: its rate counts as 0.
+    // An operation absent from one side sent nothing there: it merges with an empty point
+    // (rate 0, no errors, no quantiles).
+    static const OperationPoint k_nothing;
     for (auto& [name, op] : into.operations) {
         if (next.operations.find(name) == next.operations.end()) {
-            op.rps = weighted_mean(op.rps, into_count, 0, next_count);
+            merge_traffic(op, into_count, k_nothing, next_count);
         }
     }
     for (const auto& [name, op] : next.operations) {
-        auto it = into.operations.find(name);
-        if (it == into.operations.end()) {
-            OperationPoint added = op;
-            added.rps = weighted_mean(0, into_count, op.rps, next_count);
-            into.operations.emplace(name, added);
-            continue;
-        }
-        OperationPoint& mine = it->second;
-        mine.rps = weighted_mean(mine.rps, into_count, op.rps, next_count);
-        mine.errors += op.errors;
-        mine.p50 = max_of(mine.p50, op.p50);
-        mine.p95 = max_of(mine.p95, op.p95);
-        mine.p99 = max_of(mine.p99, op.p99);
+        auto it = into.operations.try_emplace(name).first;
+        merge_traffic(it->second, into_count, op, next_count);
     }
 }
 
