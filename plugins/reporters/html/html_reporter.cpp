@@ -223,8 +223,7 @@ void write_charts(std::string& out, const RunReport& report) {
             if (!stage_ran(stage) || stage.series.empty()) {
                 continue;
             }
-            html::ChartSegment segment{
-                stage.name, stage.duration_s, result.empty() ? 0.0 : stage.cooldown_s, {}};
+            html::ChartSegment segment{stage.name, stage.duration_s, stage.cooldown_s, {}};
             double bucket_s = stage.series_bucket_s > 0 ? stage.series_bucket_s : 1.0;
             for (const auto& pick : picks) {
                 html::ChartPoints points;

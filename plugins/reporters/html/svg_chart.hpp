@@ -18,9 +18,10 @@ using ChartPoints = std::vector<std::pair<double, std::optional<double>>>;
 
 /// One stage's part of a chart.
 struct ChartSegment {
-    std::string label;               ///< stage name (plain text; escaped when drawn)
-    double length_s = 0;             ///< the stage's length on the time axis
-    double cooldown_s = 0;           ///< cooldown before the stage, drawn as a shaded gap
+    std::string label;    ///< stage name (plain text; escaped when drawn)
+    double length_s = 0;  ///< the stage's length on the time axis
+    /// Cooldown before the stage, drawn as a shaded gap (not before the first segment).
+    double cooldown_s = 0;
     std::vector<ChartPoints> lines;  ///< line i is the chart's line i (same order everywhere)
 };
 

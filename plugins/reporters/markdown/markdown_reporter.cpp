@@ -184,15 +184,14 @@ void write_baseline(std::string& out, const StageReport& stage) {
             continue;
         }
         any = true;
-        std::string change = "\u2014";
+        std::string change(k_dash);
         if (c.baseline && r.actual && *c.baseline != 0) {
             double percent = (*r.actual - *c.baseline) / std::fabs(*c.baseline) * 100.0;
             char buf[32];
             std::snprintf(buf, sizeof buf, "%+.1f%%", percent);
             change = buf;
         }
-        table.add_row({criterion_label(c),
-                       c.baseline ? escape(format_value(*c.baseline, c.unit)) : "no data",
+        table.add_row({criterion_label(c), escape(format_optional(c.baseline, c.unit, "no data")),
                        escape(format_actual(r)), change, escape(format_target(c))});
     }
     if (any) {
