@@ -7,7 +7,7 @@
 
 #include <mutex>
 
-#include "cli/github.hpp"
+#include "cli/console.hpp"
 #include "core/redact.hpp"
 
 namespace orch::cli {
@@ -26,10 +26,8 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
-        if (m_target == Target::console) {
-            text = neutralize_workflow_lines(text);
-        }
+        std::string_view payload(msg.payload.data(), msg.payload.size());
+        std::string text = m_target == Target::console ? shown_lines(payload) : redact(payload);
         spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, text);
         if (m_inner->should_log(msg.level)) {
             m_inner->log(copy);
