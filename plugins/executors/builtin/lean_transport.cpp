@@ -570,9 +570,7 @@ bool LeanTransport::retry(Connection& c) {
     c.reused = false;
     c.written = 0;
     c.request_sent = Clock::time_point{};
-    c.exchange->response_headers.clear();
-    c.exchange->response_body.clear();
-    open_connection(c);
+    open_connection(c);  // no byte came, so the exchange's response is still empty
     return true;
 }
 
