@@ -63,7 +63,6 @@ start_backend() {
   fail "demo backend did not start on port $port"
 }
 
-# Runs stagegate with the given arguments; sets RC and writes stdout/stderr to $WORK.
 # Runs pipelines/NAME.yaml as scripts/demo does (from the repository root, the backend a
 # relative path, a free PORT), shortened: every stage `duration`, no ramp-up, cooldown
 # `cooldown`, the stress stage at 20 VUs. Output in $WORK/out.
@@ -80,7 +79,8 @@ run_example_pipeline() {
     --set stages.stress.vus=20
 }
 
-# Runs stagegate; RC is its exit code, ELAPSED_MS its wall time.
+# Runs stagegate with the given arguments; RC is its exit code, ELAPSED_MS its wall time,
+# stdout and stderr in $WORK/stdout.txt and $WORK/stderr.txt.
 run_stagegate() {
   local start
   start=$(date +%s%N)
@@ -89,6 +89,26 @@ run_stagegate() {
   RC=$?
   set -e
   ELAPSED_MS=$(( ($(date +%s%N) - start) / 1000000 ))
+}
+
+# Starts `stagegate run PIPELINE --out OUT` in the background, stdout and stderr in
+# OUT.stdout; SG is its pid (ended by cleanup if the test fails first).
+# usage: start_stagegate PIPELINE OUT
+start_stagegate() {
+  "$STAGEGATE" run "$1" --out "$2" --no-progress >"$2.stdout" 2>&1 &
+  SG=$!
+  STARTED_PIDS+=("$SG")
+}
+
+# Waits until TEXT appears in OUT.stdout of start_stagegate (at most 20 s), else fails.
+# usage: wait_for_output OUT TEXT
+wait_for_output() {
+  for _ in $(seq 1 200); do
+    grep -q "$2" "$1.stdout" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$1.stdout"
+  fail "\"$2\" never appeared"
 }
 
 expect_rc() {
@@ -103,3 +123,41 @@ jqr() { jq -r "$2" "$1"; }
 
 # True when no process has $1 as its ancestor and the pid itself is gone.
 process_gone() { [[ ! -e "/proc/$1" ]] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# Fails unless every pid in FILE (lines "ROLE PID", as misbehave records them) is gone;
+# names all that are left. Each pid is first added to STARTED_PIDS, so cleanup ends them.
+# usage: expect_pids_gone FILE
+expect_pids_gone() {
+  local role pid left=""
+  while read -r role pid; do
+    STARTED_PIDS+=("$pid")
+  done <"$1"
+  while read -r role pid; do
+    process_gone "$pid" || left+=" $role($pid)"
+  done <"$1"
+  [[ -z "$left" ]] || fail "left running:$left"
+}
+
+# Per Markdown table in FILE, a line with its column count (the header row's unescaped
+# pipes minus one; "\|" is an escaped pipe), and a line "BROKEN ROW ..." for each row
+# whose count differs from its header's.
+# usage: md_table_columns FILE
+md_table_columns() {
+  awk '
+    function cells(line,   n, i, c) {
+      n = 0
+      for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (c == "\\") { i++; continue }
+        if (c == "|") { n++ }
+      }
+      return n - 1
+    }
+    /^\|/ {
+      if (!in_table) { in_table = 1; header = cells($0); print header; next }
+      if (cells($0) != header) { printf "BROKEN ROW (%d cells, header %d): %s\n", cells($0), header, $0 }
+      next
+    }
+    { in_table = 0 }
+  ' "$1"
+}

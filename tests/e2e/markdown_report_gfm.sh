@@ -21,25 +21,7 @@ grep -q "RSS at start" "$md" && grep -q "RSS peak" "$md" && grep -q "memory grow
 grep -Eq "Next: 16 VUs ≈ [0-9]+ req/s, projected from this stage's [0-9.]+ req/s per VU" "$md" ||
   fail "recommendation does not state the projected load"
 
-# Per table in the Markdown: the number of columns (unescaped pipes in the header row
-# minus one), and every row must have the header's count.
-awk '
-  function cells(line,   n, i, c) {
-    n = 0
-    for (i = 1; i <= length(line); i++) {
-      c = substr(line, i, 1)
-      if (c == "\\") { i++; continue }
-      if (c == "|") { n++ }
-    }
-    return n - 1
-  }
-  /^\|/ {
-    if (!in_table) { in_table = 1; header = cells($0); print header; next }
-    if (cells($0) != header) { printf "BROKEN ROW (%d cells, header %d): %s\n", cells($0), header, $0 }
-    next
-  }
-  { in_table = 0 }
-' "$md" >"$WORK/md-columns.txt"
+md_table_columns "$md" >"$WORK/md-columns.txt"
 if grep -q BROKEN "$WORK/md-columns.txt"; then
   grep BROKEN "$WORK/md-columns.txt" >&2
   fail "a table row has the wrong number of cells"

@@ -8,12 +8,5 @@ expect_rc 0
 for role in wrapper program child grandchild orphan; do
   grep -q "^$role " "$WORK/pids.txt" || fail "no $role pid recorded: $(cat "$WORK/pids.txt")"
 done
-while read -r role pid; do
-  STARTED_PIDS+=("$pid")  # ends them if the check below fails
-done <"$WORK/pids.txt"
-left=""
-while read -r role pid; do
-  process_gone "$pid" || left+=" $role($pid)"
-done <"$WORK/pids.txt"
-[[ -z "$left" ]] || fail "left running:$left"
+expect_pids_gone "$WORK/pids.txt"
 echo "ok"

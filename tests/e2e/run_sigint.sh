@@ -2,18 +2,13 @@
 # are written with verdict INTERRUPTED, exit 130.
 source "$(dirname "$0")/lib.sh"
 export PORT=$(free_port) SMOKE_DURATION=30s
-"$STAGEGATE" run "$PIPELINES/basic.yaml" --out "$WORK/out" --no-progress >"$WORK/stdout.txt" 2>&1 &
-sg=$!
-STARTED_PIDS+=("$sg")
-for _ in $(seq 1 100); do
-  grep -q 'stage 1/2' "$WORK/stdout.txt" 2>/dev/null && break
-  sleep 0.1
-done
+start_stagegate "$PIPELINES/basic.yaml" "$WORK/out"
+wait_for_output "$WORK/out" 'stage 1/2'
 sleep 1.5
-backend_pid=$(pgrep -P "$sg" || true)
-kill -INT "$sg"
-set +e; wait "$sg"; RC=$?; set -e
-expect_rc 130
+backend_pid=$(pgrep -P "$SG" || true)
+kill -INT "$SG"
+set +e; wait "$SG"; RC=$?; set -e
+[[ "$RC" == 130 ]] || { cat "$WORK/out.stdout"; fail "exit $RC, expected 130"; }
 [[ $(jqr "$WORK/out/results.json" .verdict) == INTERRUPTED ]] || fail "verdict INTERRUPTED"
 [[ $(jqr "$WORK/out/results.json" '.stages[0].metrics.requests > 0') == true ]] || fail "partial data kept"
 [[ -s "$WORK/out/report.md" ]] || fail "report written"

@@ -5,24 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 export PORT=$(free_port) SMOKE_DURATION=30s
 
-# Starts stagegate in the background with the given output folder; sets SG.
-start_stagegate() {
-  "$STAGEGATE" run "$PIPELINES/faults.yaml" --out "$1" --no-progress >"$1.stdout" 2>&1 &
-  SG=$!
-  STARTED_PIDS+=("$SG")
-}
-# Waits until $2 appears in stagegate's output $1.stdout (at most 20 s).
-wait_for_output() {
-  for _ in $(seq 1 200); do
-    grep -q "$2" "$1.stdout" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$1.stdout"
-  fail "\"$2\" never appeared"
-}
-
 # 1. One SIGTERM, 1.5 s into the 30 s stage.
-start_stagegate "$WORK/term"
+start_stagegate "$PIPELINES/faults.yaml" "$WORK/term"
 wait_for_output "$WORK/term" 'stage 1/3'
 sleep 1.5
 backend_pid=$(pgrep -P "$SG" || true)
@@ -42,7 +26,7 @@ process_gone "$backend_pid" || fail "backend $backend_pid left running"
 # 2. A backend that ignores SIGTERM: the first signal starts the 30 s stop; a second one
 # ends stagegate at once (and its SIGKILL to the group ends the backend).
 export PORT=$(free_port) MISBEHAVE=ignore-sigterm STOP_TIMEOUT=30s MISBEHAVE_PIDS="$WORK/pids.txt"
-start_stagegate "$WORK/twice"
+start_stagegate "$PIPELINES/faults.yaml" "$WORK/twice"
 wait_for_output "$WORK/twice" 'stage 1/3'
 sleep 1
 kill -TERM "$SG"
@@ -56,8 +40,5 @@ elapsed_ms=$(( ($(date +%s%N) - second) / 1000000 ))
 (( elapsed_ms < 2000 )) || fail "the second signal took ${elapsed_ms} ms to end stagegate"
 [[ $(jqr "$WORK/twice/results.json" .verdict) == INTERRUPTED ]] || fail "results written before"
 sleep 0.2  # SIGKILL is delivered asynchronously
-while read -r role pid; do
-  STARTED_PIDS+=("$pid")
-  process_gone "$pid" || fail "$role (pid $pid) left running"
-done <"$WORK/pids.txt"
+expect_pids_gone "$WORK/pids.txt"
 echo "ok (second signal: ${elapsed_ms} ms)"

@@ -11,8 +11,5 @@ grep -q "ignoring SIGTERM until SIGKILL" "$WORK/out/backend.log" || fail "the wr
 # Startup and the 1 s stage take about 1.5 s; the stop is bounded by stop_timeout + 1 s.
 (( ELAPSED_MS < 1500 + 2000 + 1000 + 6000 )) || fail "took ${ELAPSED_MS} ms"
 [[ $(wc -l <"$WORK/pids.txt") == 2 ]] || fail "expected 2 pids: $(cat "$WORK/pids.txt")"
-while read -r role pid; do
-  STARTED_PIDS+=("$pid")  # ends it if the check fails
-  process_gone "$pid" || fail "$role (pid $pid) left running"
-done <"$WORK/pids.txt"
+expect_pids_gone "$WORK/pids.txt"
 echo "ok (${ELAPSED_MS} ms)"
