@@ -459,6 +459,17 @@ Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
         }
         selected.push_back(&stage);
     }
+    if (selected.empty()) {
+        // Only reachable with both options: a run over no stage must never end PASS.
+        std::string only;
+        for (const auto& name : options.only) {
+            only += (only.empty() ? "--only " : ", --only ") + name;
+        }
+        return fail(ErrorCode::invalid_input,
+                    only + " and --from " + options.from +
+                        " select no stage: every --only stage comes before the --from stage " +
+                        "(drop one of the two options)");
+    }
     return selected;
 }
 
