@@ -778,3 +778,40 @@ stages:
           "duration 5s (the ramps are part of the duration: shorten them, or scale "
           "every duration with --time-scale)");
 }
+
+TEST_CASE(
+    "nothing dropped silently: json keys interpolate, x- keys are ignored, header case "
+    "and a second merge key are refused") {
+    auto loaded = load_pipeline_text_diagnostics(R"(version: 1
+x-defaults: &stage { vus: 1, duration: 1s }
+target: { base_url: http://x }
+scenario:
+  operations:
+    - { name: a, method: POST, path: /, json: { "${KEY:-fallback}": "$HOME", "${NAME}": 1 } }
+stages:
+  - { name: smoke, <<: *stage }
+)",
+                                                 "chat.yaml", env_options({{"NAME", "user"}}));
+    REQUIRE(loaded);
+    CHECK(loaded->stages[0].vus == 1);
+    REQUIRE(loaded->scenario.operations[0].steps[0].body);
+    CHECK(loaded->scenario.operations[0].steps[0].body->source ==
+          R"({"fallback":"$HOME","user":1})");
+
+    auto list = problems(R"(version: 1
+x-a: &a { vus: 1 }
+x-b: &b { duration: 1s }
+target: { base_url: http://x, headers: { X-Token: a, x-token: b } }
+scenario: { operations: [ { name: a, path: / } ] }
+stages:
+  - { name: smoke, <<: *a, <<: *b }
+)");
+    REQUIRE(list.size() == 3);
+    CHECK(list[0] ==
+          "chat.yaml:4:54: target.headers.x-token: header \"x-token\" repeats "
+          "\"X-Token\" (line 4): header names are case-insensitive, keep one");
+    CHECK(list[1] == "chat.yaml:7:5: stages[0].duration: missing (e.g. duration: 30s)");
+    CHECK(list[2] ==
+          "chat.yaml:7:28: stages[0].<<: a second merge key (<<) in one mapping: "
+          "merge several with one key, <<: [*first, *second]");
+}
