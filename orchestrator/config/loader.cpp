@@ -234,6 +234,7 @@ Duration scaled(Duration duration, double factor) {
 
 // `--time-scale`: the stage shape (duration, ramps, cooldowns) shrinks or grows as one.
 void scale_durations(Pipeline& pipeline, double factor) {
+    pipeline.time_scale = factor;
     pipeline.defaults.cooldown = scaled(pipeline.defaults.cooldown, factor);
     for (auto& stage : pipeline.stages) {
         stage.duration = std::max(Duration(1), scaled(stage.duration, factor));

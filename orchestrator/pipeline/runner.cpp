@@ -502,6 +502,17 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         listener.on_message("warning: " + warning);
         spdlog::warn("{}", warning);
     }
+    if (pipeline.time_scale != 1.0) {
+        // A verdict of a shortened (or lengthened) run says so wherever it is read.
+        char factor[32];
+        std::snprintf(factor, sizeof factor, "%g", pipeline.time_scale);
+        std::string note = std::string("--time-scale ") + factor +
+                           ": stage durations, ramps and cooldowns are " + factor +
+                           " times those in the pipeline";
+        report.warnings.push_back(note);
+        listener.on_message("note: " + note);
+        spdlog::info("{}", note);
+    }
 
     // SIGINT/SIGTERM: relay the signal handler's counter into the run's stop source.
     std::jthread interrupt_relay([&state](std::stop_token own) {
