@@ -31,6 +31,7 @@ r="$WORK/out/results.json"
 [[ $(jqr "$r" '.stages[0].load.duration_s') == 1 ]] || fail "2s scaled by 0.5 is 1s"
 grep -q 'stage 1/1 "smoke": 3 VUs (ramp up 500ms, down 0s) for 1s' "$WORK/stdout.txt" ||
   fail "the start line shows the scaled ramp and duration"
+grep -q -- '^stagegate: note: --time-scale 0.5: ' "$WORK/stdout.txt" || fail "the console says the run was scaled"
 grep -q -- '--time-scale 0.5: stage durations, ramps and cooldowns are 0.5 times' "$WORK/out/report.md" ||
   fail "report.md says the run was scaled"
 jqr "$r" '.warnings[]' | grep -q -- '--time-scale 0.5' || fail "results.json says the run was scaled"
