@@ -20,9 +20,14 @@ std::vector<std::string> ParsedArgs::all(const std::string& name) const {
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args, const ArgSpec& spec,
                               const std::string& verb) {
     ParsedArgs parsed;
+    bool options_ended = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string arg = args[i];
-        if (arg.size() < 2 || arg[0] != '-' || arg == "--") {
+        if (!options_ended && arg == "--") {
+            options_ended = true;  // what follows is positional, even "-weird-name.yaml"
+            continue;
+        }
+        if (options_ended || arg.size() < 2 || arg[0] != '-') {
             parsed.positionals.push_back(arg);
             continue;
         }

@@ -32,6 +32,7 @@ struct ParsedArgs {
 };
 
 /// Parses `args` for `verb`; an unknown option is invalid_input with a did-you-mean.
+/// `--` ends the options: every argument after it is a positional.
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args, const ArgSpec& spec,
                               const std::string& verb);
 

@@ -62,10 +62,18 @@ class SignalScope {
         sigemptyset(&action.sa_mask);
         ::sigaction(SIGINT, &action, &m_old_int);
         ::sigaction(SIGTERM, &action, &m_old_term);
+        // A closed stdout (`stagegate run P | head`) must not kill the run before it writes
+        // its reports: writes to it then just fail. The backend gets SIGPIPE back (spawn
+        // resets every signal).
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        ::sigaction(SIGPIPE, &ignore, &m_old_pipe);
     }
     ~SignalScope() {
         ::sigaction(SIGINT, &m_old_int, nullptr);
         ::sigaction(SIGTERM, &m_old_term, nullptr);
+        ::sigaction(SIGPIPE, &m_old_pipe, nullptr);
     }
     SignalScope(const SignalScope&) = delete;
     SignalScope& operator=(const SignalScope&) = delete;
@@ -73,6 +81,7 @@ class SignalScope {
   private:
     struct sigaction m_old_int {};
     struct sigaction m_old_term {};
+    struct sigaction m_old_pipe {};
 };
 
 // --- Process hygiene: while a run lasts, stagegate is a child subreaper, so a daemon the
@@ -116,17 +125,23 @@ Options:
   --out DIR               output folder (default stagegate-out/<run-id>/)
   --only STAGE            run only this stage (repeatable)
   --from STAGE            start at this stage
-  --set KEY.PATH=VALUE    override a pipeline value, e.g. --set 'stages[*].duration=5s',
-                          --set stages.smoke.vus=2, --set defaults.cooldown=1s (repeatable)
+  --set KEY.PATH=VALUE    override a pipeline value, e.g. --set stages.smoke.vus=2,
+                          --set defaults.cooldown=1s (repeatable)
+  --time-scale F          multiply every stage's duration, ramps and cooldown by F
+                          (0.1: a run ten times shorter, same shape; think time and
+                          timeouts stay as written)
   --baseline RESULTS.json judge baseline criteria (send.p95 < baseline + 10%) against
                           the matching stage of an earlier run's results.json
   --threads N             load generator threads (default: number of cores)
   --no-progress           no live progress lines
+  --strict                refuse (exit 2) a stage without a fail criterion, which could
+                          only PASS (without it such a stage is reported as "no gate")
+  --                      end of options: what follows is the pipeline file
   --log-level LEVEL       trace|debug|info|warn|error (default info) for stagegate.log
 )";
 
 constexpr const char* k_validate_help =
-    R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]...
+    R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]... [--time-scale F]
 
 Parses and checks the pipeline and prints every problem as file:line:column: path: message.
 Runs nothing, starts nothing, writes nothing. Exit 0 when valid, 2 when not.
@@ -163,10 +178,17 @@ std::string new_run_id() {
     return compact_utc(std::chrono::system_clock::now()) + "-" + suffix;
 }
 
-LoadOptions load_options(Context& ctx, const ParsedArgs& args) {
+Result<LoadOptions> load_options(Context& ctx, const ParsedArgs& args) {
     LoadOptions options;
     options.overrides = args.all("--set");
     options.getenv = ctx.getenv;
+    if (auto text = args.value("--time-scale")) {
+        auto factor = parse_time_scale(*text);
+        if (!factor) {
+            return tl::unexpected(factor.error());
+        }
+        options.time_scale = *factor;
+    }
     return options;
 }
 
@@ -225,7 +247,7 @@ Result<void> apply_baseline_option(Pipeline& pipeline, const std::optional<std::
 // --- Verbs ---
 
 int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
-    ArgSpec spec{{"--help"}, {}, {"--set"}, {{"-h", "--help"}}};
+    ArgSpec spec{{"--help"}, {"--time-scale"}, {"--set"}, {{"-h", "--help"}}};
     auto args = parse_args(rest, spec, "validate");
     if (!args) {
         return invalid(ctx, args.error().message);
@@ -237,7 +259,11 @@ int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
     if (args->positionals.size() != 1) {
         return invalid(ctx, "validate takes one pipeline file (see stagegate validate --help)");
     }
-    auto pipeline = load_pipeline(args->positionals[0], load_options(ctx, *args));
+    auto loading = load_options(ctx, *args);
+    if (!loading) {
+        return invalid(ctx, loading.error().message);
+    }
+    auto pipeline = load_pipeline(args->positionals[0], *loading);
     if (!pipeline) {
         print_load_problems(ctx, pipeline.error());
         return k_exit_invalid;
@@ -351,8 +377,8 @@ int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
 }
 
 int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
-    ArgSpec spec{{"--help", "--no-progress"},
-                 {"--out", "--from", "--baseline", "--threads", "--log-level"},
+    ArgSpec spec{{"--help", "--no-progress", "--strict"},
+                 {"--out", "--from", "--baseline", "--threads", "--log-level", "--time-scale"},
                  {"--only", "--set"},
                  {{"-h", "--help"}}};
     auto args = parse_args(rest, spec, "run");
@@ -380,7 +406,11 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
         options.threads = static_cast<int>(n);
     }
     const std::string& file = args->positionals[0];
-    auto pipeline = load_pipeline(file, load_options(ctx, *args));
+    auto loading = load_options(ctx, *args);
+    if (!loading) {
+        return invalid(ctx, loading.error().message);
+    }
+    auto pipeline = load_pipeline(file, *loading);
     if (!pipeline) {
         print_load_problems(ctx, pipeline.error());
         return k_exit_invalid;
@@ -390,8 +420,24 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     }
     options.only = args->all("--only");
     options.from = args->value("--from").value_or("");
-    if (auto stages = select_stages(*pipeline, options); !stages) {
+    auto stages = select_stages(*pipeline, options);
+    if (!stages) {
         return invalid(ctx, stages.error().message);
+    }
+    if (args->has("--strict")) {
+        std::string ungated;
+        for (const StageSpec* stage : *stages) {
+            if (std::none_of(stage->criteria.begin(), stage->criteria.end(), [](const auto& c) {
+                    return c.criterion.severity == Severity::fail;
+                })) {
+                ungated += (ungated.empty() ? "" : ", ") + stage->name;
+            }
+        }
+        if (!ungated.empty()) {
+            return invalid(ctx, file + ": --strict: no fail criterion in stage " + ungated +
+                                    ": nothing could fail it (add criteria to the stage or to "
+                                    "defaults.criteria)");
+        }
     }
     auto executor = executors().create(pipeline->scenario.executor, *pipeline);
     if (!executor) {

@@ -7,6 +7,7 @@
 #include "cli/github.hpp"
 #include "core/redact.hpp"
 #include "report/report_format.hpp"
+#include "report/run_summary.hpp"
 
 namespace orch::cli {
 
@@ -92,8 +93,19 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
     std::lock_guard lock(m_mutex);
     clear_progress_line();
     m_last_periodic_s = 0;
-    std::string load =
-        stage.rate ? num("%g/s", stage.rate->from_per_s) : std::to_string(stage.vus) + " VUs";
+    std::string load;
+    if (stage.rate) {
+        load = num("%g/s", stage.rate->from_per_s);
+        if (stage.rate->to_per_s != stage.rate->from_per_s) {
+            load += ".." + num("%g/s", stage.rate->to_per_s);
+        }
+    } else {
+        load = std::to_string(stage.vus) + " VUs";
+        if (stage.ramp_up.count() > 0 || stage.ramp_down.count() > 0) {
+            load += " (ramp up " + format_duration(stage.ramp_up) + ", down " +
+                    format_duration(stage.ramp_down) + ")";
+        }
+    }
     m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << shown(stage.name)
           << "\": " << load << " for " << format_duration(stage.duration) << std::endl;
 }
@@ -124,6 +136,10 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
     clear_progress_line();
     m_out << "stagegate: stage \"" << shown(stage.name) << "\" "
           << verdict_text(stage.verdict, m_color) << ": " << shown(stage.reason) << std::endl;
+    if (stage_has_no_gate(stage)) {
+        m_out << "stagegate: stage \"" << shown(stage.name) << "\": " << k_no_gate_note
+              << " (add criteria; run --strict to refuse this)" << std::endl;
+    }
     for (const auto& result : stage.criteria) {
         std::string status = result.pass                                   ? "ok  "
                              : result.criterion.severity == Severity::warn ? "warn"
@@ -161,7 +177,8 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
             << pad(ran ? num("%.1f", m.get("rps").value_or(0)) : "-", 9)
             << pad(m.get("success_rate") ? num("%.2f%%", *m.get("success_rate")) : "-", 9)
             << pad(opt_ms(m, "p95"), 9) << pad(opt_ms(m, "p99"), 9)
-            << verdict_text(stage.verdict, color) << "\n";
+            << verdict_text(stage.verdict, color) << (stage_has_no_gate(stage) ? " (no gate)" : "")
+            << "\n";
     }
     out << "\nverdict: " << verdict_text(report.verdict, color) << " (exit " << report.exit_code
         << ")";

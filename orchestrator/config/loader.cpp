@@ -4,6 +4,7 @@
 #include "config/loader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -158,12 +159,91 @@ std::optional<YAML::Mark> stuck_document(const std::string& yaml) {
     return std::nullopt;
 }
 
+/// The line of `text` that holds byte `offset` (0-based line index `line`).
+std::string_view line_at(std::string_view text, int line) {
+    std::size_t start = 0;
+    for (int i = 0; i < line; ++i) {
+        start = text.find('\n', start);
+        if (start == std::string_view::npos) {
+            return {};
+        }
+        ++start;
+    }
+    std::size_t end = text.find('\n', start);
+    return text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
+}
+
+/// yaml-cpp's syntax messages made specific: where a tab indents a line, which alias has no
+/// anchor, and that `${...}` / `{{...}}` inside `{ }` or `[ ]` need quotes.
+void add_syntax_error(DiagnosticList& diagnostics, std::string_view text, const YAML::Mark& mark,
+                      const std::string& message) {
+    SourcePos pos = mark.is_null() ? SourcePos{1, 1} : SourcePos{mark.line + 1, mark.column + 1};
+    int last_line = mark.is_null() ? 0 : mark.line;
+    // A tab in the indentation of this line or one before it: YAML indents with spaces.
+    for (int line = 0; line <= last_line; ++line) {
+        std::string_view content = line_at(text, line);
+        std::size_t indent = content.find_first_not_of(" \t");
+        std::size_t tab = content.find('\t');
+        if (tab != std::string_view::npos && (indent == std::string_view::npos || tab < indent)) {
+            diagnostics.add(SourcePos{line + 1, static_cast<int>(tab) + 1}, "",
+                            "YAML syntax error: a tab indents this line (YAML indents with spaces "
+                            "only: replace the tab with spaces)");
+            return;
+        }
+    }
+    std::string detail = message;
+    if (message == YAML::ErrorMsg::UNKNOWN_ANCHOR && !mark.is_null() &&
+        static_cast<std::size_t>(mark.pos) < text.size()) {
+        std::string_view rest = text.substr(static_cast<std::size_t>(mark.pos));
+        std::size_t star = rest.find('*');
+        if (star != std::string_view::npos && star < 4) {
+            std::size_t end = rest.find_first_of(" \t\r\n,]}", star);
+            std::string name(rest.substr(
+                star + 1, end == std::string_view::npos ? std::string_view::npos : end - star - 1));
+            detail = "alias *" + name + " refers to no anchor (define &" + name +
+                     " before it, e.g. criteria: &" + name + " [...], then criteria: *" + name +
+                     ")";
+        }
+    } else if (message.find("flow") != std::string::npos) {
+        for (int line = std::max(0, last_line - 10); line <= last_line; ++line) {
+            std::string_view content = line_at(text, line);
+            if (content.find("${") != std::string_view::npos ||
+                content.find("{{") != std::string_view::npos) {
+                detail +=
+                    " (inside { } or [ ], quote a value that holds ${...} or {{...}}, "
+                    "e.g. { url: \"http://127.0.0.1:${PORT:-8080}\", id: \"{{id}}\" })";
+                break;
+            }
+        }
+    }
+    diagnostics.add(pos, "", "YAML syntax error: " + detail);
+}
+
 std::optional<std::string> environment_lookup(const std::string& name) {
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) {
         return std::nullopt;
     }
     return std::string(value);
+}
+
+Duration scaled(Duration duration, double factor) {
+    return Duration(
+        static_cast<Duration::rep>(std::llround(static_cast<double>(duration.count()) * factor)));
+}
+
+// `--time-scale`: the stage shape (duration, ramps, cooldowns) shrinks or grows as one.
+void scale_durations(Pipeline& pipeline, double factor) {
+    pipeline.time_scale = factor;
+    pipeline.defaults.cooldown = scaled(pipeline.defaults.cooldown, factor);
+    for (auto& stage : pipeline.stages) {
+        stage.duration = std::max(Duration(1), scaled(stage.duration, factor));
+        stage.ramp_up = std::min(stage.duration, scaled(stage.ramp_up, factor));
+        stage.ramp_down = std::min(stage.duration - stage.ramp_up, scaled(stage.ramp_down, factor));
+        if (stage.cooldown) {
+            stage.cooldown = scaled(*stage.cooldown, factor);
+        }
+    }
 }
 
 tl::expected<Pipeline, LoadFailure> fail_with(DiagnosticList& diagnostics) {
@@ -209,9 +289,7 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
                         "nesting is too deep for a pipeline");
         return fail_with(diagnostics);
     } catch (const YAML::Exception& e) {
-        SourcePos pos =
-            e.mark.is_null() ? SourcePos{1, 1} : SourcePos{e.mark.line + 1, e.mark.column + 1};
-        diagnostics.add(pos, "", "YAML syntax error: " + e.msg);
+        add_syntax_error(diagnostics, yaml, e.mark, e.msg);
         return fail_with(diagnostics);
     }
     if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
@@ -232,6 +310,16 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
                             ", not a mapping of keys (a pipeline starts with version: 1)");
         return fail_with(diagnostics);
     }
+    if (!options.overrides.empty()) {
+        // `--set` edits the path it names only: aliases become copies first. The budget
+        // check comes before, as the copies are as large as the expanded tree.
+        TreeBudget before;
+        if (!before.walk(root, 0)) {
+            diagnostics.add(position_of(before.where(), SourcePos{1, 1}), "", before.problem());
+            return fail_with(diagnostics);
+        }
+        resolve_aliases(root);
+    }
     for (const auto& text : options.overrides) {
         apply_override(root, text, diagnostics);
     }
@@ -247,10 +335,26 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
     if (!diagnostics.empty()) {
         return fail_with(diagnostics);
     }
+    if (options.time_scale != 1.0) {
+        scale_durations(pipeline, options.time_scale);
+    }
     return pipeline;
 }
 
 }  // namespace
+
+Result<double> parse_time_scale(std::string_view text) {
+    std::string copy(text);
+    char* end = nullptr;
+    double factor = std::strtod(copy.c_str(), &end);
+    if (copy.empty() || end != copy.c_str() + copy.size() || !(factor > 0) || factor > 100) {
+        return fail(ErrorCode::invalid_input,
+                    "--time-scale " + copy +
+                        ": use a number above 0 and at most 100, e.g. 0.1 for a run ten "
+                        "times shorter");
+    }
+    return factor;
+}
 
 std::string Diagnostic::format() const {
     std::string out = file;

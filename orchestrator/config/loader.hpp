@@ -28,7 +28,15 @@ struct LoadOptions {
     std::vector<std::string> overrides;
     /// Looks `${VAR}` up; when empty, the process environment (::getenv).
     std::function<std::optional<std::string>(const std::string&)> getenv;
+    /// `--time-scale F` (0 < F <= 100): multiplies every stage's duration, ramp_up,
+    /// ramp_down and cooldown (and defaults.cooldown) once the pipeline is valid, so the
+    /// run keeps its shape. Not scaled: think_time (it sets each VU's request rate),
+    /// timeouts, health intervals and criteria windows (`over 10s`).
+    double time_scale = 1.0;
 };
+
+/// Checks a `--time-scale` value: a number in (0, 100].
+Result<double> parse_time_scale(std::string_view text);
 
 /// One problem in a pipeline.
 struct Diagnostic {

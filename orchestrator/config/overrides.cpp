@@ -1,6 +1,8 @@
 #include "config/overrides.hpp"
 #include "config/yaml_reader.hpp"
 
+#include <set>
+#include <tuple>
 #include <vector>
 
 namespace orch {
@@ -188,7 +190,122 @@ class OverrideApplier {
     DiagnosticList& m_diagnostics;
 };
 
+/// A copy of `node` that shares no node with it (positions are not kept: yaml-cpp's public
+/// API cannot set them). Tags are kept, so a quoted scalar stays a string.
+YAML::Node deep_copy(const YAML::Node& node) {
+    // Never `copy = ...`: assigning to a yaml-cpp handle rewrites the node it points at.
+    if (node.IsScalar()) {
+        YAML::Node copy(node.Scalar());
+        copy.SetTag(node.Tag());
+        copy.SetStyle(node.Style());
+        return copy;
+    }
+    YAML::Node copy(node.IsMap()        ? YAML::NodeType::Map
+                    : node.IsSequence() ? YAML::NodeType::Sequence
+                                        : YAML::NodeType::Null);
+    if (node.IsMap()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            copy.force_insert(deep_copy(it->first), deep_copy(it->second));
+        }
+    } else if (node.IsSequence()) {
+        for (const auto& item : node) {
+            copy.push_back(deep_copy(item));
+        }
+    }
+    copy.SetTag(node.Tag());
+    copy.SetStyle(node.Style());
+    return copy;
+}
+
+/// Identity of a parsed node: an alias is the anchored node itself, so it has the same mark
+/// and type; two distinct nodes from the parser never share both (a block map and its first
+/// key start at the same place but differ in type). A false match only costs a copy.
+using NodeIdentity = std::tuple<int, int, int, int>;
+
+NodeIdentity identity_of(const YAML::Node& node) {
+    const YAML::Mark mark = node.Mark();
+    return {mark.pos, mark.line, mark.column, static_cast<int>(node.Type())};
+}
+
+class AliasResolver {
+  public:
+    /// Makes the children of `node` (which occurs once in the tree) independent.
+    void resolve(YAML::Node node) {
+        if (node.IsMap()) {
+            resolve_map(node);
+        } else if (node.IsSequence()) {
+            resolve_sequence(node);
+        }
+    }
+
+  private:
+    /// True when `child` was met before (an alias of it is being visited now).
+    bool seen_before(const YAML::Node& child) {
+        if (!child.IsMap() && !child.IsSequence() && !child.IsScalar()) {
+            return false;  // null: nothing in it to edit, and yaml-cpp marks nulls loosely
+        }
+        if (child.Mark().is_null()) {
+            return true;  // not from the parser: copy it to be sure
+        }
+        return !m_seen.insert(identity_of(child)).second;
+    }
+
+    // Replacing a child means rebuilding its container's entry list: assigning through
+    // node[key] would rewrite the shared node for every alias at once.
+    void resolve_map(YAML::Node map) {
+        std::vector<std::pair<YAML::Node, YAML::Node>> entries;
+        bool replaced = false;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const YAML::Node value = it->second;
+            bool shared = seen_before(value);
+            if (!shared) {
+                resolve(value);
+            }
+            replaced = replaced || shared;
+            entries.emplace_back(it->first, shared ? deep_copy(value) : value);
+        }
+        if (!replaced) {
+            return;
+        }
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            map.remove(it->first);
+        }
+        for (auto& [key, value] : entries) {
+            map.force_insert(key, value);
+        }
+    }
+
+    void resolve_sequence(YAML::Node sequence) {
+        std::vector<YAML::Node> items;
+        bool replaced = false;
+        for (const auto& element : sequence) {
+            const YAML::Node item = element;
+            bool shared = seen_before(item);
+            if (!shared) {
+                resolve(item);
+            }
+            replaced = replaced || shared;
+            items.push_back(shared ? deep_copy(item) : item);
+        }
+        if (!replaced) {
+            return;
+        }
+        for (std::size_t i = items.size(); i > 0; --i) {
+            sequence.remove(i - 1);
+        }
+        for (auto& item : items) {
+            sequence.push_back(item);
+        }
+    }
+
+    std::set<NodeIdentity> m_seen;
+};
+
 }  // namespace
+
+void resolve_aliases(YAML::Node& root) {
+    AliasResolver().resolve(root);
+}
 
 void apply_override(YAML::Node& root, const std::string& override_text,
                     DiagnosticList& diagnostics) {

@@ -12,6 +12,16 @@ namespace orch {
 
 // --- Interface ---
 
+/// Gives every alias (`*name`) in the tree under `root` its own copy of the anchored value,
+/// so that editing one place never edits another: yaml-cpp makes `*lat` the very node
+/// `&lat` names. The first occurrence (the anchor) keeps its node and positions; later
+/// occurrences become copies without positions (diagnostics there fall back to the
+/// enclosing key's place). Merge keys (`<<: *base`) are copied the same way. Call before
+/// apply_override (the loader does when there are overrides; so should any other editor
+/// of a loaded tree, such as a serve API's `set`). `root` should have passed a node budget:
+/// the copies are as large as the expanded tree.
+void resolve_aliases(YAML::Node& root);
+
 /// Applies one `--set` text to `root` (a mapping). KEY.PATH grammar:
 ///
 ///   path    := segment { "." segment }

@@ -192,6 +192,8 @@ struct Pipeline {
     Scenario scenario;
     Defaults defaults;
     std::vector<StageSpec> stages;
+    /// `--time-scale` already applied to the stage durations, ramps and cooldowns (1: none).
+    double time_scale = 1.0;
 
     /// Metric operation names: every request (single operations and flow steps), in
     /// RequestSpec::metric_index order.

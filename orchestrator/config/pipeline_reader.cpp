@@ -395,6 +395,18 @@ class PipelineReader {
             read_duration("graceful_stop", stage.graceful_stop);
             read_duration("cooldown", stage.cooldown);
             read_duration("think_time", stage.think_time);
+            if (auto up = map.get("ramp_up"); !stage.rate && stage.duration.count() > 0 &&
+                                              stage.ramp_up + stage.ramp_down > stage.duration) {
+                // The ramps are inside the duration: longer ramps would never reach the
+                // load the table shows.
+                auto down = map.get("ramp_down");
+                m_reader.error(up ? *up : *down,
+                               "ramp_up " + format_duration(stage.ramp_up) + " + ramp_down " +
+                                   format_duration(stage.ramp_down) + " is longer than duration " +
+                                   format_duration(stage.duration) +
+                                   " (the ramps are part of the duration: shorten them, or "
+                                   "scale every duration with --time-scale)");
+            }
             if (stage.rate) {
                 for (const char* key : {"ramp_up", "ramp_down"}) {
                     if (auto v = map.get(key)) {
@@ -482,7 +494,8 @@ class PipelineReader {
             return std::nullopt;
         }
         static const std::regex k_number(R"(\s*([0-9]+(\.[0-9]+)?)\s*)");
-        static const std::regex k_one(R"(\s*([0-9]+(\.[0-9]+)?)\s*/\s*([A-Za-z]+)\s*)");
+        static const std::regex k_one(R"(([0-9]+(\.[0-9]+)?)/([A-Za-z]+))");
+        static const std::regex k_spaced(R"(\s*([0-9]+(\.[0-9]+)?)\s*/\s*([A-Za-z]+)\s*)");
         auto parse_one = [&](const std::string& part) -> std::optional<double> {
             std::smatch match;
             if (std::regex_match(part, match, k_number)) {
@@ -491,17 +504,28 @@ class PipelineReader {
                 return std::nullopt;
             }
             if (!std::regex_match(part, match, k_one)) {
+                if (std::regex_match(part, match, k_spaced)) {
+                    m_reader.error(at, "\"" + *text +
+                                           "\" is not a rate: write it without spaces (" +
+                                           match[1].str() + "/" + match[3].str() + ")");
+                    return std::nullopt;
+                }
                 m_reader.error(at, "\"" + *text +
                                        "\" is not a rate (write N/s, e.g. 200/s, or a ramp "
                                        "50/s..500/s)");
                 return std::nullopt;
             }
-            if (match[3].str() != "s") {
-                m_reader.error(at, "\"" + *text + "\": rates are per second only (/s), not /" +
-                                       match[3].str());
+            // Per second, minute or hour; kept per second.
+            const std::string per = match[3].str();
+            double seconds = per == "s" ? 1 : per == "m" ? 60 : per == "h" ? 3600 : 0;
+            if (seconds == 0) {
+                m_reader.error(at, "\"" + *text +
+                                       "\": a rate is per second (/s), minute (/m) or hour (/h), "
+                                       "not /" +
+                                       per);
                 return std::nullopt;
             }
-            double value = std::stod(match[1].str());
+            double value = std::stod(match[1].str()) / seconds;
             if (value <= 0 || value > k_max_rate) {
                 m_reader.error(
                     at, "\"" + *text + "\": a rate is more than 0/s and at most " + "1000000/s");

@@ -92,7 +92,11 @@ class JsonBodyWriter {
             for (const auto& entry : map.entries()) {
                 literal(first ? "" : ",");
                 first = false;
-                literal(nlohmann::json(entry.key).dump() + ":");
+                // `${VAR}` in a key is interpolated as in a value (`{{name}}` is not: keys
+                // are fixed when the file loads).
+                auto key = m_reader.text(entry.key_node);
+                ok = key.has_value() && ok;
+                literal(nlohmann::json(key.value_or(entry.key)).dump() + ":");
                 ok = write(entry.value) && ok;
             }
             literal("}");
@@ -683,9 +687,22 @@ std::vector<Header> read_headers(YamlReader& reader, const Located& at,
                                  const std::vector<std::string>& variable_names) {
     std::vector<Header> headers;
     MapReader map(reader, at, std::vector<std::string>{});
+    std::map<std::string, const MapReader::Entry*> seen;  // lower-case name -> first entry
     for (const auto& entry : map.entries()) {
         if (!is_header_name(entry.key)) {
             reader.error(entry.key_node, "\"" + entry.key + "\" is not a header name");
+            continue;
+        }
+        // HTTP header names are case-insensitive: X-Token and x-token are one header, and
+        // sending both (or dropping one) is never what was meant.
+        std::string lower = entry.key;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (auto [first, inserted] = seen.emplace(lower, &entry); !inserted) {
+            reader.error(entry.key_node, "header \"" + entry.key + "\" repeats \"" +
+                                             first->second->key + "\" (line " +
+                                             std::to_string(first->second->key_node.pos.line) +
+                                             "): header names are case-insensitive, keep one");
             continue;
         }
         auto value = reader.text(entry.value);

@@ -194,10 +194,25 @@ std::optional<std::string> YamlReader::non_empty_text(const Located& at) {
     return value;
 }
 
+namespace {
+
+/// A quoted scalar without `${...}` is text in YAML (and in the JSON Schema): `vus: "5"` is
+/// refused as a number, so editors and stagegate give the same answer. An interpolated one
+/// (`vus: "${VUS:-5}"`) is read after interpolation.
+bool quoted_literal(const YAML::Node& node) {
+    return node.IsScalar() && node.Tag() == "!" && !has_interpolation(node.Scalar());
+}
+}  // namespace
+
 std::optional<std::int64_t> YamlReader::integer(const Located& at, std::int64_t lo,
                                                 std::int64_t hi) {
     if (!at.node.IsScalar()) {
         error(at, "expected a whole number, got " + std::string(kind_name(at.node)));
+        return std::nullopt;
+    }
+    if (quoted_literal(at.node)) {
+        error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
+                      trimmed(at.node.Scalar()) + " without quotes for a number");
         return std::nullopt;
     }
     auto raw = text(at);
@@ -229,6 +244,11 @@ std::optional<double> YamlReader::number(const Located& at, double lo, double hi
         error(at, "expected a number, got " + std::string(kind_name(at.node)));
         return std::nullopt;
     }
+    if (quoted_literal(at.node)) {
+        error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
+                      trimmed(at.node.Scalar()) + " without quotes for a number");
+        return std::nullopt;
+    }
     auto raw = text(at);
     if (!raw) {
         return std::nullopt;
@@ -253,6 +273,11 @@ std::optional<double> YamlReader::number(const Located& at, double lo, double hi
 std::optional<bool> YamlReader::boolean(const Located& at) {
     if (!at.node.IsScalar()) {
         error(at, "expected true or false, got " + std::string(kind_name(at.node)));
+        return std::nullopt;
+    }
+    if (quoted_literal(at.node)) {
+        error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
+                      trimmed(at.node.Scalar()) + " without quotes for true or false");
         return std::nullopt;
     }
     auto raw = text(at);
@@ -422,7 +447,18 @@ void MapReader::collect(const YAML::Node& map, bool merged, int depth) {
         }
         std::string key = key_node.Scalar();
         if (key == "<<" && key_node.Tag() == "?") {
+            if (!merges.empty()) {
+                m_reader.error(key_pos, child_path(m_path, "<<"),
+                               "a second merge key (<<) in one mapping: merge several with "
+                               "one key, <<: [*first, *second]");
+                continue;
+            }
             merges.push_back(value_node);
+            continue;
+        }
+        // Top-level `x-...` keys are extensions, ignored: a place for anchors (as in Compose
+        // and OpenAPI).
+        if (m_path.empty() && depth == 0 && !merged && key.rfind("x-", 0) == 0) {
             continue;
         }
         std::string path = child_path(m_path, key);

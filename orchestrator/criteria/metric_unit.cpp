@@ -103,6 +103,13 @@ std::size_t character_gap(std::string_view a, std::string_view b) {
 /// The likeliest intended candidate for `word`: closest_match, with ties broken by the
 /// nearest characters, or else a candidate one adjacent transposition away.
 std::string best_match(std::string_view word, const std::vector<std::string>& candidates) {
+    // Status classes are written with their prefix: errors.5xx -> errors.status_5xx.
+    if (starts_with(word, "errors.")) {
+        std::string status = "errors.status_" + std::string(word.substr(7));
+        if (std::find(candidates.begin(), candidates.end(), status) != candidates.end()) {
+            return status;
+        }
+    }
     std::string best = closest_match(word, candidates);
     if (best.empty()) {
         for (const auto& candidate : candidates) {

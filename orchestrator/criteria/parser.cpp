@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <limits>
 
 namespace orch {
 
@@ -115,7 +116,7 @@ struct UnitRule {
 constexpr std::array<UnitRule, 6> k_unit_rules = {{
     {MetricUnit::count, "a count", "use a bare number"},
     {MetricUnit::per_second, "a rate", "use /s or a bare number"},
-    {MetricUnit::percent, "a percentage", "use % or a bare number"},
+    {MetricUnit::percent, "a percentage", "use %"},
     {MetricUnit::milliseconds, "a latency", "use ms, s or us"},
     {MetricUnit::megabytes, "a memory size", "use KB, MB or GB"},
     {MetricUnit::number, "a number", "use a bare number"},
@@ -256,9 +257,17 @@ class CriterionParser {
             }
             criterion.relative = std::move(relative->formula);
         }
+        if (!relative && unit.empty() && *unit_of_metric == MetricUnit::percent) {
+            return bare_percentage_error(number, metric);
+        }
         auto factor = unit_factor(*unit_of_metric, unit);
         if (!factor) {
             return unit_error(unit, metric, *unit_of_metric);
+        }
+        if (!relative) {
+            if (auto why = never_decides(metric, *unit_of_metric, *op, number * *factor)) {
+                return error(quoted(trimmed(m_text)) + " " + *why);
+            }
         }
 
         criterion.expr = std::string(trimmed(m_text));
@@ -282,6 +291,79 @@ class CriterionParser {
     static constexpr std::string_view k_relative_example =
         "e.g. baseline + 10%, baseline * 1.3, baseline + 50ms or "
         "max(baseline * 1.3, baseline + 50ms)";
+
+    /// A k6 habit: `rate<0.01` is a fraction. stagegate's percentages say `%`, so a bare
+    /// number is refused rather than read as 0.01%.
+    tl::unexpected<Error> bare_percentage_error(double number, std::string_view metric) const {
+        double percent = std::fabs(number) <= 1 ? number * 100 : number;
+        return error(quoted(trimmed(m_text)) + ": " + std::string(metric) +
+                     " is a percentage and takes % (" + format_number(number) +
+                     " -> did you mean " + format_number(percent) + "%?)");
+    }
+
+    static std::string format_number(double value) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.10g", value);
+        return text;
+    }
+
+    /// Why `metric OP target` (target in the metric's unit) holds for every possible value
+    /// (the gate can never fail) or for none (it can never pass), or nullopt when neither.
+    /// Percent of requests lies in 0..100; latencies, counts, rates and sizes are >= 0.
+    static std::optional<std::string> never_decides(std::string_view metric, MetricUnit unit,
+                                                    CompareOp op, double target) {
+        std::string_view name =
+            metric.substr(metric.rfind('.') == std::string_view::npos ? 0 : metric.rfind('.') + 1);
+        double lo = 0;
+        double hi = std::numeric_limits<double>::infinity();
+        std::string range;
+        if (unit == MetricUnit::percent && (name == "success_rate" || name == "error_rate")) {
+            hi = 100;
+            range = "a percentage of requests is between 0% and 100%";
+        } else if (unit == MetricUnit::milliseconds || unit == MetricUnit::count ||
+                   unit == MetricUnit::per_second || unit == MetricUnit::megabytes) {
+            range = std::string(unit == MetricUnit::milliseconds ? "a latency"
+                                : unit == MetricUnit::count      ? "a count"
+                                : unit == MetricUnit::per_second ? "a rate"
+                                                                 : "a memory size") +
+                    " is never negative";
+        } else {
+            return std::nullopt;
+        }
+        bool always = false;
+        bool never = false;
+        switch (op) {
+            case CompareOp::lt:
+                always = target > hi;
+                never = target <= lo;
+                break;
+            case CompareOp::le:
+                always = target >= hi;
+                never = target < lo;
+                break;
+            case CompareOp::gt:
+                always = target < lo;
+                never = target >= hi;
+                break;
+            case CompareOp::ge:
+                always = target <= lo;
+                never = target > hi;
+                break;
+            case CompareOp::eq:
+                never = target < lo || target > hi;
+                break;
+            case CompareOp::ne:
+                always = target < lo || target > hi;
+                break;
+        }
+        if (never) {
+            return "can never pass: " + range;
+        }
+        if (always) {
+            return "can never fail: " + range;
+        }
+        return std::nullopt;
+    }
 
     tl::unexpected<Error> unit_error(std::string_view unit, std::string_view metric,
                                      MetricUnit metric_unit) const {

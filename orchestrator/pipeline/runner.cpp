@@ -459,6 +459,17 @@ Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
         }
         selected.push_back(&stage);
     }
+    if (selected.empty()) {
+        // Only reachable with both options: a run over no stage must never end PASS.
+        std::string only;
+        for (const auto& name : options.only) {
+            only += (only.empty() ? "--only " : ", --only ") + name;
+        }
+        return fail(ErrorCode::invalid_input,
+                    only + " and --from " + options.from +
+                        " select no stage: every --only stage comes before the --from stage " +
+                        "(drop one of the two options)");
+    }
     return selected;
 }
 
@@ -490,6 +501,17 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         report.warnings.push_back(warning);
         listener.on_message("warning: " + warning);
         spdlog::warn("{}", warning);
+    }
+    if (pipeline.time_scale != 1.0) {
+        // A verdict of a shortened (or lengthened) run says so wherever it is read.
+        char factor[32];
+        std::snprintf(factor, sizeof factor, "%g", pipeline.time_scale);
+        std::string note = std::string("--time-scale ") + factor +
+                           ": stage durations, ramps and cooldowns are " + factor +
+                           " times those in the pipeline";
+        report.warnings.push_back(note);
+        listener.on_message("note: " + note);
+        spdlog::info("{}", note);
     }
 
     // SIGINT/SIGTERM: relay the signal handler's counter into the run's stop source.

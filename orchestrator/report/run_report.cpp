@@ -3,6 +3,7 @@
 // "OP.*" (OP in StageReport::operations) under metrics.operations.OP, the rest under
 // `metrics`. Absent values are null; NaN and infinities are written as null too.
 #include "report/run_report.hpp"
+#include "report/run_summary.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -192,6 +193,9 @@ ojson stage_json(const StageReport& stage) {
     j["name"] = text(stage.name);
     j["verdict"] = std::string(to_string(stage.verdict));
     j["reason"] = text(stage.reason);
+    if (stage_has_no_gate(stage)) {
+        j["no_gate"] = true;
+    }
     j["started_at"] = text_or_null(stage.started_at);
     j["duration_s"] = number_or_null(stage.duration_s);
     ojson load = ojson::object();

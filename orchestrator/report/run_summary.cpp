@@ -78,6 +78,15 @@ RunTotals run_totals(const RunReport& report) {
     return totals;
 }
 
+bool stage_has_no_gate(const StageReport& stage) {
+    if (!stage_ran(stage)) {
+        return false;
+    }
+    return std::none_of(stage.criteria.begin(), stage.criteria.end(), [](const auto& result) {
+        return result.criterion.severity == Severity::fail;
+    });
+}
+
 bool stage_ran(const StageReport& stage) {
     return stage.verdict != Verdict::skipped;
 }

@@ -29,6 +29,14 @@ RunTotals run_totals(const RunReport& report);
 /// True when the stage ran (its verdict is not SKIPPED).
 bool stage_ran(const StageReport& stage);
 
+/// True when the stage ran without a single `fail` criterion: nothing could fail it, so
+/// its PASS says nothing. Every output marks such a stage "no gate"; `--strict` refuses it.
+bool stage_has_no_gate(const StageReport& stage);
+
+/// What every output says about a stage without a gate.
+inline constexpr const char* k_no_gate_note =
+    "no gate: the stage has no fail criterion, so nothing could fail it";
+
 /// Metric `name` of `operation` in `stage` ("send" + "p95" -> "send.p95"); `operation`
 /// empty means the stage totals.
 std::optional<double> stage_metric(const StageReport& stage, std::string_view operation,

@@ -191,7 +191,8 @@ void write_stage_table(std::string& out, const RunReport& report) {
              esc(format_load(stage)), cell("requests", MetricUnit::count),
              cell("rps", MetricUnit::per_second), cell("success_rate", MetricUnit::percent),
              cell("p95", MetricUnit::milliseconds), cell("p99", MetricUnit::milliseconds),
-             cell("errors", MetricUnit::count), badge(stage.verdict)});
+             cell("errors", MetricUnit::count),
+             badge(stage.verdict) + (stage_has_no_gate(stage) ? " (no gate)" : "")});
     }
     out += table.render();
 }
@@ -407,6 +408,11 @@ void write_backend(std::string& out, const StageReport& stage) {
 void write_stage(std::string& out, const StageReport& stage, std::size_t number) {
     out += "<section id=\"stage-" + std::to_string(number) + "\">\n<h2>Stage " +
            std::to_string(number) + ": " + esc(stage.name) + " " + badge(stage.verdict) + "</h2>\n";
+    if (stage_has_no_gate(stage)) {
+        out += "<p class=\"no-gate\"><strong>" + esc(k_no_gate_note) +
+               ".</strong> Add criteria to this stage (or <code>defaults.criteria</code>); "
+               "<code>stagegate run --strict</code> refuses such a pipeline.</p>\n";
+    }
     if (!stage_ran(stage)) {
         out += "<p>Not run: " + esc(stage.reason.empty() ? "skipped" : stage.reason) +
                ". Planned load: " + esc(format_load(stage)) + ".</p>\n</section>\n";

@@ -134,6 +134,13 @@ std::string stage_suite(const StageReport& stage, Counts& counts) {
         cases += criterion_case(stage, r, counts);
     }
     cases += stage_case(stage, counts);
+    if (stage_has_no_gate(stage)) {
+        // Shown as skipped, so a CI test view never counts an unchecked stage as a pass.
+        ++counts.tests;
+        ++counts.skipped;
+        cases += testcase_open(stage.name, "stage") + ">\n      <skipped message=\"" +
+                 attr(k_no_gate_note) + "\"/>\n    </testcase>\n";
+    }
     if (!stage_ran(stage) && stage.criteria.empty()) {
         ++counts.tests;
         ++counts.skipped;
@@ -154,6 +161,9 @@ std::string stage_suite(const StageReport& stage, Counts& counts) {
     out += ">\n    <properties>\n";
     out += property("verdict", to_string(stage.verdict));
     out += property("reason", stage.reason);
+    if (stage_has_no_gate(stage)) {
+        out += property("gate", "none");
+    }
     out += property("load", format_load(stage));
     if (auto requests = stage.metrics.get("requests")) {
         out += property("requests", format_count(*requests));

@@ -134,8 +134,9 @@ void write_stage_table(std::string& out, const RunReport& report) {
                        cell("success_rate", MetricUnit::percent),
                        cell("p95", MetricUnit::milliseconds), cell("p99", MetricUnit::milliseconds),
                        cell("errors", MetricUnit::count),
-                       stage.verdict == Verdict::pass ? verdict_text(stage.verdict)
-                                                      : bold(verdict_text(stage.verdict))});
+                       (stage.verdict == Verdict::pass ? verdict_text(stage.verdict)
+                                                       : bold(verdict_text(stage.verdict))) +
+                           (stage_has_no_gate(stage) ? " (no gate)" : "")});
     }
     out += table.render() + "\n";
 }
@@ -422,6 +423,10 @@ void write_extra(std::string& out, const StageReport& stage) {
 void write_stage(std::string& out, const StageReport& stage, std::size_t number) {
     out += "## Stage " + std::to_string(number) + ": " + escape(stage.name) + " (" +
            verdict_text(stage.verdict) + ")\n\n";
+    if (stage_has_no_gate(stage)) {
+        out += "**" + std::string(k_no_gate_note) + ".** Add criteria to this stage (or " +
+               "`defaults.criteria`); `stagegate run --strict` refuses such a pipeline.\n\n";
+    }
     if (!stage_ran(stage)) {
         out += "Not run: " + escape(stage.reason.empty() ? "skipped" : stage.reason) +
                ". Planned load: " + escape(format_load(stage)) + ".\n\n";

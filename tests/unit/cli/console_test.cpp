@@ -73,3 +73,21 @@ TEST_CASE("console: --no-progress prints no progress, and no colour unless asked
     CHECK(verdict_text(Verdict::pass, false) == "PASS");
     CHECK(verdict_text(Verdict::fail, true).find('\033') != std::string::npos);
 }
+
+TEST_CASE("console: the stage start line shows the ramps") {
+    std::ostringstream out;
+    ConsoleListener console(out, ProgressMode::off, false);
+    StageSpec open = stage_named("open");
+    open.vus = 0;
+    open.rate = RateSpec{10, 40};
+    console.on_stage_start(open, 0, 2);
+    StageSpec closed = stage_named("closed");
+    closed.vus = 20;
+    closed.ramp_up = std::chrono::seconds(2);
+    closed.ramp_down = std::chrono::milliseconds(500);
+    console.on_stage_start(closed, 1, 2);
+    std::string text = out.str();
+    CHECK(text.find("stage 1/2 \"open\": 10/s..40/s for ") != std::string::npos);
+    CHECK(text.find("stage 2/2 \"closed\": 20 VUs (ramp up 2s, down 500ms) for ") !=
+          std::string::npos);
+}

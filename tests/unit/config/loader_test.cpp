@@ -426,14 +426,14 @@ stages:
           "list");
 }
 
-TEST_CASE("stage load model: exactly one of vus or rate, rates per second only") {
+TEST_CASE("stage load model: exactly one of vus or rate, rates per second, minute or hour") {
     auto list = problems(R"(version: 1
 target: { base_url: http://x }
 scenario: { operations: [ { name: a, path: / } ] }
 stages:
   - { name: both, vus: 1, rate: 5/s, duration: 1s }
   - { name: neither, duration: 1s }
-  - { name: per-minute, rate: 200/m, duration: 1s }
+  - { name: per-day, rate: 200/d, duration: 1s }
   - { name: bare, rate: 200, duration: 1s }
   - { name: huge, rate: 2000000/s, duration: 1s }
   - { name: fixed-users, vus: 3, max_vus: 5, duration: 1s }
@@ -447,8 +447,8 @@ stages:
           "chat.yaml:6:5: stages[1]: needs vus: N (closed model: N virtual users) or "
           "rate: N/s (open model: N requests per second)");
     CHECK(list[2] ==
-          "chat.yaml:7:31: stages[2].rate: \"200/m\": rates are per second only (/s), "
-          "not /m");
+          "chat.yaml:7:28: stages[2].rate: \"200/d\": a rate is per second (/s), minute (/m) "
+          "or hour (/h), not /d");
     CHECK(list[3] == "chat.yaml:8:25: stages[3].rate: \"200\" is not a rate (try 200/s)");
     CHECK(list[4].find("stages[4].rate: \"2000000/s\": a rate is more than 0/s and at most") !=
           std::string::npos);
@@ -737,4 +737,81 @@ TEST_CASE("a document that starts with a comma is a syntax error, not an endless
     CHECK(problems("version: 1\n---\n, x\n") ==
           std::vector<std::string>{
               "chat.yaml:3:1: YAML syntax error: a value cannot start with \",\""});
+}
+
+TEST_CASE("rates per minute and hour are kept per second; spaces in a rate are refused") {
+    auto loaded = load_pipeline_text_diagnostics(R"(version: 1
+target: { base_url: http://x }
+scenario: { operations: [ { name: a, path: / } ] }
+stages:
+  - { name: m, rate: 120/m, duration: 1s }
+  - { name: h, rate: 36/h..7200/h, duration: 1s }
+)",
+                                                 "chat.yaml", {});
+    REQUIRE(loaded);
+    CHECK(loaded->stages[0].rate->from_per_s == 2.0);
+    CHECK(loaded->stages[1].rate->from_per_s == 0.01);
+    CHECK(loaded->stages[1].rate->to_per_s == 2.0);
+    auto list = problems(R"(version: 1
+target: { base_url: http://x }
+scenario: { operations: [ { name: a, path: / } ] }
+stages:
+  - { name: spaced, rate: 10 /s, duration: 1s }
+)");
+    REQUIRE(list.size() == 1);
+    CHECK(list[0] ==
+          "chat.yaml:5:27: stages[0].rate: \"10 /s\" is not a rate: write it without "
+          "spaces (10/s)");
+}
+
+TEST_CASE("ramp_up + ramp_down longer than the duration is refused with both values") {
+    auto list = problems(R"(version: 1
+target: { base_url: http://x }
+scenario: { operations: [ { name: a, path: / } ] }
+stages:
+  - { name: ok, vus: 2, ramp_up: 2s, ramp_down: 3s, duration: 5s }
+  - { name: long, vus: 2, ramp_up: 4s, ramp_down: 3s, duration: 5s }
+)");
+    REQUIRE(list.size() == 1);
+    CHECK(list[0] ==
+          "chat.yaml:6:36: stages[1].ramp_up: ramp_up 4s + ramp_down 3s is longer than "
+          "duration 5s (the ramps are part of the duration: shorten them, or scale "
+          "every duration with --time-scale)");
+}
+
+TEST_CASE(
+    "nothing dropped silently: json keys interpolate, x- keys are ignored, header case "
+    "and a second merge key are refused") {
+    auto loaded = load_pipeline_text_diagnostics(R"(version: 1
+x-defaults: &stage { vus: 1, duration: 1s }
+target: { base_url: http://x }
+scenario:
+  operations:
+    - { name: a, method: POST, path: /, json: { "${KEY:-fallback}": "$HOME", "${NAME}": 1 } }
+stages:
+  - { name: smoke, <<: *stage }
+)",
+                                                 "chat.yaml", env_options({{"NAME", "user"}}));
+    REQUIRE(loaded);
+    CHECK(loaded->stages[0].vus == 1);
+    REQUIRE(loaded->scenario.operations[0].steps[0].body);
+    CHECK(loaded->scenario.operations[0].steps[0].body->source ==
+          R"({"fallback":"$HOME","user":1})");
+
+    auto list = problems(R"(version: 1
+x-a: &a { vus: 1 }
+x-b: &b { duration: 1s }
+target: { base_url: http://x, headers: { X-Token: a, x-token: b } }
+scenario: { operations: [ { name: a, path: / } ] }
+stages:
+  - { name: smoke, <<: *a, <<: *b }
+)");
+    REQUIRE(list.size() == 3);
+    CHECK(list[0] ==
+          "chat.yaml:4:54: target.headers.x-token: header \"x-token\" repeats "
+          "\"X-Token\" (line 4): header names are case-insensitive, keep one");
+    CHECK(list[1] == "chat.yaml:7:5: stages[0].duration: missing (e.g. duration: 30s)");
+    CHECK(list[2] ==
+          "chat.yaml:7:28: stages[0].<<: a second merge key (<<) in one mapping: "
+          "merge several with one key, <<: [*first, *second]");
 }

@@ -95,3 +95,39 @@ TEST_CASE("a bad value from --set is checked like the file and attributed to --s
           std::vector<std::string>{"--set: stages[0].duraton: unknown key \"duraton\" (did you "
                                    "mean \"duration\"?) (from --set stages.smoke.duraton=5s)"});
 }
+
+TEST_CASE("overrides: --set through an alias edits only the path it names") {
+    const std::string text = R"(version: 1
+target: { base_url: http://127.0.0.1:8080 }
+scenario: { operations: [ { name: a, path: / } ] }
+x-shared: &dur 30s
+stages:
+  - name: smoke
+    vus: 5
+    duration: *dur
+    criteria: &lat
+      - a.p95 < 250ms
+      - { expr: "a.p99 < 500ms", severity: warn }
+  - name: load
+    vus: 20
+    duration: *dur
+    criteria: *lat
+)";
+    auto loaded = load_pipeline_text_diagnostics(
+        text, "p.yaml",
+        with_sets({"stages.smoke.criteria[0]=a.p95 < 10s", "stages.load.duration=5s"}));
+    REQUIRE(loaded);
+    REQUIRE(loaded->stages[0].criteria.size() == 2);
+    REQUIRE(loaded->stages[1].criteria.size() == 2);
+    CHECK(loaded->stages[0].criteria[0].criterion.target == 10000.0);
+    CHECK(loaded->stages[1].criteria[0].criterion.target == 250.0);
+    CHECK(loaded->stages[1].criteria[1].criterion.severity == Severity::warn);
+    CHECK(loaded->stages[0].duration == std::chrono::seconds(30));
+    CHECK(loaded->stages[1].duration == std::chrono::seconds(5));
+
+    // A problem in the anchor keeps its place; the copy's is reported too, by its path.
+    auto broken = load_pipeline_text_diagnostics(text, "p.yaml", with_sets({"stages.load.vus=0"}));
+    REQUIRE_FALSE(broken);
+    REQUIRE(broken.error().problems.size() == 1);
+    CHECK(broken.error().problems[0].path == "stages[1].vus");
+}

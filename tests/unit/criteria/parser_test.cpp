@@ -79,8 +79,8 @@ TEST_CASE("percent, rate and count metrics take their own units") {
     Criterion rate = parse("success_rate > 99%");
     CHECK(rate.target == 99.0);
     CHECK(rate.unit == MetricUnit::percent);
-    CHECK(parse("error_rate < 0.5").target == 0.5);
-    CHECK(parse("error_rate < 0.5").unit == MetricUnit::percent);
+    CHECK(parse("error_rate < 0.5%").target == 0.5);
+    CHECK(parse("error_rate < 0.5%").unit == MetricUnit::percent);
     Criterion rps = parse("rps >= 200/s");
     CHECK(rps.target == 200.0);
     CHECK(rps.unit == MetricUnit::per_second);
@@ -160,7 +160,7 @@ TEST_CASE("a unit that does not fit the metric names its kind and the accepted u
           "unit \"%\" does not fit send.p95 (a latency: use ms, s or us)");
     CHECK(error_of("p95 < 5sec") == "unit \"sec\" does not fit p95 (a latency: use ms, s or us)");
     CHECK(error_of("success_rate > 99ms") ==
-          "unit \"ms\" does not fit success_rate (a percentage: use % or a bare number)");
+          "unit \"ms\" does not fit success_rate (a percentage: use %)");
     CHECK(error_of("rps > 5ms") ==
           "unit \"ms\" does not fit rps (a rate: use /s or a bare number)");
     CHECK(error_of("errors == 5%") ==
@@ -170,7 +170,7 @@ TEST_CASE("a unit that does not fit the metric names its kind and the accepted u
     CHECK(error_of("backend.rss_peak < 5mb") ==
           "unit \"mb\" does not fit backend.rss_peak (a memory size: use KB, MB or GB)");
     CHECK(error_of("backend.memory_growth < 5MB") ==
-          "unit \"MB\" does not fit backend.memory_growth (a percentage: use % or a bare number)");
+          "unit \"MB\" does not fit backend.memory_growth (a percentage: use %)");
     CHECK(error_of("requests > 5/s") ==
           "unit \"/s\" does not fit requests (a count: use a bare number)");
 }
@@ -374,4 +374,45 @@ TEST_CASE("metric_unit resolves names without parsing a criterion") {
     CHECK_FALSE(metric_unit("send.", k_catalog));
     CHECK_FALSE(metric_unit("send", k_catalog));
     CHECK_FALSE(metric_unit("latency_uncorrected.p95", k_catalog));
+}
+
+TEST_CASE("a percentage takes %: a k6-style fraction is refused with the likely meaning") {
+    CHECK(error_of("success_rate > 0.99") ==
+          "\"success_rate > 0.99\": success_rate is a percentage and takes % (0.99 -> did you "
+          "mean 99%?)");
+    CHECK(error_of("send.error_rate < 0.01") ==
+          "\"send.error_rate < 0.01\": send.error_rate is a percentage and takes % (0.01 -> did "
+          "you mean 1%?)");
+    CHECK(error_of("backend.memory_growth < 20") ==
+          "\"backend.memory_growth < 20\": backend.memory_growth is a percentage and takes % (20 "
+          "-> did you mean 20%?)");
+}
+
+TEST_CASE("a criterion that can never fail or never pass is refused with the reason") {
+    CHECK(error_of("error_rate < 101%") ==
+          "\"error_rate < 101%\" can never fail: a percentage of requests is between 0% and 100%");
+    CHECK(error_of("success_rate > 150%") ==
+          "\"success_rate > 150%\" can never pass: a percentage of requests is between 0% and "
+          "100%");
+    CHECK(error_of("success_rate >= 0%") ==
+          "\"success_rate >= 0%\" can never fail: a percentage of requests is between 0% and "
+          "100%");
+    CHECK(error_of("p95 < -5ms") == "\"p95 < -5ms\" can never pass: a latency is never negative");
+    CHECK(error_of("errors < 0") == "\"errors < 0\" can never pass: a count is never negative");
+    CHECK(error_of("send.rps > -1") ==
+          "\"send.rps > -1\" can never fail: a rate is never negative");
+    // Bounds that can go either way stay valid.
+    CHECK(parse("error_rate < 100%").target == 100.0);
+    CHECK(parse("success_rate == 100%").target == 100.0);
+    CHECK(parse("errors <= 0").target == 0.0);
+    CHECK(parse("backend.memory_growth < 150%").target == 150.0);
+    CHECK(parse("backend.health./x > -5").target == -5.0);
+}
+
+TEST_CASE("a status class without its prefix suggests errors.status_NXX") {
+    CHECK(error_of("errors.5xx == 0") ==
+          "unknown metric \"errors.5xx\" (did you mean \"errors.status_5xx\"?)");
+    CHECK(error_of("send.errors.429 == 0") ==
+          "unknown metric \"errors.429\" in \"send.errors.429\" (did you mean "
+          "\"errors.status_429\"?)");
 }
