@@ -94,6 +94,11 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
     m_last_periodic_s = 0;
     std::string load =
         stage.rate ? num("%g/s", stage.rate->from_per_s) : std::to_string(stage.vus) + " VUs";
+    if (m_group_stages) {
+        m_out << "::group::stage " << index + 1 << "/" << count << " "
+              << escape_command_data(shown(stage.name)) << "\n";
+        m_group_open = true;
+    }
     m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << shown(stage.name)
           << "\": " << load << " for " << format_duration(stage.duration) << std::endl;
 }
@@ -122,6 +127,10 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
 void ConsoleListener::on_stage_end(const StageReport& stage) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
+    if (m_group_open) {
+        m_out << "::endgroup::\n";
+        m_group_open = false;
+    }
     m_out << "stagegate: stage \"" << shown(stage.name) << "\" "
           << verdict_text(stage.verdict, m_color) << ": " << shown(stage.reason) << std::endl;
     for (const auto& result : stage.criteria) {
