@@ -143,19 +143,37 @@ complete -c stagegate -n "not __fish_seen_subcommand_from $verbs" -a schema -d '
 complete -c stagegate -n "not __fish_seen_subcommand_from $verbs" -a completion -d 'print a shell completion script'
 complete -c stagegate -n "not __fish_seen_subcommand_from $verbs" -a help -d 'help on a command'
 complete -c stagegate -n "not __fish_seen_subcommand_from $verbs" -l version -d 'print the version'
-complete -c stagegate -n "__fish_seen_subcommand_from run validate" -a '(__fish_complete_suffix .yaml; __fish_complete_suffix .yml)'
-complete -c stagegate -n "__fish_seen_subcommand_from report compare" -a '(__fish_complete_suffix .json)'
-complete -c stagegate -n "__fish_seen_subcommand_from run" -l out -r -a '(__fish_complete_directories)' -d 'output folder'
-complete -c stagegate -n "__fish_seen_subcommand_from run" -l only -r -d 'run only this stage'
-complete -c stagegate -n "__fish_seen_subcommand_from run" -l from -r -d 'start at this stage'
-complete -c stagegate -n "__fish_seen_subcommand_from run validate" -l set -r -d 'override a pipeline value'
+# Folders and the files with one of the suffixes, under the token being completed.
+function __stagegate_files
+    set -l token (commandline -ct)
+    for f in $token*
+        if test -d $f
+            echo $f/
+        else
+            for suffix in $argv
+                string match -q -- "*$suffix" $f; and echo $f
+            end
+        end
+    end
+end
+# True when the previous word is an option that takes a value (its own values complete).
+function __stagegate_after_value_option
+    set -l previous (commandline -opc)[-1]
+    contains -- $previous --out --only --from --set --baseline --threads --log-level --format -o --output
+end
+complete -c stagegate -n "__fish_seen_subcommand_from run validate; and not __stagegate_after_value_option" -a '(__stagegate_files .yaml .yml)'
+complete -c stagegate -n "__fish_seen_subcommand_from report compare; and not __stagegate_after_value_option" -a '(__stagegate_files .json)'
+complete -c stagegate -n "__fish_seen_subcommand_from run" -l out -x -a '(__fish_complete_directories)' -d 'output folder'
+complete -c stagegate -n "__fish_seen_subcommand_from run" -l only -x -d 'run only this stage'
+complete -c stagegate -n "__fish_seen_subcommand_from run" -l from -x -d 'start at this stage'
+complete -c stagegate -n "__fish_seen_subcommand_from run validate" -l set -x -d 'override a pipeline value'
 complete -c stagegate -n "__fish_seen_subcommand_from run" -l baseline -r -F -d 'results.json of an earlier run'
-complete -c stagegate -n "__fish_seen_subcommand_from run" -l threads -r -d 'load generator threads'
+complete -c stagegate -n "__fish_seen_subcommand_from run" -l threads -x -d 'load generator threads'
 complete -c stagegate -n "__fish_seen_subcommand_from run" -l no-progress -d 'no live progress lines'
-complete -c stagegate -n "__fish_seen_subcommand_from run" -l log-level -r -a 'trace debug info warn error'
-complete -c stagegate -n "__fish_seen_subcommand_from report" -l format -r -a 'md html junit json openmetrics gitlab-load-performance'
+complete -c stagegate -n "__fish_seen_subcommand_from run" -l log-level -x -a 'trace debug info warn error'
+complete -c stagegate -n "__fish_seen_subcommand_from report" -l format -x -a 'md html junit json openmetrics gitlab-load-performance'
 complete -c stagegate -n "__fish_seen_subcommand_from report" -s o -l output -r -F -d 'write to this file'
-complete -c stagegate -n "__fish_seen_subcommand_from compare" -l format -r -a 'md json'
+complete -c stagegate -n "__fish_seen_subcommand_from compare" -l format -x -a 'md json'
 complete -c stagegate -n "__fish_seen_subcommand_from schema" -a 'pipeline results stage-result'
 complete -c stagegate -n "__fish_seen_subcommand_from completion" -a 'bash zsh fish'
 complete -c stagegate -n "__fish_seen_subcommand_from help" -a "$verbs"
