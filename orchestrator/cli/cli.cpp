@@ -580,8 +580,17 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     if (auto md = reporters().create("md")) {
         summary = (*md)->render_redacted(report);
     }
-    std::string warning = publish_to_github(
-        report, summary, (options.out_dir / "results.json").string(), ctx.out, ctx.getenv);
+    auto stage_line = [&](const std::string& name) {
+        for (const auto& stage : pipeline->stages) {
+            if (stage.name == name) {
+                return std::pair<int, int>{stage.pos.line, stage.pos.column};
+            }
+        }
+        return std::pair<int, int>{0, 0};
+    };
+    std::string warning =
+        publish_to_github(report, summary, (options.out_dir / "results.json").string(), ctx.out,
+                          ctx.getenv, stage_line);
     if (!warning.empty()) {
         ctx.err << "stagegate: warning: " << shown(warning) << "\n";
     }

@@ -247,8 +247,8 @@ std::string invalid_junit(const std::vector<InvalidProblem>& problems) {
 
 std::string publish_to_github(
     const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
-    std::ostream& out,
-    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::function<std::pair<int, int>(const std::string&)>& stage_line) {
     std::string warning;
     if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
         std::ofstream summary(*path, std::ios::app);
@@ -298,7 +298,9 @@ std::string publish_to_github(
             }
             if (stage.verdict != Verdict::pass && stage.verdict != Verdict::skipped &&
                 !criterion_failed) {
-                out << "::error " << annotation_position(report.pipeline_file, 0, 0, getenv)
+                auto [line, column] =
+                    stage_line ? stage_line(stage.name) : std::pair<int, int>{0, 0};
+                out << "::error " << annotation_position(report.pipeline_file, line, column, getenv)
                     << "title=" << escape_command_property(redact("stagegate " + stage.name))
                     << "::" << escape_command_data(redact(stage.reason)) << "\n";
             }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <vector>
 #include "report/run_report.hpp"
@@ -73,8 +74,11 @@ std::string invalid_junit(const std::vector<InvalidProblem>& problems);
 /// is "true", each failed criterion's at its `file=`, `line=`, `col=` in the pipeline
 /// (relative to $GITHUB_WORKSPACE), each failed stage's at the pipeline file. Returns a
 /// warning text on a write failure, else empty.
+/// `stage_line` gives a stage's {line, column} in the pipeline ({0, 0} when unknown), for
+/// the annotation of a stage that failed without a failed criterion to point at.
 std::string publish_to_github(
     const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
-    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv);
+    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::function<std::pair<int, int>(const std::string&)>& stage_line = {});
 
 }  // namespace orch::cli

@@ -170,3 +170,20 @@ TEST_CASE("an INVALID pipeline: summary, verdict output, one annotation and test
               "<failure message=\"--set: stages.nosuch.vus: no stage named &quot;nosuch&quot;\"") !=
           std::string::npos);
 }
+
+TEST_CASE("a stage that failed without a failed criterion is annotated at the stage's line") {
+    RunReport report = failed_report();
+    report.pipeline_file = "p.yaml";
+    report.stages[0].reason = "backend crashed 3.2s into the stage";
+    for (auto& result : report.stages[0].criteria) {
+        result.pass = true;
+    }
+    std::ostringstream out;
+    publish_to_github(report, "", "r.json", out, lookup(Env{{"GITHUB_ACTIONS", "true"}}),
+                      [](const std::string& stage) {
+                          return stage == "load" ? std::pair{9, 5} : std::pair{0, 0};
+                      });
+    CHECK(out.str() ==
+          "::error file=p.yaml,line=9,col=5,title=stagegate load::backend crashed 3.2s into the "
+          "stage\n");
+}
