@@ -135,7 +135,8 @@ Options:
 constexpr const char* k_validate_help =
     R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]...
 
-Parses and checks the pipeline and prints every problem as file:line:column: path: message.
+Parses and checks the pipeline and prints every problem as file:line:column: path: message
+(in a GitHub job also as annotations at those places, the step summary and verdict=INVALID).
 Runs nothing, starts nothing, writes nothing. Exit 0 when valid, 2 when not.
 )";
 
@@ -327,9 +328,15 @@ int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
     if (args->positionals.size() != 1) {
         return invalid(ctx, "validate takes one pipeline file (see stagegate validate --help)");
     }
-    auto pipeline = load_pipeline(args->positionals[0], load_options(ctx, *args));
+    auto pipeline = load_pipeline_diagnostics(args->positionals[0], load_options(ctx, *args));
     if (!pipeline) {
-        print_load_problems(ctx, pipeline.error());
+        print_load_problems(ctx, to_error(pipeline.error(), args->positionals[0]));
+        // In a GitHub job: the summary, verdict=INVALID and an annotation per problem.
+        if (std::string warning =
+                publish_invalid_to_github(invalid_problems(pipeline.error()), ctx.out, ctx.getenv);
+            !warning.empty()) {
+            ctx.err << "stagegate: warning: " << shown(warning) << "\n";
+        }
         return k_exit_invalid;
     }
     auto executor = executors().create(pipeline->scenario.executor, *pipeline);

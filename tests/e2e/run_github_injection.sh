@@ -139,20 +139,16 @@ for verb in validate run; do
     expect_rc 2
     grep -q 'not a valid stage name' "$WORK/stderr.txt" || fail "$verb: stage name not rejected"
     grep -q 'not a valid name' "$WORK/stderr.txt" || fail "$verb: operation name not rejected"
-    # `run` annotates each problem at its place (INVALID outputs): those lines are
+    # Each problem is annotated at its place (INVALID outputs): those lines are
     # stagegate's own, well formed, properties and data escaped; nothing else is a command.
     command_lines "$WORK/stdout.txt" >"$WORK/invalid-commands.txt"
-    if [[ $verb == run ]]; then
-        invalid_re='^::error file=[^:,]*,line=[0-9]+,col=[0-9]+,title=stagegate%3A invalid pipeline::.*$'
-        [[ $(grep -c -E "$invalid_re" "$WORK/invalid-commands.txt") -eq 4 ]] || {
-            cat "$WORK/invalid-commands.txt"
-            fail "run: expected one annotation per problem (4)"
-        }
-        grep -v -E "$invalid_re" "$WORK/invalid-commands.txt" >"$WORK/other-commands.txt" || true
-        grep -q 'pwned-stage' "$WORK/invalid-commands.txt" || fail "run: the stage problem is not annotated"
-    else
-        cp "$WORK/invalid-commands.txt" "$WORK/other-commands.txt"
-    fi
+    invalid_re='^::error file=[^:,]*,line=[0-9]+,col=[0-9]+,title=stagegate%3A invalid pipeline::.*$'
+    [[ $(grep -c -E "$invalid_re" "$WORK/invalid-commands.txt") -eq 4 ]] || {
+        cat "$WORK/invalid-commands.txt"
+        fail "$verb: expected one annotation per problem (4)"
+    }
+    grep -v -E "$invalid_re" "$WORK/invalid-commands.txt" >"$WORK/other-commands.txt" || true
+    grep -q 'pwned-stage' "$WORK/invalid-commands.txt" || fail "$verb: the stage problem is not annotated"
     [[ ! -s "$WORK/other-commands.txt" && -z "$(command_lines "$WORK/stderr.txt")" ]] || {
         cat "$WORK/other-commands.txt" "$WORK/stderr.txt"
         fail "$verb: a diagnostic starts a workflow command"

@@ -58,6 +58,11 @@ xmllint --noout --schema "$SOURCE_DIR/tests/fixtures/junit/junit-10.xsd" "$WORK/
 # Nothing ran: no results.json, no backend.
 [[ ! -e "$WORK/out/results.json" ]] || fail "an INVALID run wrote results.json"
 
+# `stagegate validate` in a GitHub job annotates the same problems (no junit.xml: no --out).
+run_stagegate validate "$pipeline"
+expect_rc 2
+[[ $(grep -c -a '^::error file=ci/broken.yaml,line=' "$WORK/stdout.txt") -eq 2 ]] || fail "validate: 2 annotations"
+
 # Without --out, nothing is written (the folder's name would be new each run).
 unset GITHUB_STEP_SUMMARY GITHUB_OUTPUT GITHUB_ACTIONS
 cd "$WORK" && run_stagegate run "$pipeline" --no-progress
