@@ -174,17 +174,21 @@ std::string publish_invalid_to_github(const std::vector<InvalidProblem>& problem
                            std::to_string(problems.size()) + " problem" +
                            (problems.size() == 1 ? "" : "s") + ".\n\n";
         for (const auto& problem : problems) {
-            std::string place = problem_place(problem, workspace_relative(problem.file, getenv));
-            // Code spans keep the Markdown of a message from rendering; a backtick inside
-            // one would end it, so it becomes a quote.
-            std::string message = redact(problem.message);
-            for (char& c : message) {
-                if (c == '`' || c == '\n' || c == '\r') {
-                    c = c == '`' ? '\'' : ' ';
+            // Code spans keep the Markdown (and HTML) of a path or message from rendering; a
+            // backtick would end one, so it becomes a quote, and a line break a space.
+            auto code = [](std::string span) {
+                for (char& c : span) {
+                    if (c == '`') {
+                        c = '\'';
+                    } else if (c == '\n' || c == '\r') {
+                        c = ' ';
+                    }
                 }
-            }
-            text += "- " + (place.empty() ? std::string() : "`" + place + "`: ") + "`" + message +
-                    "`\n";
+                return "`" + span + "`";
+            };
+            std::string place = problem_place(problem, workspace_relative(problem.file, getenv));
+            text += "- " + (place.empty() ? std::string() : code(redact(place)) + ": ") +
+                    code(redact(problem.message)) + "\n";
         }
         std::ofstream summary(*path, std::ios::app);
         summary << redact(text) << "\n";

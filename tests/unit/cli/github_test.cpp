@@ -187,3 +187,16 @@ TEST_CASE("a stage that failed without a failed criterion is annotated at the st
           "::error file=p.yaml,line=9,col=5,title=stagegate load::backend crashed 3.2s into the "
           "stage\n");
 }
+
+TEST_CASE("an INVALID summary keeps hostile paths and messages inside code spans") {
+    TempDir dir;
+    auto summary = dir.path() / "summary.md";
+    std::vector<InvalidProblem> problems{
+        {"a`<script>x</script>`\nb.yaml", 1, 2, "bad ` value\n<b>x</b>"}};
+    std::ostringstream out;
+    publish_invalid_to_github(problems, out,
+                              lookup(Env{{"GITHUB_STEP_SUMMARY", summary.string()}}));
+    std::string text = slurp(summary);
+    CHECK(text.find("- `a'<script>x</script>' b.yaml:1:2`: `bad ' value <b>x</b>`\n") !=
+          std::string::npos);
+}
