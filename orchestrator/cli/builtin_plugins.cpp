@@ -3,10 +3,12 @@
 #include "plugins/executors/builtin/builtin_executor.hpp"
 #include "plugins/executors/command/command_executor.hpp"
 #include "plugins/executors/k6/k6_executor.hpp"
+#include "plugins/reporters/gitlab/gitlab_reporter.hpp"
 #include "plugins/reporters/html/html_reporter.hpp"
 #include "plugins/reporters/json/json_reporter.hpp"
 #include "plugins/reporters/junit/junit_reporter.hpp"
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
+#include "plugins/reporters/openmetrics/openmetrics_reporter.hpp"
 
 namespace orch::cli {
 
@@ -28,6 +30,8 @@ const ReporterRegistry& reporters() {
         r.add("md", [] { return make_markdown_reporter(); });
         r.add("junit", [] { return make_junit_reporter(); });
         r.add("html", [] { return make_html_reporter(); });
+        r.add("openmetrics", [] { return make_openmetrics_reporter(); });
+        r.add("gitlab-load-performance", [] { return make_gitlab_reporter(); });
         return r;
     }();
     return registry;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <random>
@@ -17,9 +18,12 @@
 #include "cli/args.hpp"
 #include "cli/builtin_plugins.hpp"
 #include "cli/compare.hpp"
+#include "cli/completion.hpp"
 #include "cli/console.hpp"
 #include "cli/github.hpp"
 #include "cli/logging.hpp"
+#include "cli/man_page.hpp"
+#include "cli/terminal.hpp"
 #include "config/loader.hpp"
 #include "core/atomic_file.hpp"
 #include "core/clock.hpp"
@@ -106,9 +110,12 @@ constexpr const char* k_usage = R"(stagegate: staged load tests as one trustwort
 Usage:
   stagegate run PIPELINE.yaml [options]     run the pipeline, judge every stage, write reports
   stagegate validate PIPELINE.yaml          parse and check; print problems; run nothing
-  stagegate report RESULTS.json [--format md|html|junit|json] [-o FILE]
+  stagegate report RESULTS.json [--format md|html|junit|json|openmetrics|gitlab-load-performance]
+                  [-o FILE]
   stagegate compare BEFORE.json AFTER.json [--format md|json]
   stagegate schema [pipeline|results|stage-result]
+  stagegate completion bash|zsh|fish        print a shell completion script
+  stagegate help [VERB]                     this text, or a verb's help (as VERB --help)
   stagegate --version | --help              (and --help on every verb)
 
 Exit codes: 0 PASS, 1 FAIL, 2 INVALID, 3 ERROR, 4 INCONCLUSIVE, 130 INTERRUPTED.
@@ -143,14 +150,18 @@ Options:
 constexpr const char* k_validate_help =
     R"(Usage: stagegate validate PIPELINE.yaml [--set KEY.PATH=VALUE]... [--time-scale F]
 
-Parses and checks the pipeline and prints every problem as file:line:column: path: message.
+Parses and checks the pipeline and prints every problem as file:line:column: path: message
+(in a GitHub job also as annotations at those places, the step summary and verdict=INVALID).
 Runs nothing, starts nothing, writes nothing. Exit 0 when valid, 2 when not.
 )";
 
 constexpr const char* k_report_help =
-    R"(Usage: stagegate report RESULTS.json [--format md|html|junit|json] [-o FILE]
+    R"(Usage: stagegate report RESULTS.json [--format FORMAT] [-o FILE]
 
 Re-renders a report from a results.json (default format md, to standard output).
+Formats: md, html, junit, json, openmetrics (Prometheus text exposition, for
+node_exporter's textfile collector or a Pushgateway), gitlab-load-performance (the k6
+summary-export JSON GitLab's load performance report reads).
 )";
 
 constexpr const char* k_compare_help =
@@ -165,6 +176,40 @@ constexpr const char* k_schema_help = R"(Usage: stagegate schema [pipeline|resul
 Prints a JSON Schema: of the pipeline file (default), of results.json, or of the stage
 result file the `command` executor reads.
 )";
+
+constexpr const char* k_completion_help = R"(Usage: stagegate completion bash|zsh|fish
+
+Prints the shell completion script: verbs, options, --format values, pipeline files
+(*.yaml, *.yml) for run and validate, results files (*.json) for report and compare.
+  bash: source <(stagegate completion bash)
+  zsh:  stagegate completion zsh > "${fpath[1]}/_stagegate"
+  fish: stagegate completion fish > ~/.config/fish/completions/stagegate.fish
+The Debian package installs all three.
+)";
+
+constexpr const char* k_help_help = R"(Usage: stagegate help [VERB] | stagegate help --man
+
+Prints the overview, or the help of VERB (the same text as stagegate VERB --help).
+--man prints the manual page stagegate(1) in roff, built from these texts.
+)";
+
+/// Every verb and its help text, in the order of the overview.
+const std::vector<std::pair<std::string_view, std::string_view>>& verb_helps() {
+    static const std::vector<std::pair<std::string_view, std::string_view>> helps{
+        {"run", k_run_help},       {"validate", k_validate_help},
+        {"report", k_report_help}, {"compare", k_compare_help},
+        {"schema", k_schema_help}, {"completion", k_completion_help},
+        {"help", k_help_help}};
+    return helps;
+}
+
+std::vector<std::string> verb_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, help] : verb_helps()) {
+        names.emplace_back(name);
+    }
+    return names;
+}
 
 int invalid(Context& ctx, const std::string& message) {
     ctx.err << "stagegate: " << shown_lines(message) << "\n";
@@ -200,6 +245,52 @@ void print_load_problems(Context& ctx, const Error& error) {
         }
     }
     ctx.err << "stagegate: " << shown_lines(error.message) << "; nothing was run\n";
+}
+
+/// An INVALID `run`: besides the message on stderr (already printed), with `--out DIR`
+/// junit.xml in DIR with one failing testcase per problem (without --out the folder's name
+/// would be new each run, so no CI job could collect it: nothing is written), and for
+/// GitHub the step summary, `verdict=INVALID` and one annotation per problem at its place.
+int invalid_run(Context& ctx, const ParsedArgs& args, const std::vector<InvalidProblem>& problems) {
+    if (auto out_dir = args.value("--out")) {
+        std::error_code ec;
+        std::filesystem::create_directories(*out_dir, ec);
+        std::filesystem::path junit = std::filesystem::path(*out_dir) / "junit.xml";
+        if (auto ok = write_file_atomically(junit, invalid_junit(problems)); ok) {
+            ctx.err << "stagegate: the problems are also in " << shown(junit.string()) << "\n";
+        } else {
+            ctx.err << "stagegate: warning: " << shown(ok.error().message) << "\n";
+        }
+    }
+    if (std::string warning = publish_invalid_to_github(problems, ctx.out, ctx.getenv);
+        !warning.empty()) {
+        ctx.err << "stagegate: warning: " << shown(warning) << "\n";
+    }
+    return k_exit_invalid;
+}
+
+/// As `invalid`, for a problem of `run` found after the command line was read.
+int invalid_run(Context& ctx, const ParsedArgs& args, const std::string& message,
+                InvalidProblem problem = {}) {
+    invalid(ctx, message);
+    problem.message = message;
+    return invalid_run(ctx, args, std::vector<InvalidProblem>{problem});
+}
+
+std::vector<InvalidProblem> invalid_problems(const LoadFailure& failure) {
+    std::vector<InvalidProblem> problems;
+    for (const auto& diagnostic : failure.problems) {
+        InvalidProblem problem;
+        bool in_file = diagnostic.file != "--set";
+        problem.file = in_file ? diagnostic.file : std::string();
+        problem.line = in_file ? diagnostic.pos.line : 0;
+        problem.column = in_file ? diagnostic.pos.column : 0;
+        problem.message = (in_file ? std::string() : diagnostic.file + ": ") +
+                          (diagnostic.path.empty() ? std::string() : diagnostic.path + ": ") +
+                          diagnostic.message;
+        problems.push_back(std::move(problem));
+    }
+    return problems;
 }
 
 Result<RunReport> read_results(const std::string& path) {
@@ -263,9 +354,15 @@ int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
     if (!loading) {
         return invalid(ctx, loading.error().message);
     }
-    auto pipeline = load_pipeline(args->positionals[0], *loading);
+    auto pipeline = load_pipeline_diagnostics(args->positionals[0], *loading);
     if (!pipeline) {
-        print_load_problems(ctx, pipeline.error());
+        print_load_problems(ctx, to_error(pipeline.error(), args->positionals[0]));
+        // In a GitHub job: the summary, verdict=INVALID and an annotation per problem.
+        if (std::string warning =
+                publish_invalid_to_github(invalid_problems(pipeline.error()), ctx.out, ctx.getenv);
+            !warning.empty()) {
+            ctx.err << "stagegate: warning: " << shown(warning) << "\n";
+        }
         return k_exit_invalid;
     }
     auto executor = executors().create(pipeline->scenario.executor, *pipeline);
@@ -306,6 +403,52 @@ int cmd_schema(Context& ctx, const std::vector<std::string>& rest) {
         return invalid(ctx, "unknown schema \"" + which + "\" (pipeline, results, stage-result)");
     }
     return k_exit_pass;
+}
+
+int cmd_completion(Context& ctx, const std::vector<std::string>& rest) {
+    if (!rest.empty() && (rest[0] == "--help" || rest[0] == "-h")) {
+        ctx.out << k_completion_help;
+        return k_exit_pass;
+    }
+    if (rest.size() != 1) {
+        return invalid(ctx, "completion takes one shell name: bash, zsh or fish");
+    }
+    auto script = completion_script(rest[0]);
+    if (!script) {
+        return invalid(ctx, "no completion for \"" + rest[0] + "\" (bash, zsh, fish)");
+    }
+    ctx.out << *script;
+    return k_exit_pass;
+}
+
+int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
+    if (rest.empty()) {
+        ctx.out << k_usage;
+        return k_exit_pass;
+    }
+    if (rest.size() != 1) {
+        return invalid(ctx, "help takes one verb (see stagegate help)");
+    }
+    if (rest[0] == "--man") {
+        ctx.out << man_page(version(), k_usage, verb_helps());
+        return k_exit_pass;
+    }
+    if (rest[0] == "--help" || rest[0] == "-h") {
+        ctx.out << k_help_help;
+        return k_exit_pass;
+    }
+    for (const auto& [name, help] : verb_helps()) {
+        if (name == rest[0]) {
+            ctx.out << help;
+            return k_exit_pass;
+        }
+    }
+    std::string message = "no help for \"" + rest[0] + "\"";
+    if (std::string suggestion = closest_match(rest[0], verb_names()); !suggestion.empty()) {
+        message += " (did you mean \"" + suggestion + "\"?)";
+    }
+    return invalid(ctx,
+                   message + "; verbs: run, validate, report, compare, schema, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -408,21 +551,26 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     const std::string& file = args->positionals[0];
     auto loading = load_options(ctx, *args);
     if (!loading) {
-        return invalid(ctx, loading.error().message);
+        return invalid_run(ctx, *args, loading.error().message);
     }
-    auto pipeline = load_pipeline(file, *loading);
+    auto pipeline = load_pipeline_diagnostics(file, *loading);
     if (!pipeline) {
-        print_load_problems(ctx, pipeline.error());
-        return k_exit_invalid;
+        print_load_problems(ctx, to_error(pipeline.error(), file));
+        return invalid_run(ctx, *args, invalid_problems(pipeline.error()));
     }
     if (auto ok = apply_baseline_option(*pipeline, args->value("--baseline")); !ok) {
-        return invalid(ctx, ok.error().message);
+        InvalidProblem where;
+        if (auto relative = baseline_criteria(*pipeline);
+            !relative.empty() && !args->value("--baseline")) {
+            where = {file, relative.front()->pos.line, relative.front()->pos.column, ""};
+        }
+        return invalid_run(ctx, *args, ok.error().message, where);
     }
     options.only = args->all("--only");
     options.from = args->value("--from").value_or("");
     auto stages = select_stages(*pipeline, options);
     if (!stages) {
-        return invalid(ctx, stages.error().message);
+        return invalid_run(ctx, *args, stages.error().message);
     }
     if (args->has("--strict")) {
         std::string ungated;
@@ -434,14 +582,16 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
             }
         }
         if (!ungated.empty()) {
-            return invalid(ctx, file + ": --strict: no fail criterion in stage " + ungated +
-                                    ": nothing could fail it (add criteria to the stage or to "
-                                    "defaults.criteria)");
+            return invalid_run(ctx, *args,
+                               file + ": --strict: no fail criterion in stage " + ungated +
+                                   ": nothing could fail it (add criteria to the stage or to "
+                                   "defaults.criteria)");
         }
     }
     auto executor = executors().create(pipeline->scenario.executor, *pipeline);
     if (!executor) {
-        return invalid(ctx, file + ": " + executor.error().message);
+        return invalid_run(ctx, *args, file + ": " + executor.error().message,
+                           InvalidProblem{file, 0, 0, ""});
     }
     options.run_id = new_run_id();
     options.version = version();
@@ -461,11 +611,13 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
             owned.push_back(std::move(*reporter));
         }
     }
-    bool color = ctx.stdout_is_tty && !ctx.getenv("NO_COLOR");
+    TerminalStyle style = terminal_style(ctx.stdout_is_tty, ctx.getenv);
+    bool color = style.color;
     ProgressMode progress = args->has("--no-progress") ? ProgressMode::off
-                            : ctx.stdout_is_tty        ? ProgressMode::redraw
+                            : style.redraw             ? ProgressMode::redraw
                                                        : ProgressMode::periodic;
     ConsoleListener console(ctx.out, progress, color);
+    console.group_stages(ctx.getenv("GITHUB_ACTIONS").value_or("") == "true");
     ctx.out << "stagegate: run " << options.run_id << " of \"" << shown(pipeline->name)
             << "\", output in " << options.out_dir.string() << std::endl;
 
@@ -482,8 +634,17 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     if (auto md = reporters().create("md")) {
         summary = (*md)->render_redacted(report);
     }
-    std::string warning = publish_to_github(
-        report, summary, (options.out_dir / "results.json").string(), ctx.out, ctx.getenv);
+    auto stage_line = [&](const std::string& name) {
+        for (const auto& stage : pipeline->stages) {
+            if (stage.name == name) {
+                return std::pair<int, int>{stage.pos.line, stage.pos.column};
+            }
+        }
+        return std::pair<int, int>{0, 0};
+    };
+    std::string warning =
+        publish_to_github(report, summary, (options.out_dir / "results.json").string(), ctx.out,
+                          ctx.getenv, stage_line);
     if (!warning.empty()) {
         ctx.err << "stagegate: warning: " << shown(warning) << "\n";
     }
@@ -506,9 +667,15 @@ int run(Context& ctx) {
     const std::string& verb = ctx.args[0];
     std::vector<std::string> rest(ctx.args.begin() + 1, ctx.args.end());
     try {
-        if (verb == "--help" || verb == "-h" || verb == "help") {
+        if (verb == "--help" || verb == "-h") {
             ctx.out << k_usage;
             return k_exit_pass;
+        }
+        if (verb == "help") {
+            return cmd_help(ctx, rest);
+        }
+        if (verb == "completion") {
+            return cmd_completion(ctx, rest);
         }
         if (verb == "--version" || verb == "version") {
             ctx.out << "stagegate " << version() << "\n";
@@ -534,13 +701,14 @@ int run(Context& ctx) {
         ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
         return k_exit_error;
     }
-    std::vector<std::string> verbs{"run", "validate", "report", "compare", "schema"};
     std::string message = "unknown command \"" + verb + "\"";
-    std::string suggestion = closest_match(verb, verbs);
+    std::string suggestion = closest_match(verb, verb_names());
     if (!suggestion.empty()) {
         message += " (did you mean \"" + suggestion + "\"?)";
     } else {
-        message += " (commands: run, validate, report, compare, schema; see stagegate --help)";
+        message +=
+            " (commands: run, validate, report, compare, schema, completion, help; see "
+            "stagegate --help)";
     }
     return invalid(ctx, message);
 }

@@ -106,6 +106,11 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
                     format_duration(stage.ramp_down) + ")";
         }
     }
+    if (m_group_stages) {
+        m_out << "::group::stage " << index + 1 << "/" << count << " "
+              << escape_command_data(shown(stage.name)) << "\n";
+        m_group_open = true;
+    }
     m_out << "stagegate: stage " << index + 1 << "/" << count << " \"" << shown(stage.name)
           << "\": " << load << " for " << format_duration(stage.duration) << std::endl;
 }
@@ -134,6 +139,10 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
 void ConsoleListener::on_stage_end(const StageReport& stage) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
+    if (m_group_open) {
+        m_out << "::endgroup::\n";
+        m_group_open = false;
+    }
     m_out << "stagegate: stage \"" << shown(stage.name) << "\" "
           << verdict_text(stage.verdict, m_color) << ": " << shown(stage.reason) << std::endl;
     if (stage_has_no_gate(stage)) {

@@ -23,8 +23,15 @@ class ConsoleListener final : public RunListener {
                      const Snapshot& so_far) override;
     void on_stage_end(const StageReport& stage) override;
 
+    /// In a GitHub Actions job: each stage's lines (start, progress) inside a
+    /// `::group::stage I/N NAME` ... `::endgroup::` block of the log, folded by default; the
+    /// stage's verdict, criteria and hints follow the block, so they stay visible.
+    void group_stages(bool on) { m_group_stages = on; }
+
   private:
     void clear_progress_line();
+    bool m_group_stages = false;
+    bool m_group_open = false;
     std::ostream& m_out;
     ProgressMode m_progress;
     bool m_color;

@@ -1,11 +1,13 @@
 #include "cli/github.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <random>
 
 #include "core/redact.hpp"
+#include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
 
 namespace orch::cli {
@@ -117,10 +119,140 @@ std::string github_output_entry(std::string_view key, std::string_view value) {
            "\n";
 }
 
+std::string workspace_relative(const std::string& file, const Getenv& getenv) {
+    namespace fs = std::filesystem;
+    std::string workspace = getenv("GITHUB_WORKSPACE").value_or("");
+    if (file.empty() || workspace.empty()) {
+        return file;
+    }
+    std::error_code ec;
+    fs::path absolute = fs::weakly_canonical(fs::absolute(file, ec), ec);
+    fs::path root = fs::weakly_canonical(fs::path(workspace), ec);
+    if (ec) {
+        return file;
+    }
+    fs::path relative = absolute.lexically_relative(root);
+    if (relative.empty() || *relative.begin() == "..") {
+        return file;
+    }
+    return relative.generic_string();
+}
+
+std::string annotation_position(const std::string& file, int line, int column,
+                                const Getenv& getenv) {
+    if (file.empty()) {
+        return {};
+    }
+    std::string out =
+        "file=" + escape_command_property(redact(workspace_relative(file, getenv))) + ",";
+    if (line > 0) {
+        out += "line=" + std::to_string(line) + ",";
+        if (column > 0) {
+            out += "col=" + std::to_string(column) + ",";
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// "chat.yaml:14:11", "chat.yaml" without a line, empty without a file.
+std::string problem_place(const InvalidProblem& problem, std::string place) {
+    if (!place.empty() && problem.line > 0) {
+        place += ":" + std::to_string(problem.line) + ":" + std::to_string(problem.column);
+    }
+    return place;
+}
+
+}  // namespace
+
+std::string publish_invalid_to_github(const std::vector<InvalidProblem>& problems,
+                                      std::ostream& out, const Getenv& getenv) {
+    std::string warning;
+    if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
+        std::string text = "## stagegate: INVALID\n\nThe pipeline was not run: " +
+                           std::to_string(problems.size()) + " problem" +
+                           (problems.size() == 1 ? "" : "s") + ".\n\n";
+        for (const auto& problem : problems) {
+            // Code spans keep the Markdown (and HTML) of a path or message from rendering; a
+            // backtick would end one, so it becomes a quote, and a line break a space.
+            auto code = [](std::string span) {
+                for (char& c : span) {
+                    if (c == '`') {
+                        c = '\'';
+                    } else if (c == '\n' || c == '\r') {
+                        c = ' ';
+                    }
+                }
+                return "`" + span + "`";
+            };
+            std::string place = problem_place(problem, workspace_relative(problem.file, getenv));
+            text += "- " + (place.empty() ? std::string() : code(redact(place)) + ": ") +
+                    code(redact(problem.message)) + "\n";
+        }
+        std::ofstream summary(*path, std::ios::app);
+        summary << redact(text) << "\n";
+        if (!summary) {
+            warning = "cannot append to GITHUB_STEP_SUMMARY (" + *path + ")";
+        }
+    }
+    if (auto path = getenv("GITHUB_OUTPUT"); path && !path->empty()) {
+        std::ofstream outputs(*path, std::ios::app);
+        outputs << github_output_entry("verdict", "INVALID");
+        if (!outputs) {
+            warning = "cannot append to GITHUB_OUTPUT (" + *path + ")";
+        }
+    }
+    if (getenv("GITHUB_ACTIONS").value_or("") == "true") {
+        for (const auto& problem : problems) {
+            out << "::error "
+                << annotation_position(problem.file, problem.line, problem.column, getenv)
+                << "title=" << escape_command_property("stagegate: invalid pipeline")
+                << "::" << escape_command_data(redact(problem.message)) << "\n";
+        }
+        out.flush();
+    }
+    return warning;
+}
+
+std::string invalid_junit(const std::vector<InvalidProblem>& problems) {
+    auto attr = [](std::string_view text) {
+        return escape_markup(redact(text), MarkupContext::attribute);
+    };
+    std::string count = std::to_string(problems.size());
+    std::string out =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"stagegate\" tests=\"" +
+        count + "\" failures=\"" + count +
+        "\" errors=\"0\" time=\"0.000\">\n  <testsuite name=\"invalid\" tests=\"" + count +
+        "\" failures=\"" + count + "\" errors=\"0\" skipped=\"0\" time=\"0.000\"";
+    if (!problems.empty() && !problems.front().file.empty()) {
+        out += " file=\"" + attr(problems.front().file) + "\"";
+    }
+    out += ">\n";
+    for (const auto& problem : problems) {
+        std::string place = problem_place(problem, problem.file);
+        std::string name = place.empty() ? "pipeline" : place;
+        out += "    <testcase classname=\"stagegate.invalid\" name=\"" + attr(name) +
+               "\" time=\"0.000\"";
+        if (!problem.file.empty()) {
+            out += " file=\"" + attr(problem.file) + "\"";
+        }
+        if (problem.line > 0) {
+            out += " line=\"" + std::to_string(problem.line) + "\"";
+        }
+        out +=
+            ">\n      <failure message=\"" + attr(problem.message) + "\" type=\"invalid\">" +
+            escape_markup(redact(place.empty() ? problem.message : place + ": " + problem.message),
+                          MarkupContext::text) +
+            "</failure>\n    </testcase>\n";
+    }
+    return out + "  </testsuite>\n</testsuites>\n";
+}
+
 std::string publish_to_github(
     const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
-    std::ostream& out,
-    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::function<std::pair<int, int>(const std::string&)>& stage_line) {
     std::string warning;
     if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
         std::ofstream summary(*path, std::ios::app);
@@ -162,13 +294,18 @@ std::string publish_to_github(
                                    : ", " + result.note;
                 }
                 message += ")";
-                out << "::" << level << " title=" << escape_command_property(redact(title))
+                out << "::" << level << " "
+                    << annotation_position(report.pipeline_file, result.criterion.line,
+                                           result.criterion.column, getenv)
+                    << "title=" << escape_command_property(redact(title))
                     << "::" << escape_command_data(redact(message)) << "\n";
             }
             if (stage.verdict != Verdict::pass && stage.verdict != Verdict::skipped &&
                 !criterion_failed) {
-                out << "::error title="
-                    << escape_command_property(redact("stagegate " + stage.name))
+                auto [line, column] =
+                    stage_line ? stage_line(stage.name) : std::pair<int, int>{0, 0};
+                out << "::error " << annotation_position(report.pipeline_file, line, column, getenv)
+                    << "title=" << escape_command_property(redact("stagegate " + stage.name))
                     << "::" << escape_command_data(redact(stage.reason)) << "\n";
             }
         }

@@ -9,7 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include <vector>
 #include "report/run_report.hpp"
 
 namespace orch::cli {
@@ -37,11 +39,46 @@ std::string neutralize_workflow_lines(std::string_view text);
 /// `key<<DELIMITER` ... `DELIMITER` with a random delimiter the value does not contain.
 std::string github_output_entry(std::string_view key, std::string_view value);
 
+using Getenv = std::function<std::optional<std::string>(const std::string&)>;
+
+/// `file` as GitHub wants it in an annotation: relative to $GITHUB_WORKSPACE when it lies
+/// inside it (so the annotation shows on the file's line in a pull request), else as given.
+std::string workspace_relative(const std::string& file, const Getenv& getenv);
+
+/// The position properties of an annotation, `file=F,line=L,col=C,` (escaped; each part
+/// only when known), to put in front of `title=`.
+std::string annotation_position(const std::string& file, int line, int column,
+                                const Getenv& getenv);
+
+/// One problem of an INVALID pipeline (a loader diagnostic, or an error without a place).
+struct InvalidProblem {
+    std::string file;  ///< the pipeline as named on the command line; empty: no file
+    int line = 0;      ///< 1-based; 0 when the problem has no place in the file
+    int column = 0;
+    std::string message;  ///< "stages[1].duration: ... (try 2m)", already redacted
+};
+
+/// What an INVALID run leaves for CI: when GITHUB_STEP_SUMMARY is set, a summary listing
+/// every problem at file:line:col; when GITHUB_OUTPUT is set, `verdict=INVALID`; when
+/// GITHUB_ACTIONS is "true", one `::error` annotation per problem at its position.
+/// Returns a warning text on a write failure, else empty.
+std::string publish_invalid_to_github(const std::vector<InvalidProblem>& problems,
+                                      std::ostream& out, const Getenv& getenv);
+
+/// junit.xml for an INVALID run: one suite "invalid" with one failing testcase per problem
+/// (name = its place and key path, failure text = the message, file = the pipeline).
+std::string invalid_junit(const std::vector<InvalidProblem>& problems);
+
 /// Appends `summary_markdown` to $GITHUB_STEP_SUMMARY and the outputs to $GITHUB_OUTPUT
 /// when those variables are set; prints `::error` annotations to `out` when GITHUB_ACTIONS
-/// is "true". Returns a warning text on a write failure, else empty.
+/// is "true", each failed criterion's at its `file=`, `line=`, `col=` in the pipeline
+/// (relative to $GITHUB_WORKSPACE), each failed stage's at the pipeline file. Returns a
+/// warning text on a write failure, else empty.
+/// `stage_line` gives a stage's {line, column} in the pipeline ({0, 0} when unknown), for
+/// the annotation of a stage that failed without a failed criterion to point at.
 std::string publish_to_github(
     const RunReport& report, const std::string& summary_markdown, const std::string& results_path,
-    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv);
+    std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::function<std::pair<int, int>(const std::string&)>& stage_line = {});
 
 }  // namespace orch::cli

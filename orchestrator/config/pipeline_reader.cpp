@@ -352,6 +352,8 @@ class PipelineReader {
         criterion.name = name.value_or(*text);
         criterion.severity = severity;
         criterion.abort = abort;
+        criterion.line = at.pos.line;
+        criterion.column = at.pos.column;
         return CriterionSpec{std::move(criterion), at.pos};
     }
 

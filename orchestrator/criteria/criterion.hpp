@@ -93,6 +93,10 @@ struct Criterion {
     std::optional<BaselineFormula> relative;
     std::optional<double> baseline;  ///< the baseline run's value of `metric`, once resolved
     std::string baseline_missing;    ///< why there is no baseline value (for the note)
+    /// Where the criterion is written in the pipeline file (1-based); 0 when unknown (set
+    /// by --set, or read from a results.json written without it). Annotations, JUnit.
+    int line = 0;
+    int column = 0;
 
     /// A relative criterion whose baseline value is unknown: it fails with "no baseline data".
     bool lacks_baseline() const { return relative && !baseline; }

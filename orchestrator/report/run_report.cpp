@@ -73,6 +73,10 @@ ojson criterion_json(const CriterionResult& result) {
         // Only baseline criteria carry the key; null: the baseline run had no value.
         j["baseline"] = optional_number(c.baseline);
     }
+    if (c.line > 0) {
+        j["line"] = c.line;
+        j["column"] = c.column;
+    }
     return j;
 }
 
@@ -444,6 +448,8 @@ CriterionResult criterion_from(const nlohmann::json& json, const std::string& wh
     }
     c.abort = f.boolean("abort");
     r.note = f.text("note");
+    c.line = f.integer("line");
+    c.column = f.integer("column");
     return r;
 }
 

@@ -8,7 +8,12 @@ need node
 need jq
 js_yaml="$SOURCE_DIR/tests/schema/node_modules/js-yaml"
 [[ -d "$js_yaml" ]] || { echo "SKIP: npm test tools not installed (scripts/setup --test)"; exit 125; }
-action="$SOURCE_DIR/.github/actions/stagegate/action.yml"
+# Both actions: the root one (action.yml, source-build branch: FROM is not "release") and
+# the older .github/actions/stagegate.
+for action in "$SOURCE_DIR/action.yml" "$SOURCE_DIR/.github/actions/stagegate/action.yml"; do
+WORK_ALL="$WORK"
+WORK="$WORK_ALL/$(basename "$(dirname "$action")")"
+rm -rf "$WORK"; mkdir -p "$WORK"
 
 # step_script ID|NAME: the run: script of that step.
 step_script() {
@@ -75,5 +80,15 @@ for code in 0 1 3 4; do
     rc=$?
     set -e
     ((rc == code)) || fail "gate: exit $rc for code $code"
+done
+# With GITHUB_ACTIONS, stagegate itself writes verdict=INVALID for a bad pipeline; the
+# step adds the empty results/highest-passed-stage once, and the verdict stays single.
+printf 'version: 1\nname: bad\nstages: 3\n' >"$workspace/bad.yaml"
+GITHUB_ACTIONS=true run_step invalid-gh bad.yaml out-invalid-gh "" ""
+[[ $(output invalid-gh verdict) == INVALID && $(grep -c '^verdict=' "$WORK/invalid-gh.out") == 1 ]] ||
+    { cat "$WORK/invalid-gh.out"; fail "verdict=INVALID written once"; }
+grep -q '^results=$' "$WORK/invalid-gh.out" || fail "no empty results output after stagegate's verdict"
+grep -q '^::error file=bad.yaml,line=' "$WORK/invalid-gh.log" || fail "no annotation at the bad pipeline's line"
+WORK="$WORK_ALL"
 done
 echo "ok"

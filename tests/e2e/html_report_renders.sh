@@ -12,7 +12,9 @@ expect_rc 0
 for f in report.md report.html results.json junit.xml backend.log; do
   [[ -s "$WORK/out/$f" ]] || fail "no $f in the output folder"
 done
-xmllint --noout --schema "$SOURCE_DIR/tests/fixtures/junit/junit-10.xsd" "$WORK/out/junit.xml" ||
+# (The testcases' file= and line=, which GitLab reads and that XSD does not list, set aside.)
+sed -E 's/ (file|line)="[^"]*"//g' "$WORK/out/junit.xml" >"$WORK/junit-xsd.xml"
+xmllint --noout --schema "$SOURCE_DIR/tests/fixtures/junit/junit-10.xsd" "$WORK/junit-xsd.xml" ||
   fail "junit.xml does not validate against junit-10.xsd"
 html="$WORK/out/report.html"
 

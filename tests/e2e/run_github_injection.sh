@@ -10,7 +10,14 @@
 source "$(dirname "$0")/lib.sh"
 need jq
 export PORT=$(free_port)
-pipeline="$PIPELINES/hostile.yaml"
+# The pipeline's own path is hostile too: a folder inside the workspace whose name carries a
+# line feed, a workflow command, ",", ":" and "%", so the annotations' file= property must
+# escape it.
+export GITHUB_WORKSPACE="$WORK/ws"
+hostile_dir=$'evil,dir: %0A\n::error::pwned-file ##[error]x'
+mkdir -p "$GITHUB_WORKSPACE/$hostile_dir"
+pipeline="$GITHUB_WORKSPACE/$hostile_dir/hostile.yaml"
+cp "$PIPELINES/hostile.yaml" "$pipeline"
 
 # Lines (split at LF and at CR, as the runner does) that the runner would parse as a
 # workflow command: "::" after leading white space, or the legacy "##[" anywhere.
@@ -32,18 +39,40 @@ grep -q 'hint: .*pwned-body ::set-output name=x::pwned' "$WORK/stdout.txt" ||
 #    `::error|warning title=PROPERTY::DATA` with no raw : , CR or LF in the property.
 failed=$(jq '[.stages[].criteria[] | select(.pass == false)] | length' "$r")
 ((failed == 3)) || fail "expected 3 failed criteria, got $failed"
-command_lines "$WORK/stdout.txt" >"$WORK/commands.txt"
+command_lines "$WORK/stdout.txt" >"$WORK/all-commands.txt"
+# Each stage's lines are folded in a ::group:: block, named after the stage (whose name the
+# loader restricts to letters, digits, _ . -); every other command is an annotation.
+group_re='^::(group::stage [0-9]+/[0-9]+ [A-Za-z0-9_.-]+|endgroup::)$'
+grep -a -q -E '^::group::stage 1/' "$WORK/all-commands.txt" || fail "no ::group:: for the stage"
+grep -a -v -E "$group_re" "$WORK/all-commands.txt" >"$WORK/commands.txt" || true
 while IFS= read -r line; do
-    [[ "$line" =~ ^::(error|warning)\ title=stagegate\ [^:,]*::.*$ ]] ||
+    [[ "$line" =~ ^::(error|warning)\ file=[^:,]*,line=[0-9]+,col=[0-9]+,title=stagegate\ [^:,]*::.*$ ]] ||
         fail "not one of stagegate's annotations: $line"
 done <"$WORK/commands.txt"
+# Unescaped as the runner does, file= is the pipeline's path relative to the workspace, and
+# line/col are where the failed criteria are written.
+unescape='gsub("%0D"; "\r") | gsub("%0A"; "\n") | gsub("%3A"; ":") | gsub("%2C"; ",") | gsub("%25"; "%")'
+jq -Rs "[split(\"\n\")[] | select(length > 0) | capture(\"file=(?<f>[^:,]*),\").f | $unescape] | unique" \
+    "$WORK/commands.txt" >"$WORK/files.json"
+jq -n --arg f "$hostile_dir/hostile.yaml" '[$f]' >"$WORK/expected-files.json"
+cmp -s "$WORK/files.json" "$WORK/expected-files.json" || {
+    cat "$WORK/files.json" "$WORK/expected-files.json"
+    fail "annotation file= does not round-trip to the pipeline's workspace-relative path"
+}
+jq -r '[.stages[0].criteria[] | select(.pass == false) | "line=\(.line),col=\(.column),"] | .[]' "$r" >"$WORK/expected-lines.txt"
+grep -o 'line=[0-9]*,col=[0-9]*,' "$WORK/commands.txt" >"$WORK/lines.txt"
+cmp -s "$WORK/lines.txt" "$WORK/expected-lines.txt" || {
+    cat "$WORK/lines.txt" "$WORK/expected-lines.txt"
+    fail "annotation line/col are not the criteria's positions"
+}
+grep -q '^line=[1-9]' "$WORK/lines.txt" || fail "no line in the annotations"
 [[ $(wc -l <"$WORK/commands.txt") -eq 3 ]] || {
     cat "$WORK/commands.txt"
     fail "expected 3 annotation lines"
 }
 [[ $(grep -c '^::warning ' "$WORK/commands.txt") -eq 1 ]] || fail "the warn criterion is a ::warning"
 # Unescaped as the runner does, the titles are exactly the stage and criterion names.
-jq -Rr 'capture("^::[a-z]+ title=(?<t>[^:]*)::").t
+jq -Rr 'capture(",title=(?<t>[^:]*)::").t
         | gsub("%0D"; "\r") | gsub("%0A"; "\n") | gsub("%3A"; ":") | gsub("%2C"; ",")
         | gsub("%25"; "%")' "$WORK/commands.txt" | jq -Rs . >"$WORK/titles.json"
 jq -r '[.stages[0] as $s | $s.criteria[] | select(.pass == false)
@@ -110,8 +139,18 @@ for verb in validate run; do
     expect_rc 2
     grep -q 'not a valid stage name' "$WORK/stderr.txt" || fail "$verb: stage name not rejected"
     grep -q 'not a valid name' "$WORK/stderr.txt" || fail "$verb: operation name not rejected"
-    [[ -z "$(command_lines "$WORK/stdout.txt")$(command_lines "$WORK/stderr.txt")" ]] || {
-        cat "$WORK/stderr.txt"
+    # Each problem is annotated at its place (INVALID outputs): those lines are
+    # stagegate's own, well formed, properties and data escaped; nothing else is a command.
+    command_lines "$WORK/stdout.txt" >"$WORK/invalid-commands.txt"
+    invalid_re='^::error file=[^:,]*,line=[0-9]+,col=[0-9]+,title=stagegate%3A invalid pipeline::.*$'
+    [[ $(grep -c -E "$invalid_re" "$WORK/invalid-commands.txt") -eq 4 ]] || {
+        cat "$WORK/invalid-commands.txt"
+        fail "$verb: expected one annotation per problem (4)"
+    }
+    grep -v -E "$invalid_re" "$WORK/invalid-commands.txt" >"$WORK/other-commands.txt" || true
+    grep -q 'pwned-stage' "$WORK/invalid-commands.txt" || fail "$verb: the stage problem is not annotated"
+    [[ ! -s "$WORK/other-commands.txt" && -z "$(command_lines "$WORK/stderr.txt")" ]] || {
+        cat "$WORK/other-commands.txt" "$WORK/stderr.txt"
         fail "$verb: a diagnostic starts a workflow command"
     }
 done

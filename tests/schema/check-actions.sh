@@ -38,10 +38,11 @@ validate() {
 }
 
 shopt -s nullglob
-actions=("$root"/.github/actions/*/action.yml "$root"/.github/actions/*/action.yaml)
+actions=("$root"/action.yml "$root"/.github/actions/*/action.yml "$root"/.github/actions/*/action.yaml)
 workflows=("$root"/.github/workflows/*.yml "$root"/.github/workflows/*.yaml)
-((${#actions[@]} >= 1)) || fail "no action in .github/actions/"
-((${#workflows[@]} >= 2)) || fail "expected ci.yml and load-gate.yml in .github/workflows/"
+[[ -f "$root/action.yml" ]] || fail "no action.yml at the repository root (the Marketplace action)"
+((${#actions[@]} >= 2)) || fail "no action in .github/actions/"
+((${#workflows[@]} >= 3)) || fail "expected ci.yml, load-gate.yml and release.yml in .github/workflows/"
 
 # 1. Every action and workflow is valid.
 for file in "${actions[@]}" "${workflows[@]}"; do
@@ -75,14 +76,35 @@ elif "$validator" "$tmp/.github/workflows/load-gate.yml" >/dev/null 2>&1; then
 fi
 
 # 3. What the schema cannot see.
-# The action's outputs come from the run step, whose keys stagegate writes itself.
-for key in verdict results highest-passed-stage exit-code; do
-    grep -q "^  $key:\$" "$action" || fail "action.yml does not declare output $key"
-    grep -q "value: \${{ steps.run.outputs.$key }}" "$action" ||
-        fail "action.yml output $key does not come from steps.run"
+# The actions' outputs come from the run step, whose keys stagegate writes itself.
+for a in "$root/action.yml" "$action"; do
+    for key in verdict results highest-passed-stage exit-code; do
+        grep -q "^  $key:\$" "$a" || fail "${a#"$root"/} does not declare output $key"
+        grep -q "value: \${{ steps.run.outputs.$key }}" "$a" ||
+            fail "${a#"$root"/} output $key does not come from steps.run"
+    done
+    grep -q '^  baseline:$' "$a" && grep -q -- '--baseline "$BASELINE"' "$a" ||
+        fail "${a#"$root"/} does not pass the baseline input as --baseline"
 done
-grep -q '^  baseline:$' "$action" && grep -q -- '--baseline "$BASELINE"' "$action" ||
-    fail "action.yml does not pass the baseline input as --baseline"
+# The Marketplace needs name, description and branding at the root action.
+for key in name description branding; do
+    grep -q "^$key:" "$root/action.yml" || fail "action.yml has no $key (the Marketplace needs it)"
+done
+[[ -x "$root/scripts/action-install-release" ]] || fail "scripts/action-install-release (the action's install step) is missing"
+# Every action used runs on Node 24: at least these majors (the first on Node 24).
+declare -A node24=([actions/checkout]=5 [actions/cache]=5 [actions/cache/restore]=5
+    [actions/cache/save]=5 [actions/upload-artifact]=6 [actions/download-artifact]=7
+    [actions/setup-node]=5 [docker/setup-buildx-action]=4 [docker/login-action]=4
+    [docker/build-push-action]=7 [docker/setup-qemu-action]=4)
+while read -r file name major; do
+    if [[ -z "${node24[$name]:-}" ]]; then
+        fail "${file#"$root"/}: $name@v$major: not in the Node 24 list of check-actions.sh"
+    elif ((major < node24[$name])); then
+        fail "${file#"$root"/}: $name@v$major runs on an old Node runtime (use v${node24[$name]} or later)"
+    fi
+done < <(for f in "${actions[@]}" "${workflows[@]}"; do
+    sed -n 's/^ *\(- \)\?uses: *\([A-Za-z0-9_.\/-]*\)@v\([0-9]*\).*/\2 \3/p' "$f" | sed "s|^|$f |"
+done)
 # A local action a workflow uses exists.
 for file in "${workflows[@]}"; do
     while read -r path; do
@@ -92,15 +114,17 @@ for file in "${workflows[@]}"; do
 done
 # No expression is pasted into a run: script (an input or output could inject shell code):
 # values reach the scripts through env:.
-if ! pasted="$(node -e '
-    const yaml = require(process.argv[1]);
-    const action = yaml.load(require("fs").readFileSync(process.argv[2], "utf8"));
-    const bad = action.runs.steps.filter((s) => typeof s.run === "string" && s.run.includes("${{"));
-    for (const s of bad) console.log("step \"" + (s.name || s.id) + "\"");
-    process.exit(bad.length ? 1 : 0);
-' "$here/node_modules/js-yaml" "$action" 2>&1)"; then
-    fail "action.yml pastes an expression into a script (use env:): $pasted"
-fi
+for a in "$root/action.yml" "$action"; do
+    if ! pasted="$(node -e '
+        const yaml = require(process.argv[1]);
+        const action = yaml.load(require("fs").readFileSync(process.argv[2], "utf8"));
+        const bad = action.runs.steps.filter((s) => typeof s.run === "string" && s.run.includes("${{"));
+        for (const s of bad) console.log("step \"" + (s.name || s.id) + "\"");
+        process.exit(bad.length ? 1 : 0);
+    ' "$here/node_modules/js-yaml" "$a" 2>&1)"; then
+        fail "${a#"$root"/} pastes an expression into a script (use env:): $pasted"
+    fi
+done
 
 if ((failures)); then
     echo "$failures failure(s)"

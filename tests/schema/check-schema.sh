@@ -55,6 +55,33 @@ declare -A cannot_express=(
   [merge-keys]="YAML merge keys (<<): the schema sees the mapping after the YAML reader merged it"
 )
 
+# Strict mode (as editors' validators and SchemaStore's CI run it): every schema compiles.
+for other in pipeline results stage-result; do
+    if ! compiled="$(cd "$here" && "$ajv" compile --spec=draft7 --strict=true \
+            -s "$root/schemas/$other.schema.json" -c ajv-formats 2>&1)"; then
+        fail "schemas/$other.schema.json does not compile with --strict=true:"
+        echo "$compiled" | sed 's/^/    /'
+    fi
+done
+# For editors: a stable $id (the file's raw URL in the repository), the modeline naming it
+# in every shipped pipeline, and the SchemaStore catalog entry pointing at it.
+id="$(node -e 'console.log(require(process.argv[1]).$id)' "$schema")"
+[[ "$id" == https://raw.githubusercontent.com/*/main/schemas/pipeline.schema.json ]] ||
+    fail "the pipeline schema's \$id is not its raw URL in the repository: $id"
+for file in "$root"/pipelines/*.yaml; do
+    [[ "$(head -n 1 "$file")" == "# yaml-language-server: \$schema=$id" ]] ||
+        fail "${file#"$root"/} does not start with the yaml-language-server modeline"
+done
+catalog="$root/schemas/schemastore-catalog-entry.json"
+if ! node -e '
+    const entry = require(process.argv[1]);
+    const ok = entry.url === process.argv[2] && typeof entry.name === "string" &&
+        typeof entry.description === "string" &&
+        ["stagegate.yaml", "*.stagegate.yaml"].every((m) => entry.fileMatch.includes(m));
+    process.exit(ok ? 0 : 1);' "$catalog" "$id"; then
+    fail "schemas/schemastore-catalog-entry.json: name, description, fileMatch (stagegate.yaml, *.stagegate.yaml) and url = \$id"
+fi
+
 valid_files=("$root"/pipelines/*.yaml "$root"/tests/fixtures/pipelines/valid/*.yaml)
 invalid_files=("$root"/tests/fixtures/pipelines/invalid/*.yaml)
 

@@ -46,9 +46,38 @@ struct Counts {
     }
 };
 
-std::string testcase_open(std::string_view suite, std::string_view name) {
-    return "    <testcase classname=\"" + attr("stagegate." + std::string(suite)) + "\" name=\"" +
-           attr(name) + "\"";
+// Where a testcase's failure points: the pipeline file and, for a criterion, its line
+// (GitLab and most JUnit readers show `file`; `line` is the common extension).
+struct CasePlace {
+    std::string_view file;
+    int line = 0;
+};
+
+// A testcase's time is its stage's measured duration (0 for a stage that did not run).
+std::string testcase_open(std::string_view suite, std::string_view name, double time,
+                          CasePlace place) {
+    std::string out = "    <testcase classname=\"" + attr("stagegate." + std::string(suite)) +
+                      "\" name=\"" + attr(name) + "\" time=\"" + junit_time(time) + "\"";
+    if (!place.file.empty()) {
+        out += " file=\"" + attr(place.file) + "\"";
+    }
+    if (place.line > 0) {
+        out += " line=\"" + std::to_string(place.line) + "\"";
+    }
+    return out;
+}
+
+double stage_time(const StageReport& stage) {
+    return stage_ran(stage) ? stage.duration_s : 0;
+}
+
+// The first line of the stage's first hint, for the failure text: GitLab shows only that.
+std::string first_hint(const StageReport& stage) {
+    if (stage.hints.empty()) {
+        return {};
+    }
+    const std::string& hint = stage.hints.front();
+    return "\nhint: " + hint.substr(0, hint.find('\n'));
 }
 
 // "612.4 ms, target < 250 ms (2.4x worse)"; "no data, target < 250 ms".
@@ -73,10 +102,11 @@ std::string miss_details(const CriterionResult& r) {
     return text;
 }
 
-std::string criterion_case(const StageReport& stage, const CriterionResult& r, Counts& counts) {
+std::string criterion_case(const StageReport& stage, const CriterionResult& r, Counts& counts,
+                           std::string_view file) {
     ++counts.tests;
     std::string name = r.criterion.name.empty() ? r.criterion.expr : r.criterion.name;
-    std::string out = testcase_open(stage.name, name);
+    std::string out = testcase_open(stage.name, name, stage_time(stage), {file, r.criterion.line});
     if (!stage_ran(stage)) {
         ++counts.skipped;
         std::string why = stage.reason.empty() ? "stage not run" : stage.reason;
@@ -91,11 +121,11 @@ std::string criterion_case(const StageReport& stage, const CriterionResult& r, C
     }
     ++counts.failures;
     return out + ">\n      <failure message=\"" + attr(miss_summary(r)) + "\" type=\"criterion\">" +
-           body(miss_details(r)) + "</failure>\n    </testcase>\n";
+           body(miss_details(r) + first_hint(stage)) + "</failure>\n    </testcase>\n";
 }
 
 // The stage's verdict needs its own testcase when no failed criterion explains it.
-std::string stage_case(const StageReport& stage, Counts& counts) {
+std::string stage_case(const StageReport& stage, Counts& counts, std::string_view file) {
     if (stage.verdict == Verdict::pass || !stage_ran(stage)) {
         return {};
     }
@@ -119,34 +149,34 @@ std::string stage_case(const StageReport& stage, Counts& counts) {
     for (char& c : type) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    return testcase_open(stage.name, "stage") + ">\n      <" + element + " message=\"" +
-           attr(reason) + "\" type=\"" + attr(type) + "\">" + body(reason) + "</" + element +
-           ">\n    </testcase>\n";
+    return testcase_open(stage.name, "stage", stage_time(stage), {file}) + ">\n      <" + element +
+           " message=\"" + attr(reason) + "\" type=\"" + attr(type) + "\">" +
+           body(reason + first_hint(stage)) + "</" + element + ">\n    </testcase>\n";
 }
 
 std::string property(std::string_view name, std::string_view value) {
     return "      <property name=\"" + attr(name) + "\" value=\"" + attr(value) + "\"/>\n";
 }
 
-std::string stage_suite(const StageReport& stage, Counts& counts) {
+std::string stage_suite(const StageReport& stage, Counts& counts, std::string_view file) {
     std::string cases;
     for (const auto& r : stage.criteria) {
-        cases += criterion_case(stage, r, counts);
+        cases += criterion_case(stage, r, counts, file);
     }
-    cases += stage_case(stage, counts);
+    cases += stage_case(stage, counts, file);
     if (stage_has_no_gate(stage)) {
         // Shown as skipped, so a CI test view never counts an unchecked stage as a pass.
         ++counts.tests;
         ++counts.skipped;
-        cases += testcase_open(stage.name, "stage") + ">\n      <skipped message=\"" +
-                 attr(k_no_gate_note) + "\"/>\n    </testcase>\n";
+        cases += testcase_open(stage.name, "stage", stage_time(stage), {file}) +
+                 ">\n      <skipped message=\"" + attr(k_no_gate_note) + "\"/>\n    </testcase>\n";
     }
     if (!stage_ran(stage) && stage.criteria.empty()) {
         ++counts.tests;
         ++counts.skipped;
         std::string why = stage.reason.empty() ? "stage not run" : stage.reason;
-        cases += testcase_open(stage.name, "stage") + ">\n      <skipped message=\"" + attr(why) +
-                 "\"/>\n    </testcase>\n";
+        cases += testcase_open(stage.name, "stage", 0, {file}) + ">\n      <skipped message=\"" +
+                 attr(why) + "\"/>\n    </testcase>\n";
     }
     counts.time = stage_ran(stage) && std::isfinite(stage.duration_s) ? stage.duration_s : 0;
 
@@ -190,7 +220,7 @@ class JunitReporter final : public Reporter {
         std::string suites;
         for (const auto& stage : report.stages) {
             Counts counts;
-            suites += stage_suite(stage, counts);
+            suites += stage_suite(stage, counts, report.pipeline_file);
             total.add(counts);
         }
         // A run that failed before or around its stages still fails in the CI view.
@@ -200,8 +230,9 @@ class JunitReporter final : public Reporter {
             suites +=
                 "  <testsuite name=\"stagegate\" tests=\"1\" failures=\"0\" errors=\"1\" "
                 "skipped=\"0\" time=\"0.000\">\n" +
-                testcase_open("run", "run") + ">\n      <error message=\"" + attr(reason) +
-                "\" type=\"" + attr(to_string(report.verdict)) + "\">" + body(reason) +
+                testcase_open("run", "run", 0, {report.pipeline_file}) +
+                ">\n      <error message=\"" + attr(reason) + "\" type=\"" +
+                attr(to_string(report.verdict)) + "\">" + body(reason) +
                 "</error>\n    </testcase>\n  </testsuite>\n";
             ++total.tests;
             ++total.errors;

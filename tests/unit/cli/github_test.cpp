@@ -109,3 +109,94 @@ TEST_CASE("publish_to_github writes nothing when the variables are not set") {
     CHECK(out.str().empty());
     CHECK(std::filesystem::is_empty(dir.path()));
 }
+
+TEST_CASE("annotations carry file, line and col, the file relative to GITHUB_WORKSPACE") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "ci");
+    write_text(dir.path() / "ci" / "load.yaml", "version: 1\n");
+    RunReport report = failed_report();
+    report.pipeline_file = (dir.path() / "ci" / "load.yaml").string();
+    report.stages[0].criteria[0].criterion.line = 14;
+    report.stages[0].criteria[0].criterion.column = 9;
+    std::ostringstream out;
+    publish_to_github(
+        report, "", "r.json", out,
+        lookup(Env{{"GITHUB_ACTIONS", "true"}, {"GITHUB_WORKSPACE", dir.path().string()}}));
+    CHECK(out.str().rfind("::error file=ci/load.yaml,line=14,col=9,title=stagegate load%3A", 0) ==
+          0);
+
+    // Outside the workspace the path stays as given; a position without a line is file only.
+    CHECK(annotation_position("/elsewhere/p.yaml", 3, 4,
+                              lookup(Env{{"GITHUB_WORKSPACE", dir.path().string()}})) ==
+          "file=/elsewhere/p.yaml,line=3,col=4,");
+    CHECK(annotation_position("a,b:c.yaml", 0, 0, lookup(Env{})) == "file=a%2Cb%3Ac.yaml,");
+    CHECK(annotation_position("", 3, 4, lookup(Env{})).empty());
+}
+
+TEST_CASE("an INVALID pipeline: summary, verdict output, one annotation and testcase per problem") {
+    TempDir dir;
+    auto summary = dir.path() / "summary.md";
+    auto outputs = dir.path() / "output.txt";
+    std::vector<InvalidProblem> problems{
+        {(dir.path() / "p.yaml").string(), 5, 15,
+         "stages[0].duration: \"30\" needs a unit (try 30s)"},
+        {"", 0, 0, "--set: stages.nosuch.vus: no stage named \"nosuch\""}};
+    std::ostringstream out;
+    auto warning =
+        publish_invalid_to_github(problems, out,
+                                  lookup(Env{{"GITHUB_STEP_SUMMARY", summary.string()},
+                                             {"GITHUB_OUTPUT", outputs.string()},
+                                             {"GITHUB_ACTIONS", "true"},
+                                             {"GITHUB_WORKSPACE", dir.path().string()}}));
+    CHECK(warning.empty());
+    CHECK(slurp(outputs) == "verdict=INVALID\n");
+    std::string text = slurp(summary);
+    CHECK(text.find("INVALID") != std::string::npos);
+    CHECK(text.find("- `p.yaml:5:15`: `stages[0].duration: \"30\" needs a unit (try 30s)`") !=
+          std::string::npos);
+    CHECK(text.find("- `--set: stages.nosuch.vus") != std::string::npos);
+    CHECK(out.str() ==
+          "::error file=p.yaml,line=5,col=15,title=stagegate%3A invalid "
+          "pipeline::stages[0].duration: "
+          "\"30\" needs a unit (try 30s)\n"
+          "::error title=stagegate%3A invalid pipeline::--set: stages.nosuch.vus: no stage named "
+          "\"nosuch\"\n");
+
+    std::string xml = invalid_junit(problems);
+    CHECK(xml.find("tests=\"2\" failures=\"2\"") != std::string::npos);
+    CHECK(xml.find("name=\"" + problems[0].file + ":5:15\" time=\"0.000\" file=\"" +
+                   problems[0].file + "\" line=\"5\">") != std::string::npos);
+    CHECK(xml.find(
+              "<failure message=\"--set: stages.nosuch.vus: no stage named &quot;nosuch&quot;\"") !=
+          std::string::npos);
+}
+
+TEST_CASE("a stage that failed without a failed criterion is annotated at the stage's line") {
+    RunReport report = failed_report();
+    report.pipeline_file = "p.yaml";
+    report.stages[0].reason = "backend crashed 3.2s into the stage";
+    for (auto& result : report.stages[0].criteria) {
+        result.pass = true;
+    }
+    std::ostringstream out;
+    publish_to_github(report, "", "r.json", out, lookup(Env{{"GITHUB_ACTIONS", "true"}}),
+                      [](const std::string& stage) {
+                          return stage == "load" ? std::pair{9, 5} : std::pair{0, 0};
+                      });
+    CHECK(out.str() ==
+          "::error file=p.yaml,line=9,col=5,title=stagegate load::backend crashed 3.2s into the "
+          "stage\n");
+}
+
+TEST_CASE("an INVALID summary keeps hostile paths and messages inside code spans") {
+    TempDir dir;
+    auto summary = dir.path() / "summary.md";
+    std::vector<InvalidProblem> problems{
+        {"a`<script>x</script>`\nb.yaml", 1, 2, "bad ` value\n<b>x</b>"}};
+    std::ostringstream out;
+    publish_invalid_to_github(problems, out,
+                              lookup(Env{{"GITHUB_STEP_SUMMARY", summary.string()}}));
+    std::string text = slurp(summary);
+    CHECK(text.find("- `a'<script>x</script>' b.yaml:1:2`: `bad ' value <b>x</b>`\n") !=
+          std::string::npos);
+}
