@@ -88,8 +88,10 @@ void record_write_failure(RunReport& report, const Error& error,
     spdlog::error("{}", error.message);
     for (const Reporter* reporter : reporters) {
         if (!reporter->write_to(out_dir, report)) {
+            // The earlier version's room may be just enough for this one: remove, try again.
             std::error_code ec;
             std::filesystem::remove(out_dir / std::string(reporter->file_name()), ec);
+            (void)reporter->write_to(out_dir, report);
         }
     }
 }

@@ -37,4 +37,6 @@ done
 backend_pid=$(sed -n 's/.*backend started (pid \([0-9]*\)).*/\1/p' "$out/stagegate.log" 2>/dev/null | head -1)
 if [[ -n "$backend_pid" ]]; then process_gone "$backend_pid" || fail "backend $backend_pid left running"; fi
 ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || fail "the backend still listens on $PORT"
-echo "ok"
+on_disk=absent
+[[ -e "$out/results.json" ]] && on_disk=$(jqr "$out/results.json" .verdict)
+echo "ok (results.json on disk: $on_disk)"
