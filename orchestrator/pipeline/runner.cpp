@@ -281,7 +281,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.health_before = health_sample(before);
         if (!before.healthy) {
             stage_report.verdict = Verdict::fail;
-            stage_report.reason = "backend unhealthy before the stage: " + before.problem;
+            stage_report.reason = "backend unhealthy before the stage: health check " +
+                                  supervisor.health_target() + " got " +
+                                  health_failure_in_words(before);
             return;
         }
     }

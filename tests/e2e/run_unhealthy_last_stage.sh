@@ -2,9 +2,9 @@
 # names health, the status and the body's status field, and it stops at once. (It used to
 # end in PASS, exit 0: health was polled but never judged.)
 source "$(dirname "$0")/lib.sh"
-export PORT=$(free_port) FAULT_UNHEALTHY_AFTER_S=4
+export PORT=$(free_port) FAULT_UNHEALTHY_AFTER_S=6
 # Two stages (--to is not a flag: the last stage is chosen with --only); "load" lasts 30 s,
-# so the turn 4 s after the backend started lands inside it with room on a slow machine.
+# so the turn 6 s after the backend started lands inside it with room on a slow machine.
 run_stagegate run "$PIPELINES/unhealthy.yaml" --out "$WORK/out" --no-progress \
   --only smoke --only load
 expect_rc 1

@@ -2,7 +2,7 @@
 # (it used to pass, and the next stage was blamed: "unhealthy before the stage"); the third
 # stage does not run.
 source "$(dirname "$0")/lib.sh"
-export PORT=$(free_port) FAULT_UNHEALTHY_AFTER_S=5
+export PORT=$(free_port) FAULT_UNHEALTHY_AFTER_S=6
 run_stagegate run "$PIPELINES/unhealthy.yaml" --out "$WORK/out" --no-progress
 expect_rc 1
 r="$WORK/out/results.json"
