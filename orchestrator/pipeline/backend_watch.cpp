@@ -119,6 +119,13 @@ void BackendWatch::watch_exit(std::stop_token own_stop) {
             m_facts.interrupted = true;
             m_stop.request_stop();
         }
+        if (auto error = m_supervisor.log_error()) {
+            std::lock_guard lock(m_mutex);
+            if (!m_facts.output_error) {
+                m_facts.output_error = error;
+                m_stop.request_stop();  // an output that cannot be written ends the run
+            }
+        }
         if (auto exit = m_supervisor.check_exit()) {
             std::lock_guard lock(m_mutex);
             if (!m_facts.exit) {

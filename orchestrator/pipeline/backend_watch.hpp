@@ -37,6 +37,8 @@ struct BackendFacts {
     /// started) and why ("status 503, body status \"degraded\"").
     std::optional<double> unhealthy_at_s;
     std::string unhealthy_because;
+    /// backend.log could not be written ("cannot write PATH: No space left on device").
+    std::optional<std::string> output_error;
     nlohmann::json last_health_json;  ///< last health answer's body (null if none)
     std::optional<double> rss_start_mb, rss_end_mb, rss_peak_mb;
     std::vector<std::pair<double, double>> rss_series;  ///< (t_s, MB)
@@ -56,7 +58,8 @@ class BackendWatch {
     enum class HealthPolling { off, every_second };
 
     /// Starts watching now. `stop` is fired when the backend exits, when a health check
-    /// fails (HealthPolling::every_second) or when `interrupts` > 0.
+    /// fails (HealthPolling::every_second), when backend.log cannot be written or when
+    /// `interrupts` > 0.
     BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
                  const std::atomic<int>& interrupts, HealthPolling health_polling);
     ~BackendWatch();  ///< stops and joins the thread

@@ -354,6 +354,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     if (facts.interrupted || state.interrupts().load() > 0) {
         stage_report.verdict = Verdict::interrupted;
         stage_report.reason = fmt("interrupted %.1fs into the stage", stage_report.duration_s);
+    } else if (facts.output_error) {
+        stage_report.verdict = Verdict::error;
+        stage_report.reason = "stopped: " + *facts.output_error;
     } else if (facts.exit) {
         stage_report.verdict = Verdict::fail;
         stage_report.reason = "backend crashed " + fmt("%.1fs", facts.exit_at_s) +
@@ -655,6 +658,10 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                                  "interrupted during the cooldown before \"" + stage.name + "\"",
                                  &supervisor);
             }
+            if (auto log = supervisor.log_error()) {
+                skip_after(i - 1, "skipped: backend.log could not be written");
+                return stop_with(Verdict::error, *log, &supervisor);
+            }
             if (!died.empty()) {
                 stage_report.verdict = Verdict::fail;
                 stage_report.reason = died;
@@ -672,15 +679,17 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         auto written = write_reports(report, reporters, options.out_dir);
         report.verdict = Verdict::pass;
         report.reason.clear();
+        // The first output that failed is the reason: backend.log (during the stage) before
+        // the results written after it.
+        if (auto log = supervisor.log_error()) {
+            skip_after(i, "skipped: backend.log could not be written");
+            return stop_with(Verdict::error, *log, &supervisor);
+        }
         if (!written) {
             // Results that cannot be written end the run: a gate whose files are missing
             // must not report PASS. The backend is stopped first (finish).
             skip_after(i, "skipped: the results could not be written");
             return stop_with(Verdict::error, written.error().message, &supervisor);
-        }
-        if (auto log = supervisor.log_error()) {
-            skip_after(i, "skipped: backend.log could not be written");
-            return stop_with(Verdict::error, *log, &supervisor);
         }
         if (stage_report.verdict != Verdict::pass) {
             skip_after(i, "skipped: stage \"" + stage.name + "\" did not pass");

@@ -37,6 +37,20 @@ done
 backend_pid=$(sed -n 's/.*backend started (pid \([0-9]*\)).*/\1/p' "$out/stagegate.log" 2>/dev/null | head -1)
 if [[ -n "$backend_pid" ]]; then process_gone "$backend_pid" || fail "backend $backend_pid left running"; fi
 ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || fail "the backend still listens on $PORT"
+# 2. The backend fills the disk with its own log (5 MB/s into backend.log on the 2 MB tmpfs):
+# the stage stops as soon as backend.log cannot be written, ERROR naming it.
+rm -rf "$mnt/filler" "$mnt/out2"
+sed 's/^  stop_timeout: \(.*\)$/  stop_timeout: \1\n  log_max: 64MiB/' "$PIPELINES/faults.yaml" >"$WORK/flood.yaml"
+PORT=$(free_port) MISBEHAVE="flood-log=5000000" SMOKE_DURATION=60s \
+  run_stagegate run "$WORK/flood.yaml" --out "$mnt/out2" --no-progress --only smoke
+expect_rc 3
+grep -q "cannot write $mnt/out2/backend.log: No space left on device" "$WORK/stdout.txt" "$WORK/stderr.txt" \
+  || { cat "$WORK/stdout.txt"; fail "the error names backend.log and the cause"; }
+if [[ -e "$mnt/out2/results.json" ]]; then
+  [[ $(jqr "$mnt/out2/results.json" .verdict) == ERROR ]] || fail "results.json of the flood run says $(jqr "$mnt/out2/results.json" .verdict)"
+  [[ $(jqr "$mnt/out2/results.json" '.stages[0].duration_s < 30') == true ]] || fail "the 60 s stage was not stopped"
+fi
+
 on_disk=absent
 [[ -e "$out/results.json" ]] && on_disk=$(jqr "$out/results.json" .verdict)
 echo "ok (results.json on disk: $on_disk)"
