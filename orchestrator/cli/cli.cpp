@@ -31,6 +31,7 @@
 #include "core/redact.hpp"
 #include "core/schemas.hpp"
 #include "pipeline/baseline.hpp"
+#include "pipeline/output_lock.hpp"
 #include "pipeline/runner.hpp"
 
 #ifndef STAGEGATE_VERSION
@@ -597,6 +598,17 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     options.version = version();
     options.out_dir = args->value("--out").value_or("stagegate-out/" + options.run_id);
     if (auto ok = prepare_output_dir(options.out_dir); !ok) {
+        ctx.err << "stagegate: " << shown_lines(ok.error().message) << "\n";
+        return k_exit_error;
+    }
+    // Held until the run returns: a second run into this folder fails at once, and what an
+    // earlier run left here goes before anything of this run is written.
+    auto out_lock = OutputLock::acquire(options.out_dir);
+    if (!out_lock) {
+        ctx.err << "stagegate: " << shown_lines(out_lock.error().message) << "\n";
+        return k_exit_error;
+    }
+    if (auto ok = clear_previous_outputs(options.out_dir); !ok) {
         ctx.err << "stagegate: " << shown_lines(ok.error().message) << "\n";
         return k_exit_error;
     }

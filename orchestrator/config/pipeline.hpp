@@ -72,6 +72,8 @@ struct BackendSpec {
     std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited environment
     Duration startup_timeout = std::chrono::seconds(30);
     Duration stop_timeout = std::chrono::seconds(10);
+    /// backend.log's bound in bytes: past it the log keeps its head and newest tail.
+    std::uint64_t log_max = std::uint64_t{64} * 1024 * 1024;
 };
 
 struct HealthSpec {
@@ -80,6 +82,9 @@ struct HealthSpec {
     std::vector<std::pair<std::string, nlohmann::json>> expect_json;  ///< JSON pointer -> value
     Duration interval = std::chrono::milliseconds(250);
     std::string memory_json;  ///< JSON pointer to RSS in bytes in the health answer, or empty
+    /// Attach mode (no backend): how long to wait for the running service to answer
+    /// healthy (launch mode uses backend.startup_timeout).
+    Duration startup_timeout = std::chrono::seconds(30);
 };
 
 struct BodyPattern {

@@ -15,10 +15,10 @@ inline const std::vector<std::string> top_level = {"version",  "name",     "targ
                                                    "scenario", "defaults", "stages"};
 inline const std::vector<std::string> target = {"base_url", "headers", "timeout", "transport",
                                                 "insecure"};
-inline const std::vector<std::string> backend = {"command", "cwd", "env", "startup_timeout",
-                                                 "stop_timeout"};
-inline const std::vector<std::string> health = {"url", "expect_status", "expect_json", "interval",
-                                                "memory_json"};
+inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
+                                                 "startup_timeout", "stop_timeout", "log_max"};
+inline const std::vector<std::string> health = {"url",      "expect_status", "expect_json",
+                                                "interval", "memory_json",   "startup_timeout"};
 inline const std::vector<std::string> scenario = {"executor",   "think_time",    "variables",
                                                   "operations", "script",        "binary",
                                                   "command",    "operation_tag", "extra_args"};

@@ -16,6 +16,7 @@ namespace {
 constexpr std::size_t k_max_body_patterns = 64;
 constexpr std::int64_t k_max_vus = 100'000;
 constexpr double k_max_rate = 1e6;
+constexpr std::uint64_t k_min_log_max = 4096;  ///< backend.log_max: room for a head and a tail
 
 /// The pipeline-specific sections. Each read_* reads one top-level key.
 class PipelineReader {
@@ -220,6 +221,23 @@ class PipelineReader {
                 backend.stop_timeout = *d;
             }
         }
+        if (auto v = map.get("log_max")) {
+            if (!v->node.IsScalar()) {
+                m_reader.error(
+                    *v, "expected a size such as 64MiB, got " + std::string(kind_name(v->node)));
+            } else if (auto text = m_reader.text(*v)) {
+                auto size = parse_size(*text);
+                if (!size) {
+                    m_reader.error(*v, size.error().message);
+                } else if (*size < k_min_log_max) {
+                    m_reader.error(*v, "\"" + *text +
+                                           "\" is too small to keep a head and a tail (at "
+                                           "least 4KiB)");
+                } else {
+                    backend.log_max = *size;
+                }
+            }
+        }
         pipeline.backend = std::move(backend);
     }
 
@@ -262,6 +280,15 @@ class PipelineReader {
                 } else {
                     health.memory_json = *pointer;
                 }
+            }
+        }
+        if (auto v = map.get("startup_timeout")) {
+            if (pipeline.backend) {
+                m_reader.error(*v,
+                               "is attach mode's wait (no backend:); with a backend: block, "
+                               "set backend.startup_timeout instead");
+            } else if (auto d = m_reader.duration(*v, true)) {
+                health.startup_timeout = *d;
             }
         }
         pipeline.health = std::move(health);

@@ -213,4 +213,53 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return d[a.size()][b.size()];
 }
 
+Result<std::uint64_t> parse_size(std::string_view text) {
+    const std::string shown(text);
+    std::size_t i = 0;
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.')) {
+        ++i;
+    }
+    const std::string number(text.substr(0, i));
+    std::string unit(text.substr(i));
+    for (char& c : unit) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    double value = 0;
+    bool numeric = !number.empty() && number.front() != '.' &&
+                   std::count(number.begin(), number.end(), '.') <= 1;
+    if (numeric) {
+        char* end = nullptr;
+        value = std::strtod(number.c_str(), &end);
+        numeric = end != nullptr && *end == '\0';
+    }
+    if (!numeric) {
+        return fail(ErrorCode::invalid_input,
+                    "\"" + shown + "\" is not a size (write a number and a unit: 64MiB, 10MB)");
+    }
+    double scale = 0;
+    if (unit == "B") {
+        scale = 1;
+    } else if (unit == "KB" || unit == "KIB") {
+        scale = 1024.0;
+    } else if (unit == "MB" || unit == "MIB") {
+        scale = 1024.0 * 1024.0;
+    } else if (unit == "GB" || unit == "GIB") {
+        scale = 1024.0 * 1024.0 * 1024.0;
+    }
+    if (scale == 0) {
+        return fail(ErrorCode::invalid_input,
+                    "\"" + shown + "\" is not a size (" +
+                        (unit.empty() ? "a bare number has no unit: try " + number + "MiB"
+                                      : "unit " + std::string(text.substr(i)) +
+                                            " is not one of B, KB, KiB, MB, MiB, GB, GiB") +
+                        ")");
+    }
+    double bytes = value * scale;
+    if (bytes > 1e18) {
+        return fail(ErrorCode::invalid_input, "\"" + shown + "\" is too large");
+    }
+    return static_cast<std::uint64_t>(bytes);
+}
+
 }  // namespace orch

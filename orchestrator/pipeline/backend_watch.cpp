@@ -36,6 +36,22 @@ void collect_numbers(const nlohmann::json& json, const std::string& pointer,
 
 }  // namespace
 
+std::string health_failure_in_words(const HealthAnswer& answer) {
+    std::string words;
+    if (answer.status > 0) {
+        words = "status " + std::to_string(answer.status);
+        if (answer.json.is_object() && answer.json.contains("status")) {
+            words += ", body status " + answer.json["status"].dump();
+        }
+    }
+    std::string why = !answer.problem.empty() ? answer.problem : answer.error;
+    // "status 503 (expected 200)" would only repeat the status.
+    if (!why.empty() && (words.empty() || why.rfind("status ", 0) != 0)) {
+        words += (words.empty() ? "" : ": ") + why;
+    }
+    return words.empty() ? "no answer" : words;
+}
+
 void BackendFacts::add_to(Snapshot& snapshot) const {
     snapshot.set("backend.crashes", exit ? 1.0 : 0.0);
     snapshot.set("backend.health_failures", health_failures);
@@ -103,6 +119,13 @@ void BackendWatch::watch_exit(std::stop_token own_stop) {
             m_facts.interrupted = true;
             m_stop.request_stop();
         }
+        if (auto error = m_supervisor.log_error()) {
+            std::lock_guard lock(m_mutex);
+            if (!m_facts.output_error) {
+                m_facts.output_error = error;
+                m_stop.request_stop();  // an output that cannot be written ends the run
+            }
+        }
         if (auto exit = m_supervisor.check_exit()) {
             std::lock_guard lock(m_mutex);
             if (!m_facts.exit) {
@@ -144,6 +167,11 @@ void BackendWatch::sample(std::stop_token own_stop) {
             if (!answer->healthy) {
                 ++m_facts.health_failures;
                 m_facts.last_health_problem = answer->problem;
+                if (!m_facts.unhealthy_at_s) {
+                    m_facts.unhealthy_at_s = clock.seconds();
+                    m_facts.unhealthy_because = health_failure_in_words(*answer);
+                    m_stop.request_stop();  // the stage during which it happened fails now
+                }
             }
             if (!answer->json.is_null()) {
                 m_facts.last_health_json = answer->json;

@@ -2,7 +2,9 @@
 // every 100 ms whether the backend exited or stagegate was interrupted (and then fires the
 // stop source, so the load stops at once); a second samples RSS and, during stages, probes
 // health every second (counting failures), so a slow health answer never delays noticing
-// a crash. What it saw becomes backend.* metrics.
+// a crash. A failed health check during a stage fires the stop source too: the stage during
+// which the backend turned unhealthy is the one that fails. What it saw becomes backend.*
+// metrics.
 #pragma once
 
 #include <atomic>
@@ -31,6 +33,12 @@ struct BackendFacts {
     int health_checks = 0;
     int health_failures = 0;
     std::string last_health_problem;
+    /// The first failed health check, when one failed: when (seconds after the watch
+    /// started) and why ("status 503, body status \"degraded\"").
+    std::optional<double> unhealthy_at_s;
+    std::string unhealthy_because;
+    /// backend.log could not be written ("cannot write PATH: No space left on device").
+    std::optional<std::string> output_error;
     nlohmann::json last_health_json;  ///< last health answer's body (null if none)
     std::optional<double> rss_start_mb, rss_end_mb, rss_peak_mb;
     std::vector<std::pair<double, double>> rss_series;  ///< (t_s, MB)
@@ -40,11 +48,18 @@ struct BackendFacts {
     void add_to(Snapshot& snapshot) const;
 };
 
+/// A failed health answer in words for a stage's reason: the status, the body's `status`
+/// field when it has one, and the problem unless it only repeats the status ("status 503,
+/// body status \"degraded\""); a transport error alone when there was no answer.
+std::string health_failure_in_words(const HealthAnswer& answer);
+
 class BackendWatch {
   public:
     enum class HealthPolling { off, every_second };
 
-    /// Starts watching now. `stop` is fired when the backend exits or `interrupts` > 0.
+    /// Starts watching now. `stop` is fired when the backend exits, when a health check
+    /// fails (HealthPolling::every_second), when backend.log cannot be written or when
+    /// `interrupts` > 0.
     BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
                  const std::atomic<int>& interrupts, HealthPolling health_polling);
     ~BackendWatch();  ///< stops and joins the thread

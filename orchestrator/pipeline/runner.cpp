@@ -59,12 +59,39 @@ HealthSample health_sample(const HealthAnswer& answer) {
     return sample;
 }
 
-/// Writes every reporter's file; a failure is logged to the listener, not fatal.
-void write_reports(const RunReport& report, const std::vector<const Reporter*>& reporters,
-                   const std::filesystem::path& out_dir, RunListener& listener) {
+/// Writes every reporter's file; stops at the first that cannot be written (disk full,
+/// permissions, I/O error) and returns its error, which names the file and the cause.
+Result<void> write_reports(const RunReport& report, const std::vector<const Reporter*>& reporters,
+                           const std::filesystem::path& out_dir) {
     for (const Reporter* reporter : reporters) {
         if (auto ok = reporter->write_to(out_dir, report); !ok) {
-            listener.on_message("warning: " + ok.error().message);
+            Error error = ok.error();
+            error.code = ErrorCode::infrastructure;
+            error.message += " (free some space or choose another folder with --out)";
+            return tl::unexpected(std::move(error));
+        }
+    }
+    return {};
+}
+
+/// After a write failed: the report says ERROR, and every file is written again with that
+/// verdict, or removed when even that fails, so nothing on disk claims another verdict.
+void record_write_failure(RunReport& report, const Error& error,
+                          const std::vector<const Reporter*>& reporters,
+                          const std::filesystem::path& out_dir) {
+    if (report.verdict != Verdict::error || report.reason.empty()) {
+        report.verdict = Verdict::error;
+        report.reason = error.message;
+    }
+    report.exit_code = exit_code_for(report.verdict);
+    // The console shows it once: spdlog's console sink prints errors to stderr already.
+    spdlog::error("{}", error.message);
+    for (const Reporter* reporter : reporters) {
+        if (!reporter->write_to(out_dir, report)) {
+            // The earlier version's room may be just enough for this one: remove, try again.
+            std::error_code ec;
+            std::filesystem::remove(out_dir / std::string(reporter->file_name()), ec);
+            (void)reporter->write_to(out_dir, report);
         }
     }
 }
@@ -148,6 +175,22 @@ class StageObserverImpl final : public StageObserver {
         point.rss_mb = facts.rss_end_mb;
         m_series.add(point);
 
+        // Built-in guard, criteria or not: when every request of the stage's first second
+        // failed to connect, nothing is listening there; firing on for the whole stage
+        // would only pile up refused requests.
+        if (!m_first_second_judged) {
+            m_first_second_requests += delta.totals().requests();
+            m_first_second_refused += delta.totals().errors(ErrorKind::connection_refused);
+            if (interval.elapsed_s >= 1.0 - 1e-3) {
+                m_first_second_judged = true;
+                if (m_first_second_requests > 0 &&
+                    m_first_second_refused == m_first_second_requests) {
+                    m_nothing_listening = m_first_second_requests;
+                    m_stop.request_stop();
+                }
+            }
+        }
+
         auto breach = m_judge.on_interval(delta, interval.elapsed_s, length);
         if (breach && !m_abort) {
             m_abort = breach;
@@ -159,6 +202,10 @@ class StageObserverImpl final : public StageObserver {
     }
 
     const std::optional<CriterionResult>& abort_breach() const { return m_abort; }
+
+    /// How many requests the stage's first second sent when every one of them failed to
+    /// connect (the built-in closed-port guard fired), else nullopt.
+    std::optional<std::uint64_t> nothing_listening() const { return m_nothing_listening; }
 
     /// The series for results.json, once the executor has returned.
     void store_series(StageReport& report) const {
@@ -184,6 +231,10 @@ class StageObserverImpl final : public StageObserver {
     const BackendWatch& m_watch;
     const MetricNames& m_names;
     std::optional<CriterionResult> m_abort;
+    bool m_first_second_judged = false;
+    std::uint64_t m_first_second_requests = 0;
+    std::uint64_t m_first_second_refused = 0;
+    std::optional<std::uint64_t> m_nothing_listening;
 };
 
 std::string describe_criterion_miss(const CriterionResult& r) {
@@ -230,7 +281,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.health_before = health_sample(before);
         if (!before.healthy) {
             stage_report.verdict = Verdict::fail;
-            stage_report.reason = "backend unhealthy before the stage: " + before.problem;
+            stage_report.reason = "backend unhealthy before the stage: health check " +
+                                  supervisor.health_target() + " got " +
+                                  health_failure_in_words(before);
             return;
         }
     }
@@ -271,8 +324,21 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     if (!run->generator_note.empty()) {
         stage_report.extra["generator_note"] = run->generator_note;
     }
+    // Health once more when the stage ends: a backend that turned bad after the last poll
+    // fails this stage, not the next one.
+    std::optional<std::string> unhealthy;
+    if (facts.unhealthy_at_s) {
+        unhealthy = "backend turned unhealthy " + fmt("%.1fs", *facts.unhealthy_at_s) +
+                    " into the stage: health check " + supervisor.health_target() + " got " +
+                    facts.unhealthy_because;
+    }
     if (!facts.exit && pipeline.health) {
-        stage_report.health_after = health_sample(supervisor.check_health());
+        HealthAnswer after = supervisor.check_health();
+        stage_report.health_after = health_sample(after);
+        if (!after.healthy && !unhealthy && !facts.interrupted) {
+            unhealthy = "backend unhealthy when the stage ended: health check " +
+                        supervisor.health_target() + " got " + health_failure_in_words(after);
+        }
     }
 
     // The verdict: the first reason for stopping wins.
@@ -288,10 +354,23 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     if (facts.interrupted || state.interrupts().load() > 0) {
         stage_report.verdict = Verdict::interrupted;
         stage_report.reason = fmt("interrupted %.1fs into the stage", stage_report.duration_s);
+    } else if (facts.output_error) {
+        stage_report.verdict = Verdict::error;
+        stage_report.reason = "stopped: " + *facts.output_error;
     } else if (facts.exit) {
         stage_report.verdict = Verdict::fail;
         stage_report.reason = "backend crashed " + fmt("%.1fs", facts.exit_at_s) +
                               " into the stage: " + facts.exit->describe();
+    } else if (observer.nothing_listening()) {
+        stage_report.verdict = Verdict::error;
+        stage_report.reason = "nothing is listening at " + redact(pipeline.target.base_url) +
+                              ": all " + std::to_string(*observer.nothing_listening()) +
+                              " requests of the stage's first second failed to connect (" +
+                              "connection refused); the stage was stopped. Start the service, "
+                              "or point target.base_url at it";
+    } else if (unhealthy) {
+        stage_report.verdict = Verdict::fail;
+        stage_report.reason = *unhealthy;
     } else if (observer.abort_breach()) {
         stage_report.verdict = Verdict::fail;
         stage_report.reason = "aborted: " + describe_criterion_miss(*observer.abort_breach()) +
@@ -384,8 +463,16 @@ RunReport finish(RunState& state, RunReport& report, BackendSupervisor* supervis
         }
         report.backend_log_tail = supervisor->log_tail(20);
     }
+    if (supervisor != nullptr && report.verdict != Verdict::error) {
+        if (auto log = supervisor->log_error()) {
+            report.verdict = Verdict::error;
+            report.reason = *log;
+        }
+    }
     conclude(report);
-    write_reports(report, state.reporters, state.options.out_dir, state.listener);
+    if (auto ok = write_reports(report, state.reporters, state.options.out_dir); !ok) {
+        record_write_failure(report, ok.error(), state.reporters, state.options.out_dir);
+    }
     return report;
 }
 
@@ -546,9 +633,13 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         return stop_with(Verdict::error, ok.error().message, nullptr);
     }
     // 2. Backend: port preflight, launch (or attach) and wait until healthy.
-    BackendSupervisor supervisor(
-        pipeline, SupervisorOptions{std::filesystem::absolute(pipeline.file).parent_path(),
-                                    options.out_dir / "backend.log"});
+    SupervisorOptions supervisor_options;
+    supervisor_options.base_dir = std::filesystem::absolute(pipeline.file).parent_path();
+    supervisor_options.log_path = options.out_dir / "backend.log";
+    supervisor_options.on_waiting = [&listener](const std::string& line) {
+        listener.on_message(line);
+    };
+    BackendSupervisor supervisor(pipeline, std::move(supervisor_options));
     listener.on_message(pipeline.backend ? "starting backend, waiting until healthy"
                                          : "attaching to " + redact(pipeline.target.base_url));
     auto ready = supervisor.start(state.run_stop.get_token());
@@ -558,6 +649,15 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                              &supervisor);
         }
         std::string reason = ready.error().message;
+        // Why it did not start belongs on the console, not only in report.md: the exit
+        // status or signal is in the message, the log's last lines in the context.
+        listener.on_message(reason);
+        std::string_view context = ready.error().context;
+        while (!context.empty()) {
+            std::size_t end = std::min(context.find('\n'), context.size());
+            listener.on_message(context.substr(0, end));
+            context.remove_prefix(std::min(end + 1, context.size()));
+        }
         return stop_with(Verdict::error, reason, &supervisor);
     }
     listener.on_message("backend healthy");
@@ -580,6 +680,10 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                                  "interrupted during the cooldown before \"" + stage.name + "\"",
                                  &supervisor);
             }
+            if (auto log = supervisor.log_error()) {
+                skip_after(i - 1, "skipped: backend.log could not be written");
+                return stop_with(Verdict::error, *log, &supervisor);
+            }
             if (!died.empty()) {
                 stage_report.verdict = Verdict::fail;
                 stage_report.reason = died;
@@ -594,9 +698,21 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         listener.on_stage_end(stage_report);
         report.highest_passed_stage.clear();
         conclude(report);  // interim verdict for the results written after each stage
-        write_reports(report, reporters, options.out_dir, listener);
+        auto written = write_reports(report, reporters, options.out_dir);
         report.verdict = Verdict::pass;
         report.reason.clear();
+        // The first output that failed is the reason: backend.log (during the stage) before
+        // the results written after it.
+        if (auto log = supervisor.log_error()) {
+            skip_after(i, "skipped: backend.log could not be written");
+            return stop_with(Verdict::error, *log, &supervisor);
+        }
+        if (!written) {
+            // Results that cannot be written end the run: a gate whose files are missing
+            // must not report PASS. The backend is stopped first (finish).
+            skip_after(i, "skipped: the results could not be written");
+            return stop_with(Verdict::error, written.error().message, &supervisor);
+        }
         if (stage_report.verdict != Verdict::pass) {
             skip_after(i, "skipped: stage \"" + stage.name + "\" did not pass");
             break;

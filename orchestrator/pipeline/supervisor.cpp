@@ -92,7 +92,8 @@ Result<void> BackendSupervisor::launch() {
                         "free port");
         }
     }
-    auto process = BackendProcess::spawn(*m_backend, m_options.base_dir, m_options.log_path);
+    auto process = BackendProcess::spawn(*m_backend, m_options.base_dir, m_options.log_path,
+                                         m_backend->log_max);
     if (!process) {
         return tl::unexpected(process.error());
     }
@@ -114,7 +115,9 @@ Result<HealthAnswer> BackendSupervisor::start(std::stop_token interrupt) {
     if (launch_mode) {
         ORCH_TRY(launch());
     }
-    const Duration timeout = launch_mode ? m_backend->startup_timeout : m_options.attach_timeout;
+    const Duration timeout = launch_mode ? m_backend->startup_timeout
+                             : m_health  ? m_health->startup_timeout
+                                         : m_options.attach_timeout;
     const Duration interval =
         m_health ? m_health->interval : Duration(std::chrono::milliseconds(250));
     const auto deadline = SteadyClock::now() + timeout;
@@ -132,6 +135,7 @@ Result<HealthAnswer> BackendSupervisor::start(std::stop_token interrupt) {
     };
 
     std::optional<HealthAnswer> last;
+    auto next_report = SteadyClock::now() + std::chrono::seconds(1);
     while (true) {
         if (interrupt.stop_requested()) {
             return interrupted_error();
@@ -160,6 +164,15 @@ Result<HealthAnswer> BackendSupervisor::start(std::stop_token interrupt) {
             return answer;
         }
         spdlog::debug("not healthy yet: {}", answer_in_words(answer));
+        // Attach mode: nothing of ours is starting, so say each second what we wait for.
+        if (!launch_mode && m_options.on_waiting && SteadyClock::now() >= next_report) {
+            auto waited = std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() -
+                                                                           (deadline - timeout));
+            m_options.on_waiting("waiting for " + m_health_target + " to answer healthy: " +
+                                 answer_in_words(answer) + " (" + std::to_string(waited.count()) +
+                                 "s of " + format_duration(timeout) + ")");
+            next_report += std::chrono::seconds(1);
+        }
         // Sleep out the interval in slices: exits and SIGINT are noticed at once.
         const auto next_probe = std::min(SteadyClock::now() + interval, deadline);
         while (SteadyClock::now() < next_probe) {
@@ -231,6 +244,11 @@ ExitInfo BackendSupervisor::stop() {
         m_stopped_with = m_process->stop(m_backend->stop_timeout);
     }
     return *m_stopped_with;
+}
+
+std::optional<std::string> BackendSupervisor::log_error() const {
+    std::lock_guard lock(m_mutex);
+    return m_process ? m_process->log_error() : std::nullopt;
 }
 
 std::vector<std::string> BackendSupervisor::log_tail(std::size_t n) const {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,9 +28,12 @@ namespace orch {
 struct SupervisorOptions {
     std::filesystem::path base_dir;  ///< the pipeline file's folder (backend.cwd is relative to it)
     std::filesystem::path log_path;  ///< out/backend.log: the backend's stdout+stderr
-    /// Attach mode has no backend.startup_timeout: how long start() waits there for the
-    /// running service to answer healthy.
+    /// Attach mode without a health block: how long start() waits for a TCP connect to
+    /// base_url (with one, health.startup_timeout).
     Duration attach_timeout = std::chrono::seconds(30);
+    /// Attach mode: called about once a second while start() waits, with what it waits
+    /// for and the last answer ("waiting for GET http://...: connection refused (3s of 30s)").
+    std::function<void(const std::string&)> on_waiting;
 };
 
 /// Every member function is thread-safe (the runner may sample memory and health from a
@@ -47,7 +51,8 @@ class BackendSupervisor {
     /// Fails when the backend exits first (message names the exit code or signal), or
     /// when startup_timeout passes (message carries the last health answer or error);
     /// both carry the last 20 lines of backend.log as context, and the backend is stopped.
-    /// Attach mode: probes until healthy or attach_timeout. A stop request on `interrupt`
+    /// Attach mode: probes until healthy or health.startup_timeout (attach_timeout without
+    /// a health block), reporting each second to on_waiting. A stop request on `interrupt`
     /// (SIGINT) ends the wait within about a second with an `interrupted` error; the
     /// backend then still runs until stop() (or the destructor).
     /// Call it once, from a thread that lives as long as the backend (the main thread):
@@ -74,6 +79,10 @@ class BackendSupervisor {
     /// BackendProcess::stop) and returns how it ended. Idempotent. Attach mode, or never
     /// launched: a default ExitInfo.
     ExitInfo stop();
+
+    /// The first failed write to backend.log ("cannot write PATH: No space left on
+    /// device"), else nullopt.
+    std::optional<std::string> log_error() const;
 
     /// The last `n` lines of backend.log, redacted (empty when there is none).
     std::vector<std::string> log_tail(std::size_t n) const;

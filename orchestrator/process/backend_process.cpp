@@ -55,6 +55,9 @@ namespace {
 constexpr auto k_poll_interval = std::chrono::milliseconds(10);
 constexpr auto k_scan_interval = std::chrono::milliseconds(50);
 constexpr auto k_kill_grace = std::chrono::seconds(1);
+/// How long stop() keeps draining the output of a process tree that was stopped (a leftover
+/// that still writes is cut off after this).
+constexpr auto k_log_grace = std::chrono::milliseconds(500);
 
 /// True when this process is a child subreaper (PR_SET_CHILD_SUBREAPER, set by the CLI):
 /// then orphans of the backend's tree (daemons that double-forked) are re-parented to us,
@@ -217,9 +220,9 @@ struct ChildSetup {
 BackendProcess::BackendProcess(pid_t pid, fs::path log_path)
     : m_pid(pid), m_log_path(std::move(log_path)) {}
 
-Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendSpec& spec,
-                                                              const fs::path& base_dir,
-                                                              const fs::path& log_path) {
+Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(
+    const BackendSpec& spec, const fs::path& base_dir, const fs::path& log_path,
+    std::optional<std::uint64_t> bounded_log) {
     if (spec.command.empty() || spec.command[0].empty()) {
         return fail(ErrorCode::invalid_input, "backend.command is empty");
     }
@@ -235,7 +238,18 @@ Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendSpec&
         return tl::unexpected(executable.error());
     }
 
-    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    std::unique_ptr<LogSink> sink;
+    int log_fd = -1;
+    if (bounded_log) {
+        auto opened = LogSink::open(log_path, *bounded_log);
+        if (!opened) {
+            return tl::unexpected(opened.error());
+        }
+        sink = std::move(*opened);
+        log_fd = ::fcntl(sink->write_fd(), F_DUPFD_CLOEXEC, 3);  // closed below, as a file's
+    } else {
+        log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    }
     if (log_fd < 0) {
         return fail(ErrorCode::infrastructure,
                     "cannot open backend log " + log_path.string() + ": " + std::strerror(errno));
@@ -266,6 +280,10 @@ Result<std::unique_ptr<BackendProcess>> BackendProcess::spawn(const BackendSpec&
     ::close(log_fd);
 
     std::unique_ptr<BackendProcess> process(new BackendProcess(pid, log_path));
+    if (sink) {
+        sink->start();  // the child has its copy of the write end; ours is closed
+        process->m_sink = std::move(sink);
+    }
     process->m_stop_timeout = spec.stop_timeout;
     if (auto entry = read_process(pid)) {
         process->m_start_time = entry->start_time;
@@ -305,6 +323,15 @@ std::optional<ExitInfo> BackendProcess::exited() {
 }
 
 ExitInfo BackendProcess::stop(Duration stop_timeout) {
+    // Once everything is stopped, the log gets what is still in the pipe and is completed.
+    struct FinishLog {
+        LogSink* sink;
+        ~FinishLog() {
+            if (sink != nullptr) {
+                sink->finish(k_log_grace);
+            }
+        }
+    } finish_log{m_sink.get()};
     if (m_stopped) {
         reap();
         if (m_exit) {
@@ -458,6 +485,10 @@ std::optional<std::uint64_t> BackendProcess::tree_rss_bytes() const {
 
 std::vector<std::string> BackendProcess::log_tail(std::size_t n) const {
     return tail_lines(m_log_path, n);
+}
+
+std::optional<std::string> BackendProcess::log_error() const {
+    return m_sink ? m_sink->error() : std::nullopt;
 }
 
 }  // namespace orch

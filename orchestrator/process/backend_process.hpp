@@ -1,5 +1,6 @@
 // BackendProcess: the backend under test as a child process. Spawned from argv (never a
-// shell) in its own process group, stdout+stderr appended to backend.log, watched for an
+// shell) in its own process group, stdout+stderr to a log file (backend.log: through a pipe
+// that LogSink drains and bounds), watched for an
 // exit at any moment, and stopped with SIGTERM to the whole group then SIGKILL after
 // stop_timeout, so no process (grandchildren included) is left behind.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "config/pipeline.hpp"
 #include "core/result.hpp"
+#include "process/log_sink.hpp"
 
 namespace orch {
 
@@ -43,9 +45,13 @@ class BackendProcess {
     /// and an empty signal mask, its own process group, and SIGKILL when the thread that
     /// called spawn() ends (PR_SET_PDEATHSIG: call spawn() from a thread that outlives the
     /// backend, e.g. the main thread) so a crashed stagegate leaves no backend behind.
-    static Result<std::unique_ptr<BackendProcess>> spawn(const BackendSpec& spec,
-                                                         const std::filesystem::path& base_dir,
-                                                         const std::filesystem::path& log_path);
+    /// `bounded_log`: nullopt, the child writes to `log_path` itself (appended); a size
+    /// (0: no bound), `log_path` is made fresh and the child writes into a pipe that a
+    /// LogSink drains at any rate, keeping the head and the newest part past that size.
+    static Result<std::unique_ptr<BackendProcess>> spawn(
+        const BackendSpec& spec, const std::filesystem::path& base_dir,
+        const std::filesystem::path& log_path,
+        std::optional<std::uint64_t> bounded_log = std::nullopt);
 
     /// Stops the process group if still running (as stop()).
     ~BackendProcess();
@@ -82,6 +88,10 @@ class BackendProcess {
     /// The last `n` lines of the log file (for error messages and reports), redacted.
     std::vector<std::string> log_tail(std::size_t n) const;
 
+    /// With a bounded log: the first write to it that failed ("cannot write PATH: No space
+    /// left on device"), else nullopt.
+    std::optional<std::string> log_error() const;
+
   private:
     BackendProcess(pid_t pid, std::filesystem::path log_path);
     /// Non-blocking reap of the leader; records m_exit.
@@ -93,6 +103,7 @@ class BackendProcess {
     std::uint64_t m_start_time = 0;                      ///< /proc start time of m_pid
     bool m_stopped = false;
     bool m_end_orphans = false;
+    std::unique_ptr<LogSink> m_sink;  ///< with a bounded log; finished by stop()
 };
 
 /// The last `n` lines of the file at `path` (empty when unreadable), each redacted

@@ -5,17 +5,19 @@
 # (429 -> rate limiting: run_rate_limit_abort; body pattern: run_fail_error_rate.)
 source "$(dirname "$0")/lib.sh"
 
-# Runs hints.yaml into $WORK/$1 with the environment already exported; checks exit 1.
+# Runs hints.yaml into $WORK/$1 with the environment already exported; checks the exit code
+# ($2, default 1).
 run_case() {
   run_stagegate run "$PIPELINES/hints.yaml" --out "$WORK/$1" --no-progress
-  expect_rc 1
+  expect_rc "${2:-1}"
   cp "$WORK/stdout.txt" "$WORK/$1.stdout"
 }
 
-# 1. Refused: the backend runs on PORT, the load goes to TARGET_PORT.
+# 1. Refused: the backend runs on PORT, the load goes to TARGET_PORT. The closed-port guard
+# makes that ERROR (exit 3, run_closed_port.sh); the hint still says why.
 export PORT=$(free_port) TARGET_PORT=$(free_port)
 [[ "$PORT" != "$TARGET_PORT" ]] || export TARGET_PORT=$(free_port)
-run_case refused
+run_case refused 3
 grep -q "hint: .* requests were refused: the backend is not running or listens on another port than http://127.0.0.1:$TARGET_PORT (evidence: errors.connection_refused)" \
   "$WORK/refused.stdout" || fail "refused hint on the console"
 grep -q "requests were refused" "$WORK/refused/report.md" || fail "refused hint in the report"

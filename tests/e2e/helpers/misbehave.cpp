@@ -14,6 +14,10 @@
 //   exit-when-idle=S  once PROGRAM has served load requests (GET /stats on 127.0.0.1:$PORT),
 //                     and then none for S seconds: kills PROGRAM and exits with code 3 (a
 //                     crash while stagegate waits out a cooldown)
+//   flood-log=RATE   writes numbered log lines to stdout at RATE bytes per second ("flood
+//                     line N ..." 100 bytes each, in 10 ms batches; the first line is
+//                     "misbehave: flood starts") until the process ends: a backend that
+//                     logs far faster than anyone reads (backend.log_max, the bench)
 // MISBEHAVE_PIDS: every pid this starts is appended there, one a line ("role pid"), so a
 // test can check by pid that all are gone.
 #include <signal.h>
@@ -41,6 +45,7 @@ struct Faults {
     bool grandchild = false;
     bool orphan = false;
     std::optional<double> exit_when_idle_s;
+    std::optional<double> flood_bytes_per_s;
 };
 
 Faults parse_faults(const std::string& text) {
@@ -60,6 +65,8 @@ Faults parse_faults(const std::string& text) {
             faults.orphan = true;
         } else if (item.rfind("exit-when-idle=", 0) == 0) {
             faults.exit_when_idle_s = std::atof(item.c_str() + std::strlen("exit-when-idle="));
+        } else if (item.rfind("flood-log=", 0) == 0) {
+            faults.flood_bytes_per_s = std::atof(item.c_str() + std::strlen("flood-log="));
         } else if (!item.empty()) {
             std::fprintf(stderr, "misbehave: unknown fault \"%s\"\n", item.c_str());
             std::exit(2);
@@ -122,6 +129,48 @@ std::optional<long> load_requests(httplib::Client& client) {
     return total;
 }
 
+/// flood-log: ~`bytes_per_s` of 100-byte numbered lines to stdout, in 10 ms batches, with
+/// one write() per batch; a write that blocks (nobody drains the pipe) slows it down.
+void flood_log(double bytes_per_s) {
+    std::thread([bytes_per_s] {
+        std::string first = "misbehave: flood starts\n";
+        (void)!::write(STDOUT_FILENO, first.data(), first.size());
+        constexpr std::size_t k_line = 100;
+        std::string batch;
+        unsigned long long line = 0;
+        auto next = std::chrono::steady_clock::now();
+        double owed = 0;
+        for (;;) {
+            owed += bytes_per_s / 100.0;
+            batch.clear();
+            while (owed >= static_cast<double>(k_line)) {
+                char text[k_line + 1];
+                int n = std::snprintf(text, sizeof text, "flood line %llu ", ++line);
+                std::string one(text, static_cast<std::size_t>(n));
+                one.append(k_line - 1 - one.size(), 'x');
+                one += '\n';
+                batch += one;
+                owed -= static_cast<double>(k_line);
+            }
+            const char* data = batch.data();
+            std::size_t left = batch.size();
+            while (left > 0) {
+                ssize_t n = ::write(STDOUT_FILENO, data, left);
+                if (n <= 0) {
+                    if (n < 0 && errno == EINTR) {
+                        continue;
+                    }
+                    return;  // stdout closed: nothing more to flood
+                }
+                data += n;
+                left -= static_cast<std::size_t>(n);
+            }
+            next += std::chrono::milliseconds(10);
+            std::this_thread::sleep_until(next);
+        }
+    }).detach();
+}
+
 [[noreturn]] void exit_when_idle(pid_t program, double idle_s) {
     const char* port = std::getenv("PORT");
     httplib::Client client("127.0.0.1", port != nullptr ? std::atoi(port) : 8080);
@@ -182,6 +231,9 @@ int main(int argc, char** argv) {
     record_pid("program", program);
     if (faults.ignore_sigterm) {
         ::signal(SIGTERM, SIG_IGN);
+    }
+    if (faults.flood_bytes_per_s) {
+        flood_log(*faults.flood_bytes_per_s);
     }
     if (faults.exit_when_idle_s) {
         exit_when_idle(program, *faults.exit_when_idle_s);

@@ -58,3 +58,22 @@ TEST_CASE("a swap of two adjacent letters is one edit") {
     std::vector<std::string> verbs{"run", "validate", "report"};
     CHECK(closest_match("rnu", verbs) == "run");
 }
+
+TEST_CASE("sizes parse with a unit; KB, MB, GB are powers of 1024 like KiB, MiB, GiB") {
+    CHECK(parse_size("64MiB").value() == 64ULL * 1024 * 1024);
+    CHECK(parse_size("10MB").value() == 10ULL * 1024 * 1024);
+    CHECK(parse_size("4KiB").value() == 4096);
+    CHECK(parse_size("1.5GB").value() == 3ULL * 512 * 1024 * 1024);
+    CHECK(parse_size("512B").value() == 512);
+    CHECK(parse_size("2kb").value() == 2048);
+    auto bare = parse_size("1000");
+    REQUIRE_FALSE(bare);
+    CHECK(bare.error().message ==
+          "\"1000\" is not a size (a bare number has no unit: try 1000MiB)");
+    auto unit = parse_size("10 MB");
+    REQUIRE_FALSE(unit);
+    CHECK_THAT(unit.error().message, Catch::Contains("is not one of B, KB, KiB"));
+    CHECK_FALSE(parse_size("MB"));
+    CHECK_FALSE(parse_size("1.2.3MB"));
+    CHECK_FALSE(parse_size("-1MB"));
+}

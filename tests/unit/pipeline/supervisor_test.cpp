@@ -283,6 +283,27 @@ TEST_CASE("attach mode without health block: TCP readiness", "[supervisor]") {
     }
 }
 
+TEST_CASE("attach mode with health: waits health.startup_timeout, saying so each second",
+          "[supervisor]") {
+    TempDir dir;
+    Pipeline pipeline = demo_pipeline(free_port());
+    pipeline.backend.reset();
+    pipeline.health->startup_timeout = 2500ms;
+    SupervisorOptions options = options_in(dir);
+    std::vector<std::string> lines;
+    options.on_waiting = [&lines](const std::string& line) { lines.push_back(line); };
+    BackendSupervisor supervisor(pipeline, options);
+    auto ready = supervisor.start();
+    REQUIRE_FALSE(ready);
+    CHECK_THAT(ready.error().message,
+               Catch::StartsWith("the service did not become healthy within 2.5s"));
+    REQUIRE(lines.size() >= 1);
+    CHECK(lines.size() <= 3);  // about one a second
+    CHECK_THAT(lines.front(), Catch::StartsWith("waiting for " + supervisor.health_target() +
+                                                " to answer healthy: connection refused (1s of "
+                                                "2.5s)"));
+}
+
 TEST_CASE("a stop request interrupts the wait for readiness", "[supervisor]") {
     TempDir dir;
     Pipeline pipeline = demo_pipeline(free_port(), {{"FAULT_STARTUP_DELAY_MS", "20000"}});
