@@ -23,7 +23,10 @@ void check(DiagnosticList& diagnostics, SourcePos pos, const std::string& path,
 }  // namespace
 
 void check_names_hold_no_secret(const Pipeline& pipeline, DiagnosticList& diagnostics) {
-    check(diagnostics, SourcePos{}, "", "the pipeline's file name", pipeline.file.string());
+    // The file's own name only: the folders above it are not names the user gave the
+    // pipeline (a short secret such as "dev" may well be a folder on the way).
+    check(diagnostics, SourcePos{}, "", "the pipeline's file name",
+          pipeline.file.filename().string());
     check(diagnostics, SourcePos{1, 1}, "name", "the pipeline name", pipeline.name);
     for (std::size_t i = 0; i < pipeline.scenario.operations.size(); ++i) {
         const OperationSpec& operation = pipeline.scenario.operations[i];

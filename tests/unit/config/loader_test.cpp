@@ -638,6 +638,16 @@ stages:
     for (const auto& line : list) {
         CHECK(line.find("tok42") == std::string::npos);
     }
+    // Only the file's own name counts: a folder on its path ("dir/chat.yaml") is no name.
+    clear_secrets_for_testing();
+    load_ok(R"(version: 1
+target: { base_url: "http://127.0.0.1:8080/", headers: { X-Api-Key: dir } }
+scenario:
+  operations:
+    - { name: ping, path: /health }
+stages:
+  - { name: smoke, vus: 2, duration: 1s }
+)");
     clear_secrets_for_testing();
 }
 
