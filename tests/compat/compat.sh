@@ -274,5 +274,14 @@ for transport in lean curl; do
   (( sent >= 4 )) || fail "$transport: too few requests ($sent)"
   # Generous: stages of 1-4 s plus start-up on a loaded machine, far below one 30 s timeout.
   (( took < 25 )) || fail "$transport: the run took ${took}s (a request waited for its timeout?)"
+  # Body bytes as received and as decoded: a compressed answer is smaller on the wire.
+  wire=$(jq -r '[.stages[].extra.body_bytes.wire] | add' "$results")
+  decoded=$(jq -r '[.stages[].extra.body_bytes.decoded] | add' "$results")
+  case "$CASE" in
+    gzip | deflate) (( wire > 0 && decoded > wire )) ||
+      fail "$transport: body bytes wire $wire, decoded $decoded (decoded must be larger)" ;;
+    big) (( wire == decoded && wire >= sent * 1048576 )) ||
+      fail "$transport: body bytes wire $wire, decoded $decoded for $sent answers of 1 MiB" ;;
+  esac
   echo "ok [$CASE] $transport: $sent requests, server $served, ${took}s"
 done
