@@ -15,6 +15,7 @@
 
 #include "config/overrides.hpp"
 #include "config/pipeline_reader.hpp"
+#include "config/secret_names.hpp"
 #include "config/sha256.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/redact.hpp"
@@ -332,6 +333,7 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
     EnvLookup lookup = options.getenv ? options.getenv : EnvLookup(environment_lookup);
     YamlReader reader(diagnostics, lookup);
     read_pipeline(reader, Located{root, "", SourcePos{1, 1}}, base_dir, pipeline);
+    check_names_hold_no_secret(pipeline, diagnostics);
     if (!diagnostics.empty()) {
         return fail_with(diagnostics);
     }

@@ -61,6 +61,11 @@ struct TargetSpec {
     std::vector<Header> headers;
     Duration timeout = std::chrono::seconds(10);
     Transport transport = Transport::auto_select;
+    /// `compression: auto` (true): a compressed answer (Content-Encoding gzip, deflate, br
+    /// where libcurl has it) is decoded before expectations, captures and failure samples;
+    /// Accept-Encoding is sent only when the pipeline's headers send it. `off` (false):
+    /// bodies are taken as they arrive.
+    bool decode_compressed = true;
     bool insecure = false;  ///< skip TLS verification (warned about)
 };
 

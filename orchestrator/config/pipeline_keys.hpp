@@ -13,8 +13,8 @@ namespace orch::pipeline_keys {
 inline const std::vector<std::string> top_level = {"version",  "name",     "target",
                                                    "backend",  "health",   "body_patterns",
                                                    "scenario", "defaults", "stages"};
-inline const std::vector<std::string> target = {"base_url", "headers", "timeout", "transport",
-                                                "insecure"};
+inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
+                                                "transport", "compression", "insecure"};
 inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
                                                  "startup_timeout", "stop_timeout", "log_max"};
 inline const std::vector<std::string> health = {"url",      "expect_status", "expect_json",

@@ -163,6 +163,11 @@ class PipelineReader {
                                                           : Transport::auto_select;
             }
         }
+        if (auto v = map.get("compression")) {
+            if (auto compression = m_reader.choice(*v, {"auto", "off"})) {
+                target.decode_compressed = *compression == "auto";
+            }
+        }
         if (auto v = map.get("insecure")) {
             if (auto insecure = m_reader.boolean(*v)) {
                 target.insecure = *insecure;

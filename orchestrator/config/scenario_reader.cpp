@@ -709,7 +709,11 @@ std::vector<Header> read_headers(YamlReader& reader, const Located& at,
         if (!value) {
             continue;
         }
-        register_header_secret(*value);
+        if (is_secret_header_name(entry.key)) {
+            // Other header values are shown as they are (Accept-Encoding: gzip is no
+            // secret); a secret ${VAR} inside one is registered when it is read.
+            register_header_secret(*value);
+        }
         auto compiled = compile_template(*value, variable_names, Template::Escaping::none);
         if (!compiled) {
             reader.error(entry.value, compiled.error().message);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <mutex>
 #include <shared_mutex>
 #include <vector>
@@ -36,19 +37,46 @@ void register_secret(std::string_view secret) {
     }
 }
 
-bool is_secret_variable_name(std::string_view name) {
+namespace {
+
+std::string upper_case(std::string_view name) {
     std::string upper;
     upper.reserve(name.size());
     for (char c : name) {
         upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    for (std::string_view word :
-         {"TOKEN", "SECRET", "PASSWORD", "PASS", "KEY", "AUTH", "CREDENTIAL"}) {
-        if (upper.find(word) != std::string::npos) {
-            return true;
-        }
+    return upper;
+}
+
+bool contains_any(const std::string& upper, std::initializer_list<std::string_view> words) {
+    return std::any_of(words.begin(), words.end(), [&](std::string_view word) {
+        return upper.find(word) != std::string::npos;
+    });
+}
+
+}  // namespace
+
+bool is_secret_variable_name(std::string_view name) {
+    return contains_any(upper_case(name),
+                        {"TOKEN", "SECRET", "PASSWORD", "PASS", "KEY", "AUTH", "CREDENTIAL"});
+}
+
+bool is_secret_header_name(std::string_view name) {
+    std::string upper = upper_case(name);
+    if (upper == "COOKIE" || upper == "SET-COOKIE") {
+        return true;
     }
-    return false;
+    // AUTH covers Authorization and Proxy-Authorization.
+    return contains_any(upper,
+                        {"TOKEN", "SECRET", "KEY", "AUTH", "PASSWORD", "SESSION", "CREDENTIAL"});
+}
+
+bool contains_secret(std::string_view text) {
+    std::shared_lock lock(secrets_mutex());
+    const auto& s = secrets();
+    return std::any_of(s.begin(), s.end(), [&](const std::string& secret) {
+        return text.find(secret) != std::string_view::npos;
+    });
 }
 
 std::string redact(std::string_view text) {

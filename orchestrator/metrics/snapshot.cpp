@@ -29,6 +29,7 @@ constexpr std::array<ErrorKind, k_error_kind_count - 1> k_error_kinds = {
     ErrorKind::connection_refused,
     ErrorKind::timeout,
     ErrorKind::connection_reset,
+    ErrorKind::connection_closed,
     ErrorKind::dns,
     ErrorKind::tls,
     ErrorKind::status_4xx,

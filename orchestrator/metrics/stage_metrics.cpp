@@ -30,6 +30,8 @@ std::string_view error_kind_name(ErrorKind kind) {
             return "timeout";
         case ErrorKind::connection_reset:
             return "connection_reset";
+        case ErrorKind::connection_closed:
+            return "connection_closed";
         case ErrorKind::dns:
             return "dns";
         case ErrorKind::tls:

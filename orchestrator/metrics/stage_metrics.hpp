@@ -22,6 +22,7 @@ enum class ErrorKind : std::uint8_t {
     connection_refused,
     timeout,
     connection_reset,
+    connection_closed,  ///< the server closed the connection before any byte of the answer
     dns,
     tls,
     status_4xx,   ///< a 4xx other than 429 that the expectation did not allow
@@ -31,7 +32,7 @@ enum class ErrorKind : std::uint8_t {
     interrupted,  ///< still in flight when the stage's graceful stop ran out
     other,        ///< any other transport failure (protocol error, too many redirects...)
 };
-inline constexpr std::size_t k_error_kind_count = 12;
+inline constexpr std::size_t k_error_kind_count = 13;
 
 /// The metric name of a kind: "connection_refused", "status_429", ... ("none" for none).
 std::string_view error_kind_name(ErrorKind kind);

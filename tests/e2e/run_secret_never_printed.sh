@@ -1,5 +1,6 @@
-# A secret (a ${VAR} whose name says TOKEN, and every request header value) never reaches
-# any output: console, logs, reports, JUnit, results, step summary, annotations.
+# A secret (a ${VAR} whose name says TOKEN, and the value of a secret header such as
+# Authorization) never reaches any output: console, logs, reports, JUnit, results, step
+# summary, annotations.
 source "$(dirname "$0")/lib.sh"
 export PORT=$(free_port) API_TOKEN="canary-5f3a9e1d" FAULT_ERROR_RATE=0.1
 export GITHUB_STEP_SUMMARY="$WORK/summary.md" GITHUB_OUTPUT="$WORK/gh-output.txt" GITHUB_ACTIONS=true

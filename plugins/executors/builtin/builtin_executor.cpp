@@ -295,6 +295,13 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
     }
     run.extra["failure_samples"] = failure_samples_json(workers);
     run.extra["transport"] = m_plan.transport == Transport::lean ? "lean" : "curl";
+    std::uint64_t wire = 0;
+    std::uint64_t decoded = 0;
+    for (const auto& worker : workers) {
+        wire += worker->body_bytes_wire();
+        decoded += worker->body_bytes_decoded();
+    }
+    run.extra["body_bytes"] = {{"wire", wire}, {"decoded", decoded}};
     run.extra["workers"] = workers.size();
     run.extra["iterations"] = run.totals.iterations();
     if (open) {

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -51,6 +52,8 @@ class CurlTransport final : public Transport {
         char error[CURL_ERROR_SIZE] = {};
     };
 
+    /// The options every transfer of `c` has. Set again after each curl_easy_reset.
+    void apply_fixed_options(Connection& c) const;
     static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
     static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
     void finish(Connection& connection, CURLcode result, Clock::time_point done_at);
@@ -58,6 +61,9 @@ class CurlTransport final : public Transport {
     CURLM* m_multi;
     std::vector<Connection> m_connections;  ///< never resized: CURLOPT_PRIVATE points in
     std::vector<std::uint32_t> m_failed_starts;
+    /// "Accept-Encoding:", which stops libcurl from sending its own list.
+    static constexpr const char* k_no_accept_encoding = "Accept-Encoding:";
+    long m_verify = 1;
     bool m_ready = true;
 };
 
@@ -75,7 +81,7 @@ CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, TlsVerificat
     m_failed_starts.reserve(connections);
     // Room for every slot's connection, so none is closed just to keep the cache small.
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections + 4));
-    long verify = tls == TlsVerification::on ? 1L : 0L;
+    m_verify = tls == TlsVerification::on ? 1L : 0L;
     for (std::size_t i = 0; i < connections; ++i) {
         Connection& c = m_connections[i];
         c.id = static_cast<std::uint32_t>(i);
@@ -84,19 +90,24 @@ CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, TlsVerificat
             m_ready = false;
             return;
         }
-        curl_easy_setopt(c.easy, CURLOPT_PRIVATE, &c);
-        curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
-        curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
-        curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-        curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYPEER, verify);
-        curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYHOST, verify * 2);
-        curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
-        curl_easy_setopt(c.easy, CURLOPT_WRITEFUNCTION, &CurlTransport::on_body);
-        curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c);
-        curl_easy_setopt(c.easy, CURLOPT_HEADERFUNCTION, &CurlTransport::on_header);
-        curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
+        apply_fixed_options(c);
     }
+}
+
+void CurlTransport::apply_fixed_options(Connection& c) const {
+    long verify = m_verify;
+    curl_easy_setopt(c.easy, CURLOPT_PRIVATE, &c);
+    curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYPEER, verify);
+    curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYHOST, verify * 2);
+    curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
+    curl_easy_setopt(c.easy, CURLOPT_WRITEFUNCTION, &CurlTransport::on_body);
+    curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c);
+    curl_easy_setopt(c.easy, CURLOPT_HEADERFUNCTION, &CurlTransport::on_header);
+    curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
 }
 
 CurlTransport::~CurlTransport() {
@@ -116,6 +127,7 @@ std::size_t CurlTransport::on_body(char* data, std::size_t size, std::size_t cou
     auto* c = static_cast<Connection*>(user);
     std::size_t bytes = size * count;
     Exchange& exchange = *c->exchange;
+    exchange.body_bytes += bytes;  // after libcurl's decoding
     std::size_t room = exchange.body_limit > exchange.response_body.size()
                            ? exchange.body_limit - exchange.response_body.size()
                            : 0;
@@ -143,6 +155,15 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.exchange = &exchange;
     c.error[0] = '\0';
     exchange.clear_response();
+    // libcurl 7.88 keeps an easy handle's "connection died, retry" count across transfers
+    // (reset only from 8.17 on), so a reused handle would give up after its fifth retry in
+    // its lifetime: a reset starts every transfer with a count of 0. The connection cache
+    // belongs to the multi handle, so connections are still reused.
+    curl_easy_reset(easy);
+    apply_fixed_options(c);
+    // "": every encoding this libcurl decodes (gzip, deflate, br when built with it). Which
+    // Accept-Encoding goes out is the request's headers' business (request_plan.cpp).
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, exchange.decode ? "" : nullptr);
 
     curl_easy_setopt(easy, CURLOPT_URL, exchange.url.c_str());
     std::string_view method = exchange.method;
@@ -160,10 +181,20 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
 
     // The header list is built from nodes owned here that point at the exchange's lines:
     // libcurl only reads the list, and rebuilding it costs no allocation once sized.
-    c.header_nodes.resize(exchange.headers.size());
-    for (std::size_t i = 0; i < c.header_nodes.size(); ++i) {
-        c.header_nodes[i].data = const_cast<char*>(exchange.headers[i]);
-        c.header_nodes[i].next = i + 1 < c.header_nodes.size() ? &c.header_nodes[i + 1] : nullptr;
+    // compression: auto decodes whatever arrives but asks for compression only when the
+    // request's own headers do (the lean transport sends no Accept-Encoding of its own).
+    bool keep_libcurl_list_out =
+        exchange.decode &&
+        std::none_of(exchange.headers.begin(), exchange.headers.end(), [](const char* line) {
+            return strncasecmp(line, k_no_accept_encoding, 15) == 0 &&
+                   (line[15] == ':' || line[15] == ';');
+        });
+    std::size_t count = exchange.headers.size() + (keep_libcurl_list_out ? 1 : 0);
+    c.header_nodes.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const char* line = i < exchange.headers.size() ? exchange.headers[i] : k_no_accept_encoding;
+        c.header_nodes[i].data = const_cast<char*>(line);
+        c.header_nodes[i].next = i + 1 < count ? &c.header_nodes[i + 1] : nullptr;
     }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER,
                      c.header_nodes.empty() ? nullptr : c.header_nodes.data());
@@ -197,6 +228,9 @@ void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point don
     long status = 0;
     curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &status);
     exchange.status = static_cast<int>(status);
+    curl_off_t wire_bytes = 0;  // body bytes received, before decoding
+    curl_easy_getinfo(c.easy, CURLINFO_SIZE_DOWNLOAD_T, &wire_bytes);
+    exchange.body_bytes_wire = static_cast<std::uint64_t>(std::max<curl_off_t>(wire_bytes, 0));
     curl_off_t lookup = 0, connect = 0, appconnect = 0, pretransfer = 0, first_byte = 0, total = 0;
     curl_easy_getinfo(c.easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
     curl_easy_getinfo(c.easy, CURLINFO_CONNECT_TIME_T, &connect);
@@ -326,7 +360,7 @@ ErrorKind classify_curl_error(int curl_code, long os_errno) noexcept {
             return ErrorKind::dns;
         case CURLE_GOT_NOTHING:
             // The server closed the connection without a byte of response.
-            return ErrorKind::connection_reset;
+            return ErrorKind::connection_closed;
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
         case CURLE_PARTIAL_FILE:

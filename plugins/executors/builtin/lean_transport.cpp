@@ -24,12 +24,14 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,9 +72,12 @@ struct Origin {
     std::uint16_t port = 80;
     std::string host_line;  ///< "Host: name[:port]\r\n"
     std::string where;      ///< "name:port" for messages
-    sockaddr_storage address{};
-    socklen_t address_length = 0;
-    std::string error;  ///< resolution failure in words; empty when resolved
+    /// Every address the name resolved to, in getaddrinfo's order (IPv6 and IPv4, as
+    /// libcurl tries them); a new connection tries them from `preferred` on.
+    std::vector<sockaddr_storage> addresses;
+    std::vector<socklen_t> address_lengths;
+    std::size_t preferred = 0;  ///< the address that last connected: kept for the stage
+    std::string error;          ///< resolution failure in words; empty when resolved
 };
 
 enum class State : std::uint8_t { idle, connecting, sending, receiving };
@@ -80,11 +85,29 @@ enum class State : std::uint8_t { idle, connecting, sending, receiving };
 /// Which part of the header block the parser delivered last (for rebuilding it).
 enum class HeaderPart : std::uint8_t { none, status, field, value };
 
+/// The response's Content-Encoding as far as decoding goes.
+enum class Encoding : std::uint8_t { identity, gzip, deflate, other };
+
+/// zlib's inflate state of one slot: made on the first compressed answer, reset for each.
+struct Inflater {
+    z_stream stream{};
+    bool ready = false;
+    Inflater() = default;
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+    ~Inflater() {
+        if (ready) {
+            inflateEnd(&stream);
+        }
+    }
+};
+
 struct Connection {
     std::uint32_t id = 0;
     int fd = -1;
     std::uint32_t generation = 0;  ///< bumped at every socket opened for this slot
     int origin = -1;               ///< origin of the open socket
+    std::size_t attempt = 0;       ///< addresses of the origin tried by this connect
     bool served = false;           ///< the open socket completed an exchange before
     State state = State::idle;
     bool pending = false;  ///< completed, waiting in the delivery queue
@@ -94,10 +117,17 @@ struct Connection {
     bool reused = false;
     bool retried = false;
     bool head_request = false;
+    bool idempotent = true;  ///< the method may be sent twice (RFC 9110 9.2.2)
     bool got_bytes = false;
     bool complete = false;
     bool keep_alive = true;
     HeaderPart header_part = HeaderPart::none;
+    bool field_is_encoding = false;  ///< the header being parsed is Content-Encoding
+    Encoding encoding = Encoding::identity;
+    bool inflating = false;       ///< this answer's body goes through `inflater`
+    bool inflate_failed = false;  ///< the compressed body was not valid: rest dropped
+    bool raw_deflate_tried = false;
+    std::unique_ptr<Inflater> inflater;
     std::string head;         ///< request line and headers
     std::size_t written = 0;  ///< bytes of head + body the kernel took
     http_parser parser{};
@@ -129,7 +159,8 @@ class LeanTransport final : public Transport {
     void build_head(Connection& c, std::string_view target, const Origin& origin);
     void open_connection(Connection& c);
     void send_request(Connection& c);
-    void read_response(Connection& c);
+    void read_response(Connection& c, std::uint32_t events);
+    bool drained(Connection& c);
     void on_event(Connection& c, std::uint32_t events);
     void on_peer_gone(Connection& c, int error, const char* what);
     bool retry(Connection& c);
@@ -143,6 +174,8 @@ class LeanTransport final : public Transport {
     static int on_header_field(http_parser* parser, const char* at, std::size_t length);
     static int on_header_value(http_parser* parser, const char* at, std::size_t length);
     static int on_headers_complete(http_parser* parser);
+    static int on_encoding_field(http_parser* parser, const char* at, std::size_t length);
+    static int on_encoding_value(http_parser* parser, const char* at, std::size_t length);
     static int on_body(http_parser* parser, const char* at, std::size_t length);
     static int on_message_complete(http_parser* parser);
 
@@ -159,9 +192,12 @@ class LeanTransport final : public Transport {
     Clock::time_point m_earliest_deadline = Clock::time_point::max();
     bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
     http_parser_settings m_settings{};
-    /// m_settings without the status and header callbacks, for requests that do not want
-    /// the response headers (the parser then makes no call per header).
+    /// m_settings with only the Content-Encoding watch for header callbacks, for requests
+    /// that decode but do not want the response headers.
     http_parser_settings m_settings_no_headers{};
+    /// No status or header callbacks at all (compression: off, no header wanted): the
+    /// parser makes no call per header.
+    http_parser_settings m_settings_plain{};
 };
 
 LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
@@ -184,8 +220,11 @@ LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
     m_settings.on_message_complete = &LeanTransport::on_message_complete;
     m_settings_no_headers = m_settings;
     m_settings_no_headers.on_status = nullptr;
-    m_settings_no_headers.on_header_field = nullptr;
-    m_settings_no_headers.on_header_value = nullptr;
+    m_settings_no_headers.on_header_field = &LeanTransport::on_encoding_field;
+    m_settings_no_headers.on_header_value = &LeanTransport::on_encoding_value;
+    m_settings_plain = m_settings_no_headers;
+    m_settings_plain.on_header_field = nullptr;
+    m_settings_plain.on_header_value = nullptr;
 }
 
 LeanTransport::~LeanTransport() {
@@ -228,20 +267,24 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
         origin.error = "cannot resolve host \"" + origin.host +
                        "\": " + (result != 0 ? gai_strerror(result) : "no address");
     } else {
-        const addrinfo* chosen = found;
-        for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-            if (a->ai_family == AF_INET) {
-                chosen = a;
-                break;
-            }
-        }
-        std::memcpy(&origin.address, chosen->ai_addr, chosen->ai_addrlen);
-        origin.address_length = static_cast<socklen_t>(chosen->ai_addrlen);
         std::uint16_t port_be = htons(url.port);
-        if (chosen->ai_family == AF_INET) {
-            reinterpret_cast<sockaddr_in*>(&origin.address)->sin_port = port_be;
-        } else {
-            reinterpret_cast<sockaddr_in6*>(&origin.address)->sin6_port = port_be;
+        for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+            if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
+                a->ai_addrlen > sizeof(sockaddr_storage)) {
+                continue;
+            }
+            sockaddr_storage address{};
+            std::memcpy(&address, a->ai_addr, a->ai_addrlen);
+            if (a->ai_family == AF_INET) {
+                reinterpret_cast<sockaddr_in*>(&address)->sin_port = port_be;
+            } else {
+                reinterpret_cast<sockaddr_in6*>(&address)->sin6_port = port_be;
+            }
+            origin.addresses.push_back(address);
+            origin.address_lengths.push_back(static_cast<socklen_t>(a->ai_addrlen));
+        }
+        if (origin.addresses.empty()) {
+            origin.error = "cannot resolve host \"" + origin.host + "\": no IPv4 or IPv6 address";
         }
     }
     if (found != nullptr) {
@@ -331,6 +374,8 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.first_byte = Clock::time_point{};
     std::string_view method(exchange.method);
     c.head_request = method == "HEAD";
+    c.idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+                   method == "OPTIONS" || method == "TRACE";
     c.deadline =
         exchange.timeout > Duration::zero()
             ? exchange.sent_at + std::chrono::duration_cast<Clock::duration>(exchange.timeout)
@@ -373,13 +418,16 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     close_socket(c);
     c.origin = origin;
     c.reused = false;
+    c.attempt = 0;
     open_connection(c);
 }
 
 void LeanTransport::open_connection(Connection& c) {
     const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+    std::size_t index = (origin.preferred + c.attempt) % origin.addresses.size();
+    const sockaddr_storage& address = origin.addresses[index];
     c.served = false;
-    c.fd = ::socket(origin.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c.fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd < 0) {
         int error = errno;
         fail(c, ErrorKind::other, "cannot open a socket: " + errno_text(error));
@@ -397,8 +445,9 @@ void LeanTransport::open_connection(Connection& c) {
         return;
     }
     int result =
-        ::connect(c.fd, reinterpret_cast<const sockaddr*>(&origin.address), origin.address_length);
+        ::connect(c.fd, reinterpret_cast<const sockaddr*>(&address), origin.address_lengths[index]);
     if (result == 0) {
+        m_origins[static_cast<std::size_t>(c.origin)].preferred = index;
         c.ready_at = Clock::now();
         send_request(c);
         return;
@@ -479,6 +528,9 @@ void LeanTransport::on_event(Connection& c, std::uint32_t events) {
                 on_peer_gone(c, error, "connect");
                 return;
             }
+            Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+            origin.preferred = (origin.preferred + c.attempt) % origin.addresses.size();
+            c.attempt = 0;
             c.ready_at = Clock::now();
             send_request(c);
             break;
@@ -498,11 +550,11 @@ void LeanTransport::on_event(Connection& c, std::uint32_t events) {
     }
     // Sending: a server may answer (413, say) before it read the whole request.
     if ((events & k_readable) != 0) {
-        read_response(c);
+        read_response(c, events);
     }
 }
 
-void LeanTransport::read_response(Connection& c) {
+void LeanTransport::read_response(Connection& c, std::uint32_t events) {
     if (c.state == State::sending) {
         // An early answer: parse it like any other.
         http_parser_init(&c.parser, HTTP_RESPONSE);
@@ -510,8 +562,9 @@ void LeanTransport::read_response(Connection& c) {
         c.header_part = HeaderPart::none;
         c.state = State::receiving;
     }
-    const http_parser_settings* settings =
-        c.exchange->want_headers ? &m_settings : &m_settings_no_headers;
+    const http_parser_settings* settings = c.exchange->want_headers ? &m_settings
+                                           : c.exchange->decode     ? &m_settings_no_headers
+                                                                    : &m_settings_plain;
     for (;;) {
         ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
         if (got > 0) {
@@ -523,7 +576,14 @@ void LeanTransport::read_response(Connection& c) {
             auto bytes = static_cast<std::size_t>(got);
             std::size_t parsed = http_parser_execute(&c.parser, settings, m_buffer.data(), bytes);
             if (c.complete) {
+                // Bytes after the answer were not asked for; a peer that closed (its FIN
+                // came with the answer, or is waiting behind it) cannot take the next
+                // request. Either way the connection ends now, not at the next timeout.
+                bool trailing = parsed != bytes;
                 finish(c, now);
+                if (c.fd >= 0 && (trailing || (events & EPOLLRDHUP) != 0 || !drained(c))) {
+                    close_socket(c);
+                }
                 return;
             }
             if (HTTP_PARSER_ERRNO(&c.parser) != HPE_OK || parsed != bytes) {
@@ -559,15 +619,28 @@ void LeanTransport::read_response(Connection& c) {
     }
 }
 
+bool LeanTransport::drained(Connection& c) {
+    for (;;) {
+        ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
+
 bool LeanTransport::retry(Connection& c) {
     // Only a reused connection that the server closed before any byte of the answer: the
-    // server may have dropped it while idle, and the request never reached a handler.
-    if (!c.reused || c.retried || c.got_bytes) {
+    // server may have dropped it while idle. The request may still have reached a handler
+    // (a server that half-closed reads on), so only a method that may run twice, or a
+    // request of which nothing was written, goes out again.
+    if (!c.reused || c.retried || c.got_bytes || (c.written > 0 && !c.idempotent)) {
         return false;
     }
     close_socket(c);
     c.retried = true;
     c.reused = false;
+    c.attempt = 0;
     c.written = 0;
     c.request_sent = Clock::time_point{};
     open_connection(c);  // no byte came, so the exchange's response is still empty
@@ -582,6 +655,17 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
     }
     const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
     if (connecting) {
+        const Origin& o = m_origins[static_cast<std::size_t>(c.origin)];
+        bool unreachable = error == ECONNREFUSED || error == ENETUNREACH || error == EHOSTUNREACH ||
+                           error == EADDRNOTAVAIL || error == EAFNOSUPPORT;
+        if (unreachable && c.attempt + 1 < o.addresses.size()) {
+            // The next address of the name (IPv4 after IPv6, or the other way round), as
+            // libcurl does: the first that connects wins.
+            close_socket(c);
+            ++c.attempt;
+            open_connection(c);
+            return;
+        }
         ErrorKind kind = error == ETIMEDOUT    ? ErrorKind::timeout
                          : error == ECONNRESET ? ErrorKind::connection_reset
                                                : ErrorKind::connection_refused;
@@ -589,9 +673,16 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
         return;
     }
     if (error == 0) {
-        fail(c, ErrorKind::connection_reset,
-             c.got_bytes ? "the server closed the connection in the middle of the response"
-                         : "the server closed the connection without answering");
+        if (c.got_bytes) {
+            fail(c, ErrorKind::connection_reset,
+                 "the server closed the connection in the middle of the response");
+        } else {
+            fail(c, ErrorKind::connection_closed,
+                 c.reused ? "the server closed the kept-alive connection without answering "
+                            "(not sent again: a " +
+                                std::string(c.exchange->method) + " may not run twice)"
+                          : std::string("the server closed the connection without answering"));
+        }
         return;
     }
     if (error == ECONNRESET || error == EPIPE || error == ECONNABORTED) {
@@ -794,7 +885,43 @@ int append_header_part(http_parser* parser, HeaderPart part, const char* at, std
 int LeanTransport::on_message_begin(http_parser* parser) {
     Connection& c = connection_of(parser);
     c.header_part = HeaderPart::none;
+    c.field_is_encoding = false;
+    c.encoding = Encoding::identity;
+    c.inflating = false;
+    c.inflate_failed = false;
+    c.raw_deflate_tried = false;
     c.exchange->response_headers.clear();
+    return 0;
+}
+
+int LeanTransport::on_encoding_field(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    // A name split over two reads is taken by its last piece; "content-encoding" is rarely
+    // split and then at worst not decoded.
+    c.field_is_encoding =
+        length == 16 && equal_lower(std::string_view(at, length), "content-encoding");
+    return 0;
+}
+
+int LeanTransport::on_encoding_value(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    if (!c.field_is_encoding) {
+        return 0;
+    }
+    std::string_view value(at, length);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+    }
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.remove_suffix(1);
+    }
+    auto is = [&](std::string_view name) {
+        return value.size() == name.size() && equal_lower(value, name);
+    };
+    c.encoding = is("gzip") || is("x-gzip")        ? Encoding::gzip
+                 : is("deflate")                   ? Encoding::deflate
+                 : is("identity") || value.empty() ? Encoding::identity
+                                                   : Encoding::other;  // br, or a list: as is
     return 0;
 }
 
@@ -803,10 +930,12 @@ int LeanTransport::on_status(http_parser* parser, const char* at, std::size_t le
 }
 
 int LeanTransport::on_header_field(http_parser* parser, const char* at, std::size_t length) {
+    on_encoding_field(parser, at, length);
     return append_header_part(parser, HeaderPart::field, at, length);
 }
 
 int LeanTransport::on_header_value(http_parser* parser, const char* at, std::size_t length) {
+    on_encoding_value(parser, at, length);
     return append_header_part(parser, HeaderPart::value, at, length);
 }
 
@@ -821,16 +950,89 @@ int LeanTransport::on_headers_complete(http_parser* parser) {
         end_header_part(c, out, *parser);
         out.append("\r\n");
     }
-    // 1: the answer to a HEAD has no body, whatever its Content-Length says.
-    return c.head_request ? 1 : 0;
+    // 1: no body, whatever Content-Length or Transfer-Encoding say, for the answer to a
+    // HEAD and for 1xx, 204 and 304 (RFC 9112 6.3).
+    unsigned status = parser->status_code;
+    bool no_body =
+        c.head_request || (status >= 100 && status < 200) || status == 204 || status == 304;
+    return no_body ? 1 : 0;
 }
 
-int LeanTransport::on_body(http_parser* parser, const char* at, std::size_t length) {
-    Exchange& exchange = *connection_of(parser).exchange;
+/// Keeps what fits of `length` decoded bytes at `at` (all are counted).
+void keep_body(Exchange& exchange, const char* at, std::size_t length) {
+    exchange.body_bytes += length;
     std::size_t kept = exchange.response_body.size();
     std::size_t room = exchange.body_limit > kept ? exchange.body_limit - kept : 0;
     exchange.response_body.append(at, std::min(length, room));
-    return 0;  // the rest is parsed and dropped: the response itself stays complete
+}
+
+/// Inflates `length` compressed bytes at `at` into the exchange's body. False when they are
+/// not valid gzip/zlib/raw deflate data.
+bool inflate_body(Connection& c, const char* at, std::size_t length) {
+    Inflater& inflater = *c.inflater;
+    z_stream& z = inflater.stream;
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(at));
+    z.avail_in = static_cast<uInt>(length);
+    char out[16 * 1024];
+    while (z.avail_in > 0) {
+        z.next_out = reinterpret_cast<Bytef*>(out);
+        z.avail_out = sizeof(out);
+        int result = inflate(&z, Z_NO_FLUSH);
+        std::size_t produced = sizeof(out) - z.avail_out;
+        if (result == Z_DATA_ERROR && c.encoding == Encoding::deflate && !c.raw_deflate_tried &&
+            z.total_out == 0) {
+            // "deflate" as some servers send it: raw, without the zlib wrapper.
+            c.raw_deflate_tried = true;
+            inflateReset2(&z, -MAX_WBITS);
+            z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(at));
+            z.avail_in = static_cast<uInt>(length);
+            continue;
+        }
+        if (result != Z_OK && result != Z_STREAM_END && result != Z_BUF_ERROR) {
+            return false;
+        }
+        keep_body(*c.exchange, out, produced);
+        if (result == Z_STREAM_END) {
+            return true;  // anything after the stream's end is not body
+        }
+        if (result == Z_BUF_ERROR && produced == 0) {
+            return true;  // needs more input
+        }
+    }
+    return true;
+}
+
+int LeanTransport::on_body(http_parser* parser, const char* at, std::size_t length) {
+    Connection& c = connection_of(parser);
+    Exchange& exchange = *c.exchange;
+    exchange.body_bytes_wire += length;
+    if (!exchange.decode || c.encoding == Encoding::identity || c.encoding == Encoding::other) {
+        keep_body(exchange, at, length);
+        return 0;  // the rest is parsed and dropped: the response itself stays complete
+    }
+    if (c.inflate_failed) {
+        return 0;
+    }
+    if (!c.inflating) {
+        if (!c.inflater) {
+            c.inflater = std::make_unique<Inflater>();
+        }
+        Inflater& inflater = *c.inflater;
+        // 32 + 15: gzip or zlib wrapper, told by the first bytes.
+        int result = inflater.ready ? inflateReset2(&inflater.stream, 32 + MAX_WBITS)
+                                    : inflateInit2(&inflater.stream, 32 + MAX_WBITS);
+        if (result != Z_OK) {
+            c.inflate_failed = true;
+            return 0;
+        }
+        inflater.ready = true;
+        c.inflating = true;
+    }
+    if (!inflate_body(c, at, length)) {
+        // Not what the header said: the body kept so far stays, checks on it then fail.
+        c.inflate_failed = true;
+    }
+    return 0;
 }
 
 int LeanTransport::on_message_complete(http_parser* parser) {

@@ -32,10 +32,14 @@ bool lean_supports_url(std::string_view url) noexcept;
 
 /// A lean transport with `connections` slots. Each slot keeps its own TCP connection
 /// (TCP_NODELAY) alive between requests and reconnects after a `Connection: close`, an
-/// HTTP/1.0 answer or a failure. A request that finds its reused connection closed by the
-/// server before any byte of the response came back is sent once more on a new connection
-/// (as curl and wrk do) and counted once. Host names are resolved once, on first use (the
-/// first IPv4 address is preferred). Errors: epoll or eventfd could not be created.
+/// HTTP/1.0 answer, a peer that closed or half-closed after its answer (read to EAGAIN
+/// after each answer), or a failure. A request that finds its reused connection closed by
+/// the server before any byte of the response came back is sent once more on a new
+/// connection (as curl and wrk do) and counted once, when that is safe: an idempotent
+/// method, or nothing of the request written; otherwise it fails as `connection_closed`.
+/// Host names are resolved once, on first use, with getaddrinfo as libcurl does: every IPv6
+/// and IPv4 address in its order, the first that connects wins and is kept for the
+/// transport's life (a stage). Errors: epoll or eventfd could not be created.
 Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections);
 
 }  // namespace orch::builtin

@@ -103,6 +103,7 @@ void build_request(const ScenarioPlan& plan, const CompiledRequest& request,
     exchange.timeout = request.timeout;
     exchange.body_limit = request.body_limit;
     exchange.want_headers = request.want_headers;
+    exchange.decode = request.decode_compressed;
 }
 
 void format_uuid_v4(Prng& prng, std::string& out) {

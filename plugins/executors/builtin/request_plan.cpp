@@ -159,6 +159,7 @@ Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline&
     if (out.body && !has_header(names, "expect")) {
         out.constant_headers.push_back("Expect:");  // no 100-continue round trip
     }
+    out.decode_compressed = pipeline.target.decode_compressed;
 
     const Expectation& expect = spec.expect;
     out.allowed_status = expect.status;

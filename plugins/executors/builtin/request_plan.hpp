@@ -56,6 +56,8 @@ struct CompiledRequest {
     std::size_t body_limit = 0;  ///< response bytes kept for checks and failure samples
     bool want_headers = false;   ///< header expectations need the response headers
     bool needs_json = false;     ///< captures or JSON expectations parse the body
+    /// target.compression: auto (decode what arrives compressed)
+    bool decode_compressed = true;
 
     std::vector<int> allowed_status;  ///< empty: any 2xx or 3xx
     std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> expect_json;

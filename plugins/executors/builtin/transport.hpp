@@ -34,6 +34,9 @@ struct Exchange {
     std::size_t body_limit = 0;   ///< keep at most this many response body bytes
     bool want_headers = false;    ///< keep the response header block
     Clock::time_point sent_at{};  ///< set by Transport::start (hand-over time)
+    /// Decode a Content-Encoding the transport knows (gzip, deflate; br with libcurl)
+    /// before keeping the body (target.compression: auto).
+    bool decode = true;
 
     // Response: filled by the transport before the completion is reported.
     Clock::time_point done_at{};
@@ -47,6 +50,10 @@ struct Exchange {
     /// the transport's own queueing and name lookup, the engine adds its hand-over delay.
     PhaseTimes phases{};
     std::int64_t transfer_us = 0;  ///< the transport's own total for the exchange
+    /// Response body bytes as they came off the wire (compressed ones compressed).
+    std::uint64_t body_bytes_wire = 0;
+    /// Response body bytes after decoding, all of them (response_body keeps body_limit).
+    std::uint64_t body_bytes = 0;
 
     /// Empties the response part (keeping the buffers' capacity): every transport's start().
     void clear_response() noexcept {
@@ -58,6 +65,8 @@ struct Exchange {
         has_phases = false;
         phases = PhaseTimes{};
         transfer_us = 0;
+        body_bytes_wire = 0;
+        body_bytes = 0;
     }
 };
 

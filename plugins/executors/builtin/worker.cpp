@@ -279,6 +279,8 @@ void Worker::on_complete(std::uint32_t connection) {
     m_in_flight.fetch_sub(1, std::memory_order_relaxed);
     const CompiledRequest& request = m_plan.operations[vu.operation].steps[vu.step];
     const Exchange& exchange = vu.exchange;
+    m_body_bytes_wire += exchange.body_bytes_wire;
+    m_body_bytes_decoded += exchange.body_bytes;
 
     RequestSample sample;
     sample.operation = request.metric_index;

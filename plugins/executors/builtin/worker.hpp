@@ -95,6 +95,9 @@ class Worker final : public CompletionSink {
 
     // After the thread ended:
     double cpu_seconds() const noexcept { return m_cpu_seconds; }
+    /// Response body bytes as received (compressed ones compressed) and after decoding.
+    std::uint64_t body_bytes_wire() const noexcept { return m_body_bytes_wire; }
+    std::uint64_t body_bytes_decoded() const noexcept { return m_body_bytes_decoded; }
     const std::vector<std::vector<FailureSample>>& failure_samples() const noexcept {
         return m_failures;
     }
@@ -149,6 +152,8 @@ class Worker final : public CompletionSink {
 
     std::vector<std::vector<FailureSample>> m_failures;  ///< by metric index
     double m_cpu_seconds = 0;
+    std::uint64_t m_body_bytes_wire = 0;
+    std::uint64_t m_body_bytes_decoded = 0;
 };
 
 }  // namespace orch::builtin

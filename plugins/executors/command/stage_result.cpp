@@ -37,6 +37,7 @@ bool is_no_response_kind(ErrorKind kind) {
         case ErrorKind::connection_refused:
         case ErrorKind::timeout:
         case ErrorKind::connection_reset:
+        case ErrorKind::connection_closed:
         case ErrorKind::dns:
         case ErrorKind::tls:
         case ErrorKind::interrupted:

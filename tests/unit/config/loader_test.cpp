@@ -360,7 +360,7 @@ stages: [ { name: s, vus: 1, duration: 1s } ]
     REQUIRE(no_match.size() == 1);
     CHECK(no_match[0] ==
           "chat.yaml:2:31: target.zzzzzz: unknown key \"zzzzzz\" (valid keys: "
-          "base_url, headers, timeout, transport, insecure)");
+          "base_url, headers, timeout, transport, compression, insecure)");
 }
 
 TEST_CASE("every problem in the file is reported at once") {
@@ -585,7 +585,7 @@ target:
   timeout: "${API_KEY}"
 scenario:
   operations:
-    - { name: a, path: /, headers: { X-Op: "op-canary-55" }, timeout: op-canary-55 }
+    - { name: a, path: /, headers: { X-Op-Session: "op-canary-55" }, timeout: op-canary-55 }
 stages: [ { name: s, vus: "${SECRET_VUS}", duration: "Bearer header-canary-77" } ]
 )",
                          options);
@@ -595,6 +595,59 @@ stages: [ { name: s, vus: "${SECRET_VUS}", duration: "Bearer header-canary-77" }
         CHECK(line.find("lots-of-users") == std::string::npos);
         CHECK(line.find("***") != std::string::npos);
     }
+    clear_secrets_for_testing();
+}
+
+TEST_CASE("only secret-named headers are secrets; names are never rewritten") {
+    clear_secrets_for_testing();
+    // Accept-Encoding: gzip and X-Stage: load are no secrets: an operation "gzip", a stage
+    // "load" and a file named after them keep their names everywhere.
+    auto p = load_ok(R"(version: 1
+name: gzip-load
+target:
+  base_url: http://127.0.0.1:8080
+  headers: { Accept-Encoding: gzip, X-Stage: load, X-Api-Key: "k3y-value-991" }
+scenario:
+  operations:
+    - { name: gzip, path: /, headers: { Cookie: "sid=cookie-value-7" } }
+stages:
+  - { name: load, vus: 1, duration: 1s, criteria: [ "gzip.p95 < 100ms" ] }
+)");
+    CHECK(redact("gzip load gzip-load chat.yaml") == "gzip load gzip-load chat.yaml");
+    CHECK(redact("k3y-value-991") == "***");
+    CHECK(redact("sid=cookie-value-7") == "***");
+    CHECK(p.stages[0].name == "load");
+
+    // A secret inside a name the user wrote: refused at load, the secret not shown.
+    clear_secrets_for_testing();
+    auto list = problems(R"(version: 1
+target:
+  base_url: http://127.0.0.1:8080
+  headers: { X-Auth-Token: "tok42" }
+scenario:
+  operations:
+    - { name: get-tok42, path: / }
+stages:
+  - { name: tok42-stage, vus: 1, duration: 1s, criteria: [ "get-tok42.p95 < 100ms" ] }
+)");
+    REQUIRE(list.size() == 3);
+    CHECK(list[0].find("chat.yaml:7:7: scenario.operations[0]: the operation name contains the "
+                       "value of a secret") == 0);
+    CHECK(list[1].find("chat.yaml:9:5: stages[0].name: the stage name contains") == 0);
+    CHECK(list[2].find("stages[0].criteria[0]: the criterion contains") != std::string::npos);
+    for (const auto& line : list) {
+        CHECK(line.find("tok42") == std::string::npos);
+    }
+    // Only the file's own name counts: a folder on its path ("dir/chat.yaml") is no name.
+    clear_secrets_for_testing();
+    load_ok(R"(version: 1
+target: { base_url: "http://127.0.0.1:8080/", headers: { X-Api-Key: dir } }
+scenario:
+  operations:
+    - { name: ping, path: /health }
+stages:
+  - { name: smoke, vus: 2, duration: 1s }
+)");
     clear_secrets_for_testing();
 }
 

@@ -15,7 +15,7 @@ TEST_CASE("curl transport: libcurl results map onto error kinds") {
           ErrorKind::connection_refused);
     CHECK(classify_curl_error(CURLE_OPERATION_TIMEDOUT, 0) == ErrorKind::timeout);
     CHECK(classify_curl_error(CURLE_COULDNT_RESOLVE_HOST, 0) == ErrorKind::dns);
-    CHECK(classify_curl_error(CURLE_GOT_NOTHING, 0) == ErrorKind::connection_reset);
+    CHECK(classify_curl_error(CURLE_GOT_NOTHING, 0) == ErrorKind::connection_closed);
     CHECK(classify_curl_error(CURLE_RECV_ERROR, ECONNRESET) == ErrorKind::connection_reset);
     CHECK(classify_curl_error(CURLE_SEND_ERROR, EPIPE) == ErrorKind::connection_reset);
     CHECK(classify_curl_error(CURLE_RECV_ERROR, 0) == ErrorKind::other);

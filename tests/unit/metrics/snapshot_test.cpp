@@ -63,6 +63,7 @@ TEST_CASE("request metric names are the SPEC's criteria names") {
                                          "errors.connection_refused",
                                          "errors.timeout",
                                          "errors.connection_reset",
+                                         "errors.connection_closed",
                                          "errors.dns",
                                          "errors.tls",
                                          "errors.status_4xx",
@@ -108,8 +109,9 @@ TEST_CASE("summarize gives totals in the SPEC's units") {
     CHECK(value(s, "errors.status_429") == 1);
     CHECK(value(s, "errors.status_5xx") == 1);
     CHECK(value(s, "errors.connection_refused") == 1);
-    for (auto name : {"errors.timeout", "errors.connection_reset", "errors.dns", "errors.tls",
-                      "errors.expect", "errors.interrupted", "errors.other"}) {
+    for (auto name :
+         {"errors.timeout", "errors.connection_reset", "errors.connection_closed", "errors.dns",
+          "errors.tls", "errors.expect", "errors.interrupted", "errors.other"}) {
         CHECK(value(s, name) == 0);
     }
     CHECK(value(s, "errors.body.prisma") == 1);

@@ -34,6 +34,7 @@ TEST_CASE("error kinds have the SPEC's metric names") {
     CHECK(error_kind_name(ErrorKind::connection_refused) == "connection_refused");
     CHECK(error_kind_name(ErrorKind::timeout) == "timeout");
     CHECK(error_kind_name(ErrorKind::connection_reset) == "connection_reset");
+    CHECK(error_kind_name(ErrorKind::connection_closed) == "connection_closed");
     CHECK(error_kind_name(ErrorKind::dns) == "dns");
     CHECK(error_kind_name(ErrorKind::tls) == "tls");
     CHECK(error_kind_name(ErrorKind::status_4xx) == "status_4xx");
