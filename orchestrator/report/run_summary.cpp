@@ -7,9 +7,9 @@ namespace orch {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> k_error_kinds = {
-    "connection_refused", "timeout",    "connection_reset", "dns",         "tls",  "status_4xx",
-    "status_429",         "status_5xx", "expect",           "interrupted", "other"};
+constexpr std::array<std::string_view, 12> k_error_kinds = {
+    "connection_refused", "timeout",    "connection_reset", "dns",         "tls",   "status_4xx",
+    "status_429",         "status_5xx", "expect",           "interrupted", "other", "generator"};
 
 constexpr std::array<std::string_view, 6> k_phases = {"blocked", "connecting", "tls",
                                                       "sending", "waiting",    "receiving"};

@@ -382,7 +382,8 @@ void LeanTransport::open_connection(Connection& c) {
     c.fd = ::socket(origin.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd < 0) {
         int error = errno;
-        fail(c, ErrorKind::other, "cannot open a socket: " + errno_text(error));
+        fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+             "cannot open a socket: " + errno_text(error));
         return;
     }
     ++c.generation;
@@ -393,7 +394,8 @@ void LeanTransport::open_connection(Connection& c) {
     event.data.u64 = (std::uint64_t{c.generation} << 32) | c.id;
     if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c.fd, &event) != 0) {
         int error = errno;
-        fail(c, ErrorKind::other, "cannot watch a socket: " + errno_text(error));
+        fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+             "cannot watch a socket: " + errno_text(error));
         return;
     }
     int result =
@@ -582,9 +584,11 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
     }
     const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
     if (connecting) {
-        ErrorKind kind = error == ETIMEDOUT    ? ErrorKind::timeout
-                         : error == ECONNRESET ? ErrorKind::connection_reset
-                                               : ErrorKind::connection_refused;
+        // EADDRNOTAVAIL: no ephemeral port left for this destination, the generator's limit.
+        ErrorKind kind = is_generator_errno(error) ? ErrorKind::generator
+                         : error == ETIMEDOUT      ? ErrorKind::timeout
+                         : error == ECONNRESET     ? ErrorKind::connection_reset
+                                                   : ErrorKind::connection_refused;
         fail(c, kind, "cannot connect to " + origin.where + ": " + errno_text(error));
         return;
     }
@@ -599,7 +603,8 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
              std::string("connection reset by ") + origin.where + " (" + what + ")");
         return;
     }
-    fail(c, ErrorKind::other, std::string(what) + " failed: " + errno_text(error));
+    fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+         std::string(what) + " failed: " + errno_text(error));
 }
 
 void LeanTransport::finish(Connection& c, Clock::time_point done_at) {
