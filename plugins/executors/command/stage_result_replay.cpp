@@ -49,9 +49,9 @@ void replay_operation(const StageResultOperation& operation, std::uint32_t index
     };
 
     // No response: status 0, no latency.
-    for (ErrorKind kind :
-         {ErrorKind::connection_refused, ErrorKind::timeout, ErrorKind::connection_reset,
-          ErrorKind::dns, ErrorKind::tls, ErrorKind::interrupted, ErrorKind::other}) {
+    for (ErrorKind kind : {ErrorKind::connection_refused, ErrorKind::timeout,
+                           ErrorKind::connection_reset, ErrorKind::dns, ErrorKind::tls,
+                           ErrorKind::interrupted, ErrorKind::other, ErrorKind::generator}) {
         sample.error = kind;
         for (std::uint64_t i = count_of(kind); i > 0; --i) {
             into.record(sample);
