@@ -84,6 +84,7 @@ class BuiltinExecutor final : public Executor {
 
   private:
     nlohmann::json failure_samples_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
+    nlohmann::json failure_classes_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
 
     builtin::ScenarioPlan m_plan;
     std::uint64_t m_seed;
@@ -363,6 +364,25 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         run.generator_note += (run.generator_note.empty() ? "" : "; ") + note;
     }
     run.extra["failure_samples"] = failure_samples_json(workers);
+    if (nlohmann::json classes = failure_classes_json(workers); !classes.empty()) {
+        run.extra["failure_classes"] = std::move(classes);
+    }
+    run.extra["transport"] = m_plan.transport == Transport::lean ? "lean" : "curl";
+    run.extra["workers"] = workers.size();
+    run.extra["iterations"] = run.totals.iterations();
+    if (open) {
+        run.extra["scheduled"] = run.totals.scheduled();
+        run.extra["dropped"] = run.totals.dropped();
+        run.extra["dropped_all_busy"] = run.totals.dropped_all_busy();
+        run.extra["max_in_flight"] = max_in_flight;
+    }
+    return run;
+}
+
+/// Failed responses classified by their body (pool exhaustion, database errors), over all
+/// workers: count, and the first one's status, operation and body.
+nlohmann::json BuiltinExecutor::failure_classes_json(
+    const std::vector<std::unique_ptr<Worker>>& workers) const {
     nlohmann::json classes = nlohmann::json::object();
     for (std::size_t k = 1; k < builtin::k_failure_class_count; ++k) {
         std::uint64_t count = 0;
@@ -384,19 +404,7 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
                          {"body", valid_utf8(first->body)}};
         }
     }
-    if (!classes.empty()) {
-        run.extra["failure_classes"] = std::move(classes);
-    }
-    run.extra["transport"] = m_plan.transport == Transport::lean ? "lean" : "curl";
-    run.extra["workers"] = workers.size();
-    run.extra["iterations"] = run.totals.iterations();
-    if (open) {
-        run.extra["scheduled"] = run.totals.scheduled();
-        run.extra["dropped"] = run.totals.dropped();
-        run.extra["dropped_all_busy"] = run.totals.dropped_all_busy();
-        run.extra["max_in_flight"] = max_in_flight;
-    }
-    return run;
+    return classes;
 }
 
 nlohmann::json BuiltinExecutor::failure_samples_json(
