@@ -33,8 +33,14 @@ std::string quoted_body(std::string body) {
 }
 
 /// True when a health answer of the stage showed its database pool full (`pool.in_use` >=
-/// `pool.size`, as the demo backend and many services report it).
+/// `pool.size`, as the demo backend and many services report it): the last one polled
+/// during the stage (backend.health.*), or the checks before and after it.
 bool health_shows_pool_full(const StageReport& stage) {
+    auto polled_in_use = stage.metrics.get("backend.health./pool/in_use");
+    auto polled_size = stage.metrics.get("backend.health./pool/size");
+    if (polled_in_use && polled_size && *polled_size > 0 && *polled_in_use >= *polled_size) {
+        return true;
+    }
     for (const auto* sample : {&stage.health_before, &stage.health_after}) {
         if (!*sample || !(*sample)->body.is_object()) {
             continue;

@@ -20,6 +20,9 @@ run_case pool
 grep -Eq 'hint: [0-9]+ failed responses \(status 500, first on operation "(send|history)"\) say the database connection pool ran dry.*Sample body: .*P2024.* \(evidence: failure_classes.pool\)' \
   "$WORK/pool.stdout" || { grep hint: "$WORK/pool.stdout"; fail "pool hint with status, count and body on the console"; }
 ! grep -q 'are database or schema errors' "$WORK/pool.stdout" || fail "pool timeouts filed as database errors"
+# The health answers polled during the stage show the one connection in use.
+grep -q 'the health answer showed the pool full (pool.in_use == pool.size)' "$WORK/pool.stdout" ||
+  fail "pool hint cites the health answer's pool.in_use == pool.size"
 [[ $(jqr "$WORK/pool/results.json" '.stages[0].extra.failure_classes.pool.count') -gt 0 ]] || fail "pool count"
 grep -q 'connection pool ran dry' "$WORK/pool/report.md" || fail "pool hint in report.md"
 unset DATABASE_POOL_SIZE DATABASE_POOL_TIMEOUT_MS FAULT_QUERY_DELAY_MS VUS
