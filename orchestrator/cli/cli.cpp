@@ -28,6 +28,7 @@
 #include "core/atomic_file.hpp"
 #include "core/clock.hpp"
 #include "core/exit_code.hpp"
+#include "core/open_files.hpp"
 #include "core/redact.hpp"
 #include "core/schemas.hpp"
 #include "pipeline/baseline.hpp"
@@ -614,6 +615,10 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     }
     setup_logging(options.out_dir / "stagegate.log", *level);
     spdlog::info("stagegate {} run {} of {}", version(), options.run_id, file);
+    // Every connection of a stage is a descriptor: take all the room the hard limit gives.
+    OpenFiles files = raise_open_files_limit();
+    spdlog::info("open-files limit {} (hard limit {}), {} in use", files.soft, files.hard,
+                 files.in_use);
 
     std::vector<std::unique_ptr<Reporter>> owned;
     std::vector<const Reporter*> writers;

@@ -1,6 +1,15 @@
 #include "config/pipeline.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace orch {
+
+int default_max_vus(const RateSpec& rate) {
+    double peak = std::max(rate.from_per_s, rate.to_per_s);
+    // Capped where a pipeline's own max_vus is (pipeline_reader's k_max_vus).
+    return static_cast<int>(std::clamp(std::ceil(peak), 1.0, 100'000.0));
+}
 
 std::vector<std::string> Pipeline::operation_names() const {
     std::vector<std::string> names;

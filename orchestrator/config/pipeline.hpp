@@ -168,12 +168,18 @@ struct RateSpec {
     double to_per_s = 0;  ///< == from for a fixed rate
 };
 
+/// The open model's default max_vus: one second of requests at the peak rate (at least 1).
+int default_max_vus(const RateSpec& rate);
+
 struct StageSpec {
     std::string name;
     int vus = 0;                   ///< closed model
     std::optional<RateSpec> rate;  ///< open model
-    int max_vus = 0;  ///< open model: at most this many requests in flight (default 100);
-                      ///< 0 for the closed model
+    /// Open model: at most this many requests in flight; 0 for the closed model. Default
+    /// (max_vus_set false): one second of requests at the peak rate (default_max_vus), which
+    /// the builtin executor lowers to what the open-files limit allows.
+    int max_vus = 0;
+    bool max_vus_set = false;  ///< max_vus was written in the pipeline
     Duration duration{0};
     Duration ramp_up{0};
     Duration ramp_down{0};

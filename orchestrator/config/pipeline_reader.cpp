@@ -512,11 +512,12 @@ class PipelineReader {
         }
         if (auto parsed = read_rate(*rate)) {
             stage.rate = *parsed;
+            stage.max_vus = default_max_vus(*parsed);
         }
-        stage.max_vus = 100;
         if (max_vus) {
             if (auto n = m_reader.integer(*max_vus, 1, k_max_vus)) {
                 stage.max_vus = static_cast<int>(*n);
+                stage.max_vus_set = true;
             }
         }
     }

@@ -37,7 +37,8 @@ constexpr std::array<ErrorKind, k_error_kind_count - 1> k_error_kinds = {
     ErrorKind::status_5xx,
     ErrorKind::expect,
     ErrorKind::interrupted,
-    ErrorKind::other};
+    ErrorKind::other,
+    ErrorKind::generator};
 
 void add_latency(Snapshot& snapshot, const std::string& prefix, const HdrHistogram& latency) {
     snapshot.set(prefix + "min", us_to_ms(static_cast<double>(latency.min())));

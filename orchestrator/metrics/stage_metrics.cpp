@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 
 namespace orch {
 
@@ -18,6 +19,11 @@ ErrorKind error_kind_for_status(int status) noexcept {
         return ErrorKind::status_5xx;
     }
     return ErrorKind::expect;
+}
+
+bool is_generator_errno(long error) noexcept {
+    return error == EMFILE || error == ENFILE || error == EADDRNOTAVAIL || error == ENOBUFS ||
+           error == ENOMEM;
 }
 
 std::string_view error_kind_name(ErrorKind kind) {
@@ -48,6 +54,8 @@ std::string_view error_kind_name(ErrorKind kind) {
             return "interrupted";
         case ErrorKind::other:
             return "other";
+        case ErrorKind::generator:
+            return "generator";
     }
     return "other";
 }
@@ -56,6 +64,10 @@ OperationStats::OperationStats(std::size_t body_pattern_count)
     : m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {}
 
 void OperationStats::record(const RequestSample& sample) noexcept {
+    if (sample.error == ErrorKind::generator) {
+        ++m_errors[static_cast<std::size_t>(ErrorKind::generator)];
+        return;
+    }
     ++m_requests;
     if (sample.error != ErrorKind::none) {
         ++m_failures;
@@ -151,6 +163,7 @@ void StageMetrics::merge(const StageMetrics& other) noexcept {
     }
     m_scheduled += other.m_scheduled;
     m_dropped += other.m_dropped;
+    m_dropped_all_busy += other.m_dropped_all_busy;
     m_iterations += other.m_iterations;
 }
 
@@ -161,6 +174,7 @@ void StageMetrics::reset() noexcept {
     }
     m_scheduled = 0;
     m_dropped = 0;
+    m_dropped_all_busy = 0;
     m_iterations = 0;
 }
 

@@ -16,7 +16,9 @@ namespace orch {
 // --- Interface ---
 
 /// Why a request failed. The kinds are disjoint; Snapshot derives `errors.status_4xx` as
-/// status_4xx + status_429 (a 429 is a 4xx too).
+/// status_4xx + status_429 (a 429 is a 4xx too). `generator` is not a failure of the
+/// backend: the load generator could not send the request at all (out of file descriptors,
+/// ephemeral ports or buffers), so it is counted apart and not as a request sent.
 enum class ErrorKind : std::uint8_t {
     none = 0,
     connection_refused,
@@ -31,8 +33,13 @@ enum class ErrorKind : std::uint8_t {
     expect,       ///< status allowed, but a body/header/json expectation failed
     interrupted,  ///< still in flight when the stage's graceful stop ran out
     other,        ///< any other transport failure (protocol error, too many redirects...)
+    generator,    ///< not sent: EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS, ENOMEM in the generator
 };
-inline constexpr std::size_t k_error_kind_count = 13;
+inline constexpr std::size_t k_error_kind_count = 14;
+
+/// True for an errno that means the load generator itself ran out of something (file
+/// descriptors, ephemeral ports, kernel buffers or memory), not that the backend failed.
+bool is_generator_errno(long error) noexcept;
 
 /// The metric name of a kind: "connection_refused", "status_429", ... ("none" for none).
 std::string_view error_kind_name(ErrorKind kind);
@@ -73,6 +80,8 @@ class OperationStats {
   public:
     explicit OperationStats(std::size_t body_pattern_count = 0);
 
+    /// Counts the sample; a `generator` sample only in errors(generator): it was never sent,
+    /// so it is neither a request nor a failure of the backend.
     void record(const RequestSample& sample) noexcept;
     void merge(const OperationStats& other) noexcept;
     void reset() noexcept;
@@ -121,6 +130,11 @@ class StageMetrics {
     /// Open model: one request was due (scheduled) / was due but could not be sent on time.
     void count_scheduled(std::uint64_t n = 1) noexcept { m_scheduled += n; }
     void count_dropped(std::uint64_t n = 1) noexcept { m_dropped += n; }
+    /// Open model: dropped while every allowed VU (max_vus) was busy; also counts as dropped.
+    void count_dropped_all_busy(std::uint64_t n = 1) noexcept {
+        m_dropped += n;
+        m_dropped_all_busy += n;
+    }
     /// Iterations (closed model) completed.
     void count_iteration(std::uint64_t n = 1) noexcept { m_iterations += n; }
 
@@ -129,6 +143,7 @@ class StageMetrics {
     std::size_t body_pattern_count() const noexcept { return m_body_pattern_count; }
     std::uint64_t scheduled() const noexcept { return m_scheduled; }
     std::uint64_t dropped() const noexcept { return m_dropped; }
+    std::uint64_t dropped_all_busy() const noexcept { return m_dropped_all_busy; }
     std::uint64_t iterations() const noexcept { return m_iterations; }
 
   private:
@@ -137,6 +152,7 @@ class StageMetrics {
     std::vector<OperationStats> m_operations;
     std::uint64_t m_scheduled = 0;
     std::uint64_t m_dropped = 0;
+    std::uint64_t m_dropped_all_busy = 0;
     std::uint64_t m_iterations = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "http/health_probe.hpp"
+
 namespace orch {
 
 namespace {
@@ -17,12 +19,127 @@ double get_or(const Snapshot& s, const std::string& name, double fallback = 0) {
     return s.get(name).value_or(fallback);
 }
 
+/// A body quoted in a hint: one line, at most 200 bytes (the console and reports redact).
+std::string quoted_body(std::string body) {
+    for (char& c : body) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            c = ' ';
+        }
+    }
+    if (body.size() > 200) {
+        body = body.substr(0, 200) + "...";
+    }
+    return body;
+}
+
+/// True when a health answer of the stage showed its database pool full (`pool.in_use` >=
+/// `pool.size`, as the demo backend and many services report it): the last one polled
+/// during the stage (backend.health.*), or the checks before and after it.
+bool health_shows_pool_full(const StageReport& stage) {
+    auto polled_in_use = stage.metrics.get("backend.health./pool/in_use");
+    auto polled_size = stage.metrics.get("backend.health./pool/size");
+    if (polled_in_use && polled_size && *polled_size > 0 && *polled_in_use >= *polled_size) {
+        return true;
+    }
+    for (const auto* sample : {&stage.health_before, &stage.health_after}) {
+        if (!*sample || !(*sample)->body.is_object()) {
+            continue;
+        }
+        auto in_use = json_number_at((*sample)->body, "/pool/in_use");
+        auto size = json_number_at((*sample)->body, "/pool/size");
+        if (in_use && size && *size > 0 && *in_use >= *size) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The pool-exhaustion and database-error hints from the executor's `failure_classes`
+/// (builtin: failed responses classified by their body), each with a sample, its status
+/// and the count.
+void add_failure_class_hints(const StageReport& stage, std::vector<std::string>& hints) {
+    if (!stage.extra.contains("failure_classes")) {
+        return;
+    }
+    const auto& classes = stage.extra["failure_classes"];
+    auto described = [](const nlohmann::json& c) {
+        return fmt("%.0f failed responses (status %.0f", c.value("count", 0.0),
+                   c.value("status", 0.0)) +
+               ", first on operation \"" + c.value("operation", std::string()) + "\")";
+    };
+    if (classes.contains("pool")) {
+        const auto& c = classes["pool"];
+        std::string hint = described(c) +
+                           " say the database connection pool ran dry: more concurrent "
+                           "requests than pool connections, or queries holding them too long. "
+                           "A capacity fix: enlarge the pool (DATABASE_POOL_SIZE, Prisma's "
+                           "connection_limit) or shorten the queries";
+        if (health_shows_pool_full(stage)) {
+            hint += "; the health answer showed the pool full (pool.in_use == pool.size)";
+        }
+        hints.push_back(hint + ". Sample body: " + quoted_body(c.value("body", std::string())) +
+                        " (evidence: failure_classes.pool).");
+    }
+    if (classes.contains("database")) {
+        const auto& c = classes["database"];
+        hints.push_back(described(c) +
+                        " are database or schema errors (unknown field, constraint, column "
+                        "data): the query itself is wrong, a code or migration fix, not "
+                        "capacity. Sample body: " +
+                        quoted_body(c.value("body", std::string())) +
+                        " (evidence: failure_classes.database).");
+    }
+}
+
+/// The first 400/422 sample body of `operation`, as "400 {...}", or "".
+std::string validation_sample(const StageReport& stage, const std::string& operation) {
+    if (!stage.extra.contains("failure_samples")) {
+        return {};
+    }
+    for (const auto& sample : stage.extra["failure_samples"]) {
+        int status = sample.value("status", 0);
+        if (sample.value("operation", std::string()) == operation &&
+            (status == 400 || status == 422)) {
+            return std::to_string(status) + " " + quoted_body(sample.value("body", std::string()));
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageReport& stage,
                                           const StageReport* previous) {
     std::vector<std::string> hints;
     const Snapshot& m = stage.metrics;
+    // The generator's own limits come first and alone: what the backend seemed to do under
+    // them (timeouts, latency) is not evidence about the backend.
+    double unsent = get_or(m, "errors.generator");
+    if (unsent > 0) {
+        std::string hint =
+            fmt("%.0f requests were never sent: the load generator (stagegate "
+                "itself, not the backend) ran out of file descriptors, "
+                "ephemeral ports or buffers",
+                unsent);
+        if (stage.extra.contains("failure_samples")) {
+            for (const auto& sample : stage.extra["failure_samples"]) {
+                if (sample.value("error", "") == "generator" && sample.contains("message")) {
+                    hint += " (\"" + sample.value("message", "") + "\")";
+                    break;
+                }
+            }
+        }
+        hints.push_back(hint +
+                        ". Raise the open-files limit (`ulimit -n`), lower vus or max_vus, or "
+                        "split the load over machines (evidence: errors.generator).");
+        return hints;
+    }
+    if (stage.extra.contains("max_vus_advice")) {
+        hints.push_back(stage.extra["max_vus_advice"].get<std::string>() +
+                        " The latency then includes the generator's own queue, so it is not "
+                        "evidence about the backend (evidence: dropped).");
+        return hints;
+    }
     double requests = get_or(m, "requests");
     if (requests <= 0) {
         return hints;
@@ -42,6 +159,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
                 "backend takes DISABLE_RATE_LIMIT=true).",
                 limited));
     }
+    add_failure_class_hints(stage, hints);
     for (const auto& pattern : pipeline.body_patterns) {
         double hits = get_or(m, "errors.body." + pattern.name);
         if (hits > 0) {
@@ -76,10 +194,24 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
         const std::string& op = ops_with_4xx.front();
         double n = get_or(m, op + ".errors.status_4xx") - get_or(m, op + ".errors.status_429");
         if (n > 0) {
+            std::string sample = validation_sample(stage, op);
             hints.push_back(fmt("%.0f client errors (4xx) on operation ", n) + "\"" + op +
                             "\" only: its request is likely wrong in the load script (a made-up "
                             "id or cursor, a missing field), not the backend (evidence: " +
-                            op + ".errors.status_4xx).");
+                            op + ".errors.status_4xx)" +
+                            (sample.empty() ? "" : "; the backend answered " + sample) + ".");
+        }
+    } else {
+        // Validation answers (400/422) on any operation: the decisive body, under its name.
+        for (const auto& op : ops_with_4xx) {
+            std::string sample = validation_sample(stage, op);
+            double n = get_or(m, op + ".errors.status_4xx") - get_or(m, op + ".errors.status_429");
+            if (!sample.empty() && n > 0) {
+                hints.push_back("operation \"" + op + "\": " + fmt("%.0f", n) +
+                                " requests rejected as invalid, the backend answered " + sample +
+                                ": the load script's request does not fit the API (evidence: " +
+                                op + ".errors.status_4xx).");
+            }
         }
     }
     // Saturation: latency or timeouts rising with load while the backend is alive.

@@ -237,6 +237,23 @@ class StageObserverImpl final : public StageObserver {
     std::optional<std::uint64_t> m_nothing_listening;
 };
 
+/// A metric that the generator's own limits distort: latency (its queue), request counts and
+/// throughput (what it could not send), and errors.generator itself.
+bool generator_shaped(const Criterion& criterion) {
+    if (criterion.unit == MetricUnit::milliseconds) {
+        return true;
+    }
+    std::string_view metric = criterion.metric;
+    for (std::string_view name : {"requests", "rps", "iterations", "errors.generator"}) {
+        if (metric == name ||
+            (metric.size() > name.size() && metric.substr(metric.size() - name.size()) == name &&
+             metric[metric.size() - name.size() - 1] == '.')) {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string describe_criterion_miss(const CriterionResult& r) {
     std::string text = r.criterion.name;
     if (r.criterion.lacks_baseline()) {
@@ -343,10 +360,13 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
 
     // The verdict: the first reason for stopping wins.
     std::vector<std::string> missed;
+    bool every_miss_generator_shaped = true;
     int warned = 0;
     for (const auto& r : stage_report.criteria) {
         if (!r.pass && r.criterion.severity == Severity::fail) {
             missed.push_back(describe_criterion_miss(r));
+            every_miss_generator_shaped =
+                every_miss_generator_shaped && generator_shaped(r.criterion);
         } else if (!r.pass) {
             ++warned;
         }
@@ -375,6 +395,17 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.verdict = Verdict::fail;
         stage_report.reason = "aborted: " + describe_criterion_miss(*observer.abort_breach()) +
                               ", " + observer.abort_breach()->note;
+    } else if (run->generator_limited && every_miss_generator_shaped) {
+        // Not a FAIL of the backend: what missed was measured through the generator's limits.
+        stage_report.verdict = Verdict::inconclusive;
+        stage_report.reason = "the load generator hit its own limits: " + run->generator_note;
+        if (!missed.empty()) {
+            std::string list;
+            for (const auto& m : missed) {
+                list += (list.empty() ? "" : "; ") + m;
+            }
+            stage_report.reason += " (so these misses are not the backend's: " + list + ")";
+        }
     } else if (!missed.empty()) {
         stage_report.verdict = Verdict::fail;
         std::string list;

@@ -53,6 +53,12 @@ struct StageRun {
     /// CPU was saturated. Makes the stage INCONCLUSIVE unless a criterion failed.
     bool generator_behind = false;
     std::string generator_note;  ///< why generator_behind, in words
+    /// The generator's own limits shaped the measurement: requests it could not send
+    /// (errors.generator: out of descriptors or ports) or arrivals dropped because every
+    /// allowed VU was busy. Implies generator_behind, and makes the stage INCONCLUSIVE even
+    /// when latency or throughput criteria missed (those numbers are the generator's own
+    /// queue); a miss of any other criterion (the backend's errors, backend.*) still FAILs.
+    bool generator_limited = false;
     double generator_cpu_percent = 0;
     /// Executor-specific extras for reports (k6 checks and thresholds, tool exit code...).
     nlohmann::json extra = nlohmann::json::object();

@@ -7,7 +7,7 @@ namespace orch {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> k_error_kinds = {"connection_refused",
+constexpr std::array<std::string_view, 13> k_error_kinds = {"connection_refused",
                                                             "timeout",
                                                             "connection_reset",
                                                             "connection_closed",
@@ -18,7 +18,8 @@ constexpr std::array<std::string_view, 12> k_error_kinds = {"connection_refused"
                                                             "status_5xx",
                                                             "expect",
                                                             "interrupted",
-                                                            "other"};
+                                                            "other",
+                                                            "generator"};
 
 constexpr std::array<std::string_view, 6> k_phases = {"blocked", "connecting", "tls",
                                                       "sending", "waiting",    "receiving"};

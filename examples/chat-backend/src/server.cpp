@@ -321,6 +321,8 @@ void Server::handle_health(const httplib::Request&, httplib::Response& res) {
         {"memory", Json{{"rss", read_rss_bytes()}}},
         {"database", Json{{"overall", unhealthy ? "unhealthy" : "healthy"},
                           {"errors", m_stats.database_errors()}}},
+        // As /stats: a full pool (in_use == size) is the evidence for pool exhaustion.
+        {"pool", Json{{"size", m_store.pool_size()}, {"in_use", m_store.in_use()}}},
     };
     send_json(res, unhealthy ? 503 : 200, body);
 }

@@ -38,6 +38,8 @@ TEST_CASE("health has the documented shape", "[api]") {
     CHECK(body["uptime_s"].is_number_integer());
     CHECK(body["memory"]["rss"].is_number_integer());
     CHECK(body["memory"]["rss"].get<long long>() > 1024 * 1024);
+    CHECK(body["pool"]["size"].is_number_integer());
+    CHECK(body["pool"]["in_use"].is_number_integer());
     CHECK(body["database"]["overall"] == "healthy");
     CHECK(body["database"]["errors"] == 0);
 }

@@ -20,6 +20,7 @@
 #include <random>
 #include <thread>
 
+#include "core/open_files.hpp"
 #include "plugins/executors/builtin/curl_transport.hpp"
 #include "plugins/executors/builtin/request_plan.hpp"
 #include "plugins/executors/builtin/worker.hpp"
@@ -40,6 +41,9 @@ constexpr double k_saturated_cpu_percent = 95;
 constexpr auto k_end_settle = std::chrono::milliseconds(250);
 /// How long the coordinator waits for the workers to hand their interval over.
 constexpr auto k_handoff_wait = std::chrono::milliseconds(100);
+/// Descriptors a worker holds besides its connections (epoll and eventfd, or libcurl's
+/// multi handle and its wakeup pair).
+constexpr std::uint64_t k_files_per_worker = 4;
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double>(to - from).count();
@@ -80,6 +84,7 @@ class BuiltinExecutor final : public Executor {
 
   private:
     nlohmann::json failure_samples_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
+    nlohmann::json failure_classes_json(const std::vector<std::unique_ptr<Worker>>& workers) const;
 
     builtin::ScenarioPlan m_plan;
     std::uint64_t m_seed;
@@ -114,17 +119,36 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         return fail(ErrorCode::invalid_input,
                     "stage \"" + stage.name + "\": the builtin executor needs vus or rate");
     }
-    // Open model without max_vus: room for one second of requests at the peak rate.
+    // Open model without max_vus: room for one second of requests at the peak rate, as
+    // many as the open-files limit allows.
     int max_in_flight = stage.vus;
+    const double peak = open ? std::max(stage.rate->from_per_s, stage.rate->to_per_s) : 0;
     if (open) {
-        double peak = std::max(stage.rate->from_per_s, stage.rate->to_per_s);
-        max_in_flight =
-            stage.max_vus > 0 ? stage.max_vus : std::max(1, static_cast<int>(std::ceil(peak)));
+        max_in_flight = stage.max_vus > 0 ? stage.max_vus : default_max_vus(*stage.rate);
     }
     unsigned threads = context.threads > 0 ? static_cast<unsigned>(context.threads)
                                            : std::max(1U, std::thread::hardware_concurrency());
-    auto worker_count =
-        static_cast<std::uint32_t>(std::min<std::int64_t>(threads, std::max(1, max_in_flight)));
+    auto workers_for = [threads](int connections) {
+        return static_cast<std::uint32_t>(
+            std::min<std::int64_t>(threads, std::max(1, connections)));
+    };
+    const OpenFiles files = open_files();
+    if (open && !stage.max_vus_set) {
+        std::uint64_t fit =
+            connections_that_fit(files, workers_for(max_in_flight), k_files_per_worker);
+        if (fit > 0 && static_cast<std::uint64_t>(max_in_flight) > fit) {
+            max_in_flight = static_cast<int>(fit);
+        }
+    }
+    // Every connection is a descriptor of this process: a stage that cannot have them all
+    // would fail inside the generator (EMFILE) and be taken for the backend's failure.
+    std::string too_many = open_files_problem(
+        files, static_cast<std::uint64_t>(max_in_flight), workers_for(max_in_flight),
+        k_files_per_worker, "stage \"" + stage.name + "\"", open ? "max_vus" : "vus");
+    if (!too_many.empty()) {
+        return fail(ErrorCode::infrastructure, too_many);
+    }
+    auto worker_count = workers_for(max_in_flight);
 
     StageControl control;
     control.graceful_stop = stage.graceful_stop;
@@ -275,7 +299,53 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
 
     std::vector<std::string> notes;
     const StageMetrics& measured = run.totals;
-    if (open && measured.scheduled() > 0 && measured.dropped() * 100 > measured.scheduled()) {
+    if (std::uint64_t unsent = measured.totals().errors(ErrorKind::generator); unsent > 0) {
+        notes.push_back(std::to_string(unsent) +
+                        " requests could not be sent: the load generator ran out of file "
+                        "descriptors, ephemeral ports or buffers (errors.generator; open-files "
+                        "limit " +
+                        std::to_string(files.soft) + ")");
+        run.generator_limited = true;
+    }
+    const bool all_busy = open && measured.scheduled() > 0 &&
+                          measured.dropped_all_busy() * 100 > measured.scheduled();
+    if (all_busy) {
+        // Little's law: in flight = arrival rate x time in flight; p99 of the actual
+        // exchange time (without the wait for a VU) covers all but the slowest requests.
+        const HdrHistogram& exchange = measured.totals().latency_uncorrected();
+        std::string advice = std::to_string(measured.dropped_all_busy()) + " of " +
+                             std::to_string(measured.scheduled()) + " scheduled requests (" +
+                             percent_text(100.0 * static_cast<double>(measured.dropped_all_busy()) /
+                                          static_cast<double>(measured.scheduled())) +
+                             ") were dropped because all " + std::to_string(max_in_flight) +
+                             " allowed VUs (max_vus) were busy";
+        if (!exchange.empty()) {
+            double p99_s = static_cast<double>(exchange.value_at_percentile(99)) / 1e6;
+            auto fits = static_cast<std::uint64_t>(std::ceil(peak * p99_s));
+            char figures[96];
+            std::snprintf(figures, sizeof figures, " (peak rate %g/s x p99 %.0f ms)", peak,
+                          p99_s * 1000);
+            if (fits > static_cast<std::uint64_t>(max_in_flight)) {
+                advice += ": max_vus " + std::to_string(fits) + " would fit" + figures;
+            } else {
+                advice += ": raise max_vus above " + std::to_string(max_in_flight) +
+                          " (the busy VUs waited on requests slower than p99" + figures + ")";
+                fits = static_cast<std::uint64_t>(max_in_flight) * 2;
+            }
+            std::uint64_t allowed = connections_that_fit(files, worker_count, k_files_per_worker);
+            if (fits > allowed) {
+                advice += "; that is more than the open-files limit allows (" +
+                          std::to_string(allowed) + " connections): raise `ulimit -n` too";
+            }
+        } else {
+            advice += ": raise max_vus (no response arrived to size it from)";
+        }
+        notes.push_back(advice);
+        run.extra["max_vus_advice"] = advice + ".";
+        run.generator_limited = true;
+    }
+    if (!all_busy && open && measured.scheduled() > 0 &&
+        measured.dropped() * 100 > measured.scheduled()) {
         notes.push_back(std::to_string(measured.dropped()) + " of " +
                         std::to_string(measured.scheduled()) + " scheduled requests (" +
                         percent_text(100.0 * static_cast<double>(measured.dropped()) /
@@ -294,6 +364,9 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         run.generator_note += (run.generator_note.empty() ? "" : "; ") + note;
     }
     run.extra["failure_samples"] = failure_samples_json(workers);
+    if (nlohmann::json classes = failure_classes_json(workers); !classes.empty()) {
+        run.extra["failure_classes"] = std::move(classes);
+    }
     run.extra["transport"] = m_plan.transport == Transport::lean ? "lean" : "curl";
     std::uint64_t wire = 0;
     std::uint64_t decoded = 0;
@@ -307,9 +380,38 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
     if (open) {
         run.extra["scheduled"] = run.totals.scheduled();
         run.extra["dropped"] = run.totals.dropped();
+        run.extra["dropped_all_busy"] = run.totals.dropped_all_busy();
         run.extra["max_in_flight"] = max_in_flight;
     }
     return run;
+}
+
+/// Failed responses classified by their body (pool exhaustion, database errors), over all
+/// workers: count, and the first one's status, operation and body.
+nlohmann::json BuiltinExecutor::failure_classes_json(
+    const std::vector<std::unique_ptr<Worker>>& workers) const {
+    nlohmann::json classes = nlohmann::json::object();
+    for (std::size_t k = 1; k < builtin::k_failure_class_count; ++k) {
+        std::uint64_t count = 0;
+        const builtin::FailureClassStats* first = nullptr;
+        for (const auto& worker : workers) {
+            const auto& stats = worker->failure_classes()[k];
+            count += stats.count;
+            if (first == nullptr && stats.count > 0) {
+                first = &stats;
+            }
+        }
+        if (first != nullptr) {
+            classes[std::string(builtin::failure_class_name(static_cast<builtin::FailureClass>(
+                k)))] = {{"count", count},
+                         {"status", first->status},
+                         {"operation", first->operation < m_plan.operation_names.size()
+                                           ? m_plan.operation_names[first->operation]
+                                           : std::string()},
+                         {"body", valid_utf8(first->body)}};
+        }
+    }
+    return classes;
 }
 
 nlohmann::json BuiltinExecutor::failure_samples_json(

@@ -15,6 +15,7 @@
 #include "plugins/executors/builtin/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <strings.h>
 #include <algorithm>
@@ -50,10 +51,13 @@ class CurlTransport final : public Transport {
         bool in_flight = false;
         std::vector<curl_slist> header_nodes;  ///< point into exchange->headers, not owned
         char error[CURL_ERROR_SIZE] = {};
+        int socket_errno = 0;  ///< why the last socket() for this transfer failed, or 0
     };
 
     /// The options every transfer of `c` has. Set again after each curl_easy_reset.
     void apply_fixed_options(Connection& c) const;
+    static curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* address);
+
     static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
     static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
     void finish(Connection& connection, CURLcode result, Clock::time_point done_at);
@@ -108,6 +112,19 @@ void CurlTransport::apply_fixed_options(Connection& c) const {
     curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c);
     curl_easy_setopt(c.easy, CURLOPT_HEADERFUNCTION, &CurlTransport::on_header);
     curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
+    curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETFUNCTION, &CurlTransport::open_socket);
+    curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETDATA, &c);
+}
+
+// libcurl reports a socket() that failed as "couldn't connect" without its errno; opening the
+// socket here keeps the errno, so EMFILE is told apart from a refused connection.
+curl_socket_t CurlTransport::open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+    (void)purpose;
+    curl_socket_t fd = ::socket(address->family, address->socktype, address->protocol);
+    if (fd == CURL_SOCKET_BAD) {
+        static_cast<Connection*>(user)->socket_errno = errno;
+    }
+    return fd;
 }
 
 CurlTransport::~CurlTransport() {
@@ -154,6 +171,7 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     CURL* easy = c.easy;
     c.exchange = &exchange;
     c.error[0] = '\0';
+    c.socket_errno = 0;
     exchange.clear_response();
     // libcurl 7.88 keeps an easy handle's "connection died, retry" count across transfers
     // (reset only from 8.17 on), so a reused handle would give up after its fifth retry in
@@ -220,8 +238,18 @@ void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point don
     if (result != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(c.easy, CURLINFO_OS_ERRNO, &os_errno);
+        if (os_errno == 0) {
+            os_errno = c.socket_errno;
+        }
         exchange.transport_error = classify_curl_error(result, os_errno);
         exchange.error_message = c.error[0] != '\0' ? c.error : curl_easy_strerror(result);
+        if (c.socket_errno != 0) {
+            exchange.error_message +=
+                std::string(" (cannot open a socket: ") + std::strerror(c.socket_errno) + ")";
+        } else if (exchange.transport_error == ErrorKind::generator) {
+            exchange.error_message +=
+                std::string(" (") + std::strerror(static_cast<int>(os_errno)) + ")";
+        }
         exchange.status = 0;
         return;
     }
@@ -348,6 +376,11 @@ Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
 }
 
 ErrorKind classify_curl_error(int curl_code, long os_errno) noexcept {
+    // Out of descriptors, ports or buffers on this side: whatever libcurl calls it (couldn't
+    // connect, send error, out of memory), the backend never saw the request.
+    if (curl_code != CURLE_OK && is_generator_errno(os_errno)) {
+        return ErrorKind::generator;
+    }
     switch (static_cast<CURLcode>(curl_code)) {
         case CURLE_OK:
             return ErrorKind::none;

@@ -430,7 +430,8 @@ void LeanTransport::open_connection(Connection& c) {
     c.fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd < 0) {
         int error = errno;
-        fail(c, ErrorKind::other, "cannot open a socket: " + errno_text(error));
+        fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+             "cannot open a socket: " + errno_text(error));
         return;
     }
     ++c.generation;
@@ -441,7 +442,8 @@ void LeanTransport::open_connection(Connection& c) {
     event.data.u64 = (std::uint64_t{c.generation} << 32) | c.id;
     if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, c.fd, &event) != 0) {
         int error = errno;
-        fail(c, ErrorKind::other, "cannot watch a socket: " + errno_text(error));
+        fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+             "cannot watch a socket: " + errno_text(error));
         return;
     }
     int result =
@@ -666,9 +668,12 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
             open_connection(c);
             return;
         }
-        ErrorKind kind = error == ETIMEDOUT    ? ErrorKind::timeout
-                         : error == ECONNRESET ? ErrorKind::connection_reset
-                                               : ErrorKind::connection_refused;
+        // EADDRNOTAVAIL with no other address left: no ephemeral port for this destination,
+        // the generator's limit.
+        ErrorKind kind = is_generator_errno(error) ? ErrorKind::generator
+                         : error == ETIMEDOUT      ? ErrorKind::timeout
+                         : error == ECONNRESET     ? ErrorKind::connection_reset
+                                                   : ErrorKind::connection_refused;
         fail(c, kind, "cannot connect to " + origin.where + ": " + errno_text(error));
         return;
     }
@@ -690,7 +695,8 @@ void LeanTransport::on_peer_gone(Connection& c, int error, const char* what) {
              std::string("connection reset by ") + origin.where + " (" + what + ")");
         return;
     }
-    fail(c, ErrorKind::other, std::string(what) + " failed: " + errno_text(error));
+    fail(c, is_generator_errno(error) ? ErrorKind::generator : ErrorKind::other,
+         std::string(what) + " failed: " + errno_text(error));
 }
 
 void LeanTransport::finish(Connection& c, Clock::time_point done_at) {

@@ -20,6 +20,8 @@ namespace {
 
 constexpr std::size_t k_sample_body_bytes = 512;
 constexpr auto k_max_poll = std::chrono::milliseconds(200);
+/// Closed model: a VU whose request the generator could not send waits this long.
+constexpr Duration k_generator_backoff = std::chrono::milliseconds(10);
 
 std::int64_t micros(Clock::duration duration) {
     return std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
@@ -181,7 +183,7 @@ void Worker::begin_stopping(Clock::time_point now) {
         }
         while (m_next_slot < m_slot_count && slot_due(m_next_slot) < stop_time) {
             m_interval.count_scheduled();
-            m_interval.count_dropped();
+            count_drop();
             ++m_next_slot;
         }
     }
@@ -224,7 +226,7 @@ void Worker::start_due_open(Clock::time_point now, Clock::time_point due_limit) 
         }
         if (now - due > k_max_lateness) {
             m_interval.count_scheduled();
-            m_interval.count_dropped();
+            count_drop();
             ++m_next_slot;
             continue;
         }
@@ -237,6 +239,16 @@ void Worker::start_due_open(Clock::time_point now, Clock::time_point due_limit) 
         ++m_next_slot;
         vu.scheduled = due;
         begin_iteration(vu);
+    }
+}
+
+void Worker::count_drop() noexcept {
+    // No idle slot: the request waited for a VU that never came (max_vus too small for the
+    // rate and the latency). A free slot means the loop itself came too late.
+    if (m_free.empty()) {
+        m_interval.count_dropped_all_busy();
+    } else {
+        m_interval.count_dropped();
     }
 }
 
@@ -316,13 +328,27 @@ void Worker::on_complete(std::uint32_t connection) {
             match_body_patterns(m_plan.body_patterns, exchange.response_body);
     }
     m_interval.record(sample);
+    if (sample.error != ErrorKind::none && exchange.status >= 400) {
+        FailureClass kind = classify_failure_body(exchange.response_body);
+        if (kind != FailureClass::none) {
+            FailureClassStats& stats = m_failure_classes[static_cast<std::size_t>(kind)];
+            if (stats.count++ == 0) {
+                stats.status = exchange.status;
+                stats.operation = request.metric_index;
+                stats.body = exchange.response_body.substr(
+                    0, std::min(exchange.response_body.size(), k_sample_body_bytes));
+            }
+        }
+    }
 
     Clock::time_point now = exchange.done_at;
     if (sample.error != ErrorKind::none) {
         // A failed step ends the iteration: the flow's later steps are not sent (and so
         // are counted nowhere).
         keep_failure(request, exchange, sample.error);
-        end_iteration(vu, now);
+        // Out of descriptors or ports: starting again at once would only spin the CPU.
+        end_iteration(vu, now,
+                      sample.error == ErrorKind::generator ? k_generator_backoff : Duration{0});
         return;
     }
     for (const auto& [slot, pointer] : request.captures) {
@@ -337,7 +363,7 @@ void Worker::on_complete(std::uint32_t connection) {
     end_iteration(vu, now);
 }
 
-void Worker::end_iteration(Vu& vu, Clock::time_point now) {
+void Worker::end_iteration(Vu& vu, Clock::time_point now, Duration min_pause) {
     m_interval.count_iteration();
     if (open_model()) {
         m_free.push_back(vu.connection);
@@ -346,11 +372,12 @@ void Worker::end_iteration(Vu& vu, Clock::time_point now) {
     if (!may_start(now) || now >= vu.stop_at) {
         return;  // this VU is done
     }
-    if (m_think_time <= Duration::zero()) {
+    Duration pause = std::max(m_think_time, min_pause);
+    if (pause <= Duration::zero()) {
         begin_iteration(vu);
         return;
     }
-    m_sleeping.emplace(now + m_think_time, vu.connection);
+    m_sleeping.emplace(now + std::chrono::duration_cast<Clock::duration>(pause), vu.connection);
 }
 
 void Worker::abort_in_flight(Clock::time_point now) {

@@ -5,6 +5,7 @@
 // mutex) and starts a fresh interval. Every sample lands in exactly one hand-off.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include "core/result.hpp"
 #include "metrics/stage_metrics.hpp"
 #include "plugins/executors/builtin/arrival_schedule.hpp"
+#include "plugins/executors/builtin/failure_class.hpp"
 #include "plugins/executors/builtin/prng.hpp"
 #include "plugins/executors/builtin/request_plan.hpp"
 #include "plugins/executors/builtin/transport.hpp"
@@ -101,6 +103,10 @@ class Worker final : public CompletionSink {
     const std::vector<std::vector<FailureSample>>& failure_samples() const noexcept {
         return m_failures;
     }
+    /// Failed responses whose body tells pool exhaustion or a database error, by class.
+    const std::array<FailureClassStats, k_failure_class_count>& failure_classes() const noexcept {
+        return m_failure_classes;
+    }
 
     void on_complete(std::uint32_t connection) override;
 
@@ -120,7 +126,8 @@ class Worker final : public CompletionSink {
     Clock::time_point next_wakeup(Clock::time_point now) const noexcept;
     void begin_iteration(Vu& vu);
     void start_step(Vu& vu);
-    void end_iteration(Vu& vu, Clock::time_point now);
+    void end_iteration(Vu& vu, Clock::time_point now, Duration min_pause = Duration{0});
+    void count_drop() noexcept;
     void abort_in_flight(Clock::time_point now);
     void keep_failure(const CompiledRequest& request, const Exchange& exchange, ErrorKind kind);
     Clock::time_point slot_due(std::uint64_t local_slot) const noexcept;
@@ -151,6 +158,7 @@ class Worker final : public CompletionSink {
     std::vector<std::uint32_t> m_free;  ///< idle in-flight slots
 
     std::vector<std::vector<FailureSample>> m_failures;  ///< by metric index
+    std::array<FailureClassStats, k_failure_class_count> m_failure_classes{};
     double m_cpu_seconds = 0;
     std::uint64_t m_body_bytes_wire = 0;
     std::uint64_t m_body_bytes_decoded = 0;

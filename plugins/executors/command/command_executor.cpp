@@ -171,6 +171,13 @@ class CommandExecutor final : public Executor {
                                  std::to_string(*result->scheduled) +
                                  " scheduled requests dropped (more than 1%)";
         }
+        if (auto unsent = run.totals.totals().errors(ErrorKind::generator); unsent > 0) {
+            run.generator_behind = true;
+            run.generator_limited = true;
+            run.generator_note += std::string(run.generator_note.empty() ? "" : "; ") +
+                                  "the tool reports " + std::to_string(unsent) +
+                                  " requests it could not send (errors.generator)";
+        }
 
         // The only interval: the whole stage, now that the program has reported it.
         Interval whole;

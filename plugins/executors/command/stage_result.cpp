@@ -308,7 +308,10 @@ std::optional<std::uint64_t> optional_count(Checker& check, const json& doc, con
 std::uint64_t StageResultOperation::error_total() const {
     std::uint64_t total = 0;
     for (std::size_t kind = 1; kind < errors.size(); ++kind) {
-        total += errors[kind];
+        // Requests the generator could not send are not among `requests`.
+        if (static_cast<ErrorKind>(kind) != ErrorKind::generator) {
+            total += errors[kind];
+        }
     }
     return total;
 }

@@ -52,7 +52,7 @@ void replay_operation(const StageResultOperation& operation, std::uint32_t index
     for (ErrorKind kind :
          {ErrorKind::connection_refused, ErrorKind::timeout, ErrorKind::connection_reset,
           ErrorKind::connection_closed, ErrorKind::dns, ErrorKind::tls, ErrorKind::interrupted,
-          ErrorKind::other}) {
+          ErrorKind::other, ErrorKind::generator}) {
         sample.error = kind;
         for (std::uint64_t i = count_of(kind); i > 0; --i) {
             into.record(sample);

@@ -56,6 +56,9 @@ K6Command build_k6_command(const Pipeline& pipeline, const StageSpec& stage,
     }
     argv.insert(argv.end(), {"--summary-export", command.summary_export.string(), "--out",
                              "json=" + command.ndjson.string()});
+    // k6 reports anonymous usage statistics to its vendor unless told not to; stagegate sends
+    // nothing off the machine except the load the pipeline names, so it always tells it.
+    argv.push_back("--no-usage-report");
     argv.insert(argv.end(), pipeline.scenario.extra_args.begin(),
                 pipeline.scenario.extra_args.end());
     argv.push_back(script.string());
@@ -74,6 +77,7 @@ K6Command build_k6_command(const Pipeline& pipeline, const StageSpec& stage,
         {"STAGEGATE_TIMEOUT_S", number_text(to_seconds(pipeline.target.timeout))},
         {"STAGEGATE_BASE_URL", pipeline.target.base_url},
         {"BASE_URL", pipeline.target.base_url},
+        {"K6_NO_USAGE_REPORT", "true"},  // the same, for k6 versions that read only this
     };
     return command;
 }

@@ -33,14 +33,15 @@ struct K6Command {
 ///   `--vus`/`--duration` would replace the script's scenarios): the script reads
 ///   STAGEGATE_RATE, STAGEGATE_RATE_TO, STAGEGATE_MAX_VUS and STAGEGATE_DURATION_S and
 ///   declares its own arrival-rate scenario (plugins/executors/k6/README.md);
-/// then `--summary-export <summary_export> --out json=<ndjson>`, `scenario.extra_args`, and
-/// the script path last. `binary` and `script` are used as given (pass absolute paths:
-/// k6 runs with the output folder as its working directory).
-/// Environment: STAGEGATE_STAGE, STAGEGATE_VUS (max_vus in the open model),
-/// STAGEGATE_MAX_VUS, STAGEGATE_RATE (per second; "0" in the closed model),
-/// STAGEGATE_RATE_TO (end of a rate ramp; = STAGEGATE_RATE for a fixed rate),
-/// STAGEGATE_DURATION_S, STAGEGATE_RAMP_UP_S, STAGEGATE_TIMEOUT_S (target.timeout),
-/// STAGEGATE_BASE_URL and BASE_URL (both target.base_url).
+/// then `--summary-export <summary_export> --out json=<ndjson> --no-usage-report`,
+/// `scenario.extra_args`, and the script path last. `binary` and `script` are used as given (pass
+/// absolute paths: k6 runs with the output folder as its working directory). Environment:
+/// STAGEGATE_STAGE, STAGEGATE_VUS (max_vus in the open model), STAGEGATE_MAX_VUS, STAGEGATE_RATE
+/// (per second; "0" in the closed model), STAGEGATE_RATE_TO (end of a rate ramp; = STAGEGATE_RATE
+/// for a fixed rate), STAGEGATE_DURATION_S, STAGEGATE_RAMP_UP_S, STAGEGATE_TIMEOUT_S
+/// (target.timeout), STAGEGATE_BASE_URL and BASE_URL (both target.base_url), and
+/// K6_NO_USAGE_REPORT=true (with `--no-usage-report`: k6 must not send usage reports off the
+/// machine).
 K6Command build_k6_command(const Pipeline& pipeline, const StageSpec& stage,
                            const std::string& binary, const std::filesystem::path& script,
                            const std::filesystem::path& out_dir);

@@ -284,13 +284,16 @@ stages:
     CHECK(open.rate->from_per_s == 50);
     CHECK(open.rate->to_per_s == 500);
     CHECK(open.max_vus == 300);
+    CHECK(open.max_vus_set);
     CHECK(open.graceful_stop == std::chrono::seconds(5));
     CHECK_FALSE(open.cooldown);
     CHECK(open.criteria.size() == 1);
     REQUIRE(p.stages[2].rate);
     CHECK(p.stages[2].rate->from_per_s == 200);
     CHECK(p.stages[2].rate->to_per_s == 200);
-    CHECK(p.stages[2].max_vus == 100);
+    // No max_vus: one second of requests at the peak rate (not a fixed 100).
+    CHECK(p.stages[2].max_vus == 200);
+    CHECK_FALSE(p.stages[2].max_vus_set);
 
     // Header values and secret-named variables are registered for redaction.
     CHECK(redact("Bearer s3cr3t-token-value") == "***");

@@ -24,6 +24,15 @@ TEST_CASE("curl transport: libcurl results map onto error kinds") {
     CHECK(classify_curl_error(CURLE_TOO_MANY_REDIRECTS, 0) == ErrorKind::other);
 }
 
+TEST_CASE("curl transport: the generator's own shortages are errors.generator") {
+    // No descriptor, no ephemeral port, no buffer: the backend never saw the request.
+    CHECK(classify_curl_error(CURLE_COULDNT_CONNECT, EMFILE) == ErrorKind::generator);
+    CHECK(classify_curl_error(CURLE_COULDNT_CONNECT, ENFILE) == ErrorKind::generator);
+    CHECK(classify_curl_error(CURLE_COULDNT_CONNECT, EADDRNOTAVAIL) == ErrorKind::generator);
+    CHECK(classify_curl_error(CURLE_SEND_ERROR, ENOBUFS) == ErrorKind::generator);
+    CHECK(classify_curl_error(CURLE_OK, EMFILE) == ErrorKind::none);
+}
+
 TEST_CASE("curl transport: this libcurl speaks http") {
     REQUIRE(orch::builtin::init_curl_once());
     CHECK(orch::builtin::curl_supports_scheme("http"));

@@ -2,7 +2,10 @@
 // framing, keep-alive, close and retry cases, the fault servers of engine_fixtures.hpp for
 // refused, silent and resetting peers, and the demo backend for the same scenario run
 // through both transports.
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
@@ -708,6 +711,39 @@ TEST_CASE("lean transport: refused, silent and resetting peers") {
         run(*transport, exchange);
         CHECK(exchange.transport_error == ErrorKind::other);
         CHECK(exchange.error_message.find("transport: curl") != std::string::npos);
+    }
+}
+
+TEST_CASE("both transports: out of descriptors is errors.generator, not refused") {
+    test::ListeningSocket listener;  // would accept: only the generator's limit fails it
+    std::string url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/";
+    for (const char* name : {"lean", "curl"}) {
+        INFO(name);
+        auto transport = std::string_view(name) == "lean"
+                             ? lean()
+                             : std::move(*make_curl_transport(1, TlsVerification::on));
+        Exchange exchange = request(url);
+        rlimit saved{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        // The lowest free descriptor number as the limit: the next socket() fails (EMFILE).
+        int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        REQUIRE(lowest_free >= 0);
+        ::close(lowest_free);
+        rlimit tight = saved;
+        tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        Sink sink;
+        transport->start(0, exchange);
+        auto give_up = std::chrono::steady_clock::now() + 5s;
+        while (sink.done.empty() && std::chrono::steady_clock::now() < give_up) {
+            transport->poll(50ms, sink);
+        }
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+        REQUIRE(sink.done.size() == 1);
+        INFO(exchange.error_message);
+        CHECK(exchange.transport_error == ErrorKind::generator);
+        CHECK(exchange.status == 0);
+        CHECK(exchange.error_message.find("Too many open files") != std::string::npos);
     }
 }
 

@@ -133,3 +133,17 @@ TEST_CASE("open model counts are replayed") {
     CHECK(metrics.dropped() == 120);
     CHECK(metrics.operations()[0].requests() == 5880);
 }
+
+TEST_CASE("replay: a tool's generator errors are errors.generator, not requests") {
+    auto result = parse_stage_result(
+        R"({"schema": "stagegate.stage-result/v1", "duration_s": 1,
+            "operations": [{"name": "get", "requests": 10, "errors": {"generator": 7},
+                            "latency_ms": {"percentiles": {"p50": 1, "p99": 2}}}]})",
+        "result.json");
+    REQUIRE(result);
+    StageMetrics metrics(1, 0);
+    replay_stage_result(*result, {"get"}, metrics);
+    CHECK(metrics.totals().requests() == 10);
+    CHECK(metrics.totals().failures() == 0);
+    CHECK(metrics.totals().errors(ErrorKind::generator) == 7);
+}

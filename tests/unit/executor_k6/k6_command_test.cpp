@@ -1,5 +1,7 @@
 #include "plugins/executors/k6/k6_command.hpp"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "k6_test_support.hpp"
@@ -24,10 +26,10 @@ TEST_CASE("closed model: --vus and --duration, artifacts, script last") {
     Pipeline pipeline = test::k6_pipeline();
     StageSpec stage = test::closed_stage("smoke", 5, 30s);
     K6Command command = build_k6_command(pipeline, stage, "/usr/bin/k6", "/p/load/chat.js", "/out");
-    CHECK(command.argv == std::vector<std::string>{"/usr/bin/k6", "run", "--vus", "5", "--duration",
-                                                   "30s", "--summary-export",
-                                                   "/out/k6-smoke-summary.json", "--out",
-                                                   "json=/out/k6-smoke.ndjson", "/p/load/chat.js"});
+    CHECK(command.argv == std::vector<std::string>{
+                              "/usr/bin/k6", "run", "--vus", "5", "--duration", "30s",
+                              "--summary-export", "/out/k6-smoke-summary.json", "--out",
+                              "json=/out/k6-smoke.ndjson", "--no-usage-report", "/p/load/chat.js"});
     CHECK(command.summary_export == "/out/k6-smoke-summary.json");
     CHECK(command.ndjson == "/out/k6-smoke.ndjson");
     CHECK(command.log == "/out/k6-smoke.log");
@@ -48,10 +50,10 @@ TEST_CASE("ramps become --stage steps that fit inside the stage's duration") {
     StageSpec stage = test::closed_stage("load", 20, 2min);
     stage.ramp_up = 10s;
     K6Command up = build_k6_command(pipeline, stage, "k6", "x.js", "/o");
-    CHECK(up.argv == std::vector<std::string>{"k6", "run", "--stage", "10s:20", "--stage",
-                                              "1m50s:20", "--summary-export",
-                                              "/o/k6-load-summary.json", "--out",
-                                              "json=/o/k6-load.ndjson", "x.js"});
+    CHECK(up.argv ==
+          std::vector<std::string>{"k6", "run", "--stage", "10s:20", "--stage", "1m50s:20",
+                                   "--summary-export", "/o/k6-load-summary.json", "--out",
+                                   "json=/o/k6-load.ndjson", "--no-usage-report", "x.js"});
     stage.ramp_down = 20s;
     K6Command both = build_k6_command(pipeline, stage, "k6", "x.js", "/o");
     CHECK(std::vector<std::string>(both.argv.begin() + 2, both.argv.begin() + 8) ==
@@ -71,9 +73,9 @@ TEST_CASE("open model: no load flags, the rate goes through the environment") {
     stage.max_vus = 200;
     stage.duration = 2min;
     K6Command command = build_k6_command(pipeline, stage, "k6", "x.js", "/o");
-    CHECK(command.argv == std::vector<std::string>{"k6", "run", "--summary-export",
-                                                   "/o/k6-capacity-summary.json", "--out",
-                                                   "json=/o/k6-capacity.ndjson", "x.js"});
+    CHECK(command.argv == std::vector<std::string>{
+                              "k6", "run", "--summary-export", "/o/k6-capacity-summary.json",
+                              "--out", "json=/o/k6-capacity.ndjson", "--no-usage-report", "x.js"});
     CHECK(env_of(command, "STAGEGATE_RATE") == "50");
     CHECK(env_of(command, "STAGEGATE_RATE_TO") == "500");
     CHECK(env_of(command, "STAGEGATE_VUS") == "200");
@@ -86,7 +88,7 @@ TEST_CASE("extra_args go after stagegate's flags and before the script") {
     pipeline.scenario.extra_args = {"--tag", "team=chat", "--no-thresholds"};
     K6Command command =
         build_k6_command(pipeline, test::closed_stage("smoke", 2, 3s), "k6", "x.js", "/o");
-    REQUIRE(command.argv.size() == 14);
+    REQUIRE(command.argv.size() == 15);
     CHECK(std::vector<std::string>(command.argv.end() - 4, command.argv.end()) ==
           std::vector<std::string>{"--tag", "team=chat", "--no-thresholds", "x.js"});
 }
@@ -105,4 +107,26 @@ TEST_CASE("the stage is described in STAGEGATE_* variables and BASE_URL") {
     CHECK(env_of(command, "STAGEGATE_TIMEOUT_S") == "2.5");
     CHECK(env_of(command, "STAGEGATE_BASE_URL") == "http://127.0.0.1:3311");
     CHECK(env_of(command, "BASE_URL") == "http://127.0.0.1:3311");
+}
+
+TEST_CASE("k6 is always told not to send usage reports, by flag and by environment") {
+    Pipeline pipeline = test::k6_pipeline();
+    pipeline.scenario.extra_args = {"--tag", "team=chat"};
+    for (const StageSpec& stage :
+         {test::closed_stage("smoke", 2, 3s), test::closed_stage("load", 4, 10s)}) {
+        K6Command command = build_k6_command(pipeline, stage, "k6", "x.js", "/o");
+        CHECK(std::count(command.argv.begin(), command.argv.end(), "--no-usage-report") == 1);
+        // A run flag: before the script, which k6 takes as the end of its options.
+        CHECK(std::find(command.argv.begin(), command.argv.end(), "--no-usage-report") <
+              command.argv.end() - 1);
+        CHECK(env_of(command, "K6_NO_USAGE_REPORT") == "true");
+    }
+    StageSpec open;
+    open.name = "capacity";
+    open.rate = RateSpec{50, 50};
+    open.max_vus = 10;
+    open.duration = 10s;
+    K6Command command = build_k6_command(pipeline, open, "k6", "x.js", "/o");
+    CHECK(std::count(command.argv.begin(), command.argv.end(), "--no-usage-report") == 1);
+    CHECK(env_of(command, "K6_NO_USAGE_REPORT") == "true");
 }

@@ -69,13 +69,15 @@ TEST_CASE("k6 gets exactly the arguments and environment of the stage") {
           std::vector<std::string>{"run", "--vus", "5", "--duration", "10s", "--summary-export",
                                    (out / "k6-smoke-summary.json").string(), "--out",
                                    "json=" + (out / "k6-smoke.ndjson").string(),
+                                   "--no-usage-report",
                                    test::k6_fixture("chat.js").lexically_normal().string()});
     CHECK(test::read_lines(dir.path() / "record" / "env") ==
-          std::vector<std::string>{
-              "BASE_URL=http://127.0.0.1:3311", "STAGEGATE_BASE_URL=http://127.0.0.1:3311",
-              "STAGEGATE_DURATION_S=10", "STAGEGATE_MAX_VUS=5", "STAGEGATE_RAMP_UP_S=0",
-              "STAGEGATE_RATE=0", "STAGEGATE_RATE_TO=0", "STAGEGATE_STAGE=smoke",
-              "STAGEGATE_TIMEOUT_S=10", "STAGEGATE_VUS=5"});
+          std::vector<std::string>{"BASE_URL=http://127.0.0.1:3311", "K6_NO_USAGE_REPORT=true",
+                                   "STAGEGATE_BASE_URL=http://127.0.0.1:3311",
+                                   "STAGEGATE_DURATION_S=10", "STAGEGATE_MAX_VUS=5",
+                                   "STAGEGATE_RAMP_UP_S=0", "STAGEGATE_RATE=0",
+                                   "STAGEGATE_RATE_TO=0", "STAGEGATE_STAGE=smoke",
+                                   "STAGEGATE_TIMEOUT_S=10", "STAGEGATE_VUS=5"});
     CHECK(test::read_lines(dir.path() / "record" / "cwd") ==
           std::vector<std::string>{out.string()});
     // k6's stdout and stderr are kept as an artifact.

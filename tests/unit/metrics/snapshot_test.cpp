@@ -72,6 +72,7 @@ TEST_CASE("request metric names are the SPEC's criteria names") {
                                          "errors.expect",
                                          "errors.interrupted",
                                          "errors.other",
+                                         "errors.generator",
                                          "timing.blocked",
                                          "timing.connecting",
                                          "timing.tls",

@@ -1,5 +1,7 @@
 #include "metrics/stage_metrics.hpp"
 
+#include <cerrno>
+
 #include <catch2/catch.hpp>
 
 using namespace orch;
@@ -43,7 +45,8 @@ TEST_CASE("error kinds have the SPEC's metric names") {
     CHECK(error_kind_name(ErrorKind::expect) == "expect");
     CHECK(error_kind_name(ErrorKind::interrupted) == "interrupted");
     CHECK(error_kind_name(ErrorKind::other) == "other");
-    CHECK(static_cast<std::size_t>(ErrorKind::other) + 1 == k_error_kind_count);
+    CHECK(error_kind_name(ErrorKind::generator) == "generator");
+    CHECK(static_cast<std::size_t>(ErrorKind::generator) + 1 == k_error_kind_count);
 }
 
 TEST_CASE("failures are the samples with an error kind, counted per kind") {
@@ -205,4 +208,37 @@ TEST_CASE("a status the expectation did not allow is classified by its class") {
     CHECK(error_kind_for_status(599) == ErrorKind::status_5xx);
     CHECK(error_kind_for_status(200) == ErrorKind::expect);
     CHECK(error_kind_for_status(302) == ErrorKind::expect);
+}
+
+TEST_CASE("a request the generator could not send is errors.generator, not a request") {
+    StageMetrics m(1, 0);
+    m.record(ok(0, 1'000));
+    m.record(failed(0, ErrorKind::generator));
+    m.record(failed(0, ErrorKind::generator));
+    m.record(failed(0, ErrorKind::timeout));
+    CHECK(m.totals().requests() == 2);
+    CHECK(m.totals().failures() == 1);
+    CHECK(m.totals().errors(ErrorKind::generator) == 2);
+    CHECK(m.operations()[0].errors(ErrorKind::generator) == 2);
+    CHECK(m.totals().latency().count() == 1);
+    StageMetrics merged(1, 0);
+    merged.merge(m);
+    CHECK(merged.totals().errors(ErrorKind::generator) == 2);
+    CHECK(error_kind_name(ErrorKind::generator) == "generator");
+    CHECK(is_generator_errno(EMFILE));
+    CHECK(is_generator_errno(EADDRNOTAVAIL));
+    CHECK_FALSE(is_generator_errno(ECONNREFUSED));
+}
+
+TEST_CASE("drops while every VU is busy are counted apart, and as drops") {
+    StageMetrics m(1, 0);
+    m.count_dropped();
+    m.count_dropped_all_busy(3);
+    CHECK(m.dropped() == 4);
+    CHECK(m.dropped_all_busy() == 3);
+    StageMetrics merged(1, 0);
+    merged.merge(m);
+    CHECK(merged.dropped_all_busy() == 3);
+    merged.reset();
+    CHECK(merged.dropped_all_busy() == 0);
 }
