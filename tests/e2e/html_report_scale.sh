@@ -104,6 +104,30 @@ shoot() {  # name width scheme(light|dark)
   echo "$tag: $(tr '\n' ' ' <"$WORK/$tag.probe")"
 }
 
+# The page as written (its CSP in force): the sort script runs (the CSP's hash matches it:
+# it makes every header of the sortable table focusable), nothing is refused.
+cp "$WORK/ops-200.html" "$WORK/ops-200-csp.html"
+set +e
+timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$WORK/profile-csp" --enable-logging=stderr --v=0 --window-size=1280,900 \
+  --virtual-time-budget=5000 --dump-dom "file://$WORK/ops-200-csp.html" \
+  >"$WORK/ops-200-csp.dom" 2>"$WORK/ops-200-csp.err"
+rc=$?
+set -e
+[[ $rc == 0 ]] || fail "chromium (csp) exited $rc"
+if grep -E 'CONSOLE|Uncaught|Refused to|net::ERR' "$WORK/ops-200-csp.err"; then
+  fail "the sort script is refused or fails under the page's CSP"
+fi
+grep -q 'tabindex="0" title="Sort by this column"' "$WORK/ops-200-csp.dom" ||
+  fail "the sort script did not run under the page's CSP"
+
+# Markdown at scale: no table wider than 12 columns either.
+run_stagegate report "$WORK/in/ops-200.json" --format md -o "$WORK/ops-200.md"
+expect_rc 0
+md_columns=$(awk -F'|' '/^\|/ { if (NF - 2 > m) m = NF - 2 } END { print m + 0 }' "$WORK/ops-200.md")
+((md_columns <= 12)) || fail "ops-200 report.md has a $md_columns-column table"
+
 for name in failed-run ops-1 ops-8 ops-200 stages-60 soak-15m; do
   for width in 1280 390; do
     shoot "$name" "$width" light

@@ -43,6 +43,9 @@ h3 { margin-bottom: .4rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid var(--border); padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: var(--head); }
+table.sortable th { cursor: pointer; }
+table.sortable th[aria-sort=ascending]::after { content: " \2191"; }
+table.sortable th[aria-sort=descending]::after { content: " \2193"; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; }
@@ -76,6 +79,38 @@ svg text.legend { font-size: 11px; font-weight: 600; stroke: none; }
 svg text.s0 { fill: var(--s0); } svg text.s1 { fill: var(--s1); } svg text.s2 { fill: var(--s2); }
 svg text.s3 { fill: var(--s3); }
 )css";
+
+// Sorts a table.sortable by the clicked (or Enter-pressed) column, numbers as numbers. The
+// page's CSP admits this one script by its hash (k_sort_script_hash, checked by the unit
+// test against the script's bytes); report.html carries it only when a table is sortable.
+constexpr std::string_view k_sort_script =
+    R"js(for (const th of document.querySelectorAll('table.sortable th')) {
+  th.tabIndex = 0;
+  th.title = 'Sort by this column';
+  const sort = () => {
+    const table = th.closest('table');
+    const body = table.tBodies[0];
+    const column = th.cellIndex;
+    const up = th.getAttribute('aria-sort') !== 'ascending';
+    for (const other of table.querySelectorAll('th')) other.removeAttribute('aria-sort');
+    th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
+    const key = (row) => {
+      const text = row.cells[column].textContent.replace(/,/g, '');
+      const number = parseFloat(text);
+      return Number.isNaN(number) ? -Infinity : number;
+    };
+    const text = (row) => row.cells[column].textContent;
+    const rows = [...body.rows];
+    const numeric = rows.some((row) => key(row) !== -Infinity);
+    rows.sort((a, b) => (numeric ? key(a) - key(b) : text(a).localeCompare(text(b))) * (up ? 1 : -1));
+    for (const row of rows) body.appendChild(row);
+  };
+  th.addEventListener('click', sort);
+  th.addEventListener('keydown', (event) => { if (event.key === 'Enter') sort(); });
+}
+)js";
+constexpr std::string_view k_sort_script_hash =
+    "sha256-hPsJ4GDlFWQLG95mwcSUgdFN172gqKeYK+E6q1KJ/Sg=";
 
 std::string esc(std::string_view text) {
     return escape_markup(text);
@@ -123,9 +158,10 @@ class HtmlTable {
     void set_id(std::string id) { m_id = std::move(id); }
     std::string render() const {
         // In a scrolling box: a wide table scrolls by itself, never the page.
-        std::string out = "<div class=\"scroll\"><table" +
-                          (m_id.empty() ? std::string() : " id=\"" + m_id + "\"") +
-                          ">\n<thead><tr>";
+        std::string out =
+            "<div class=\"scroll\"><table" +
+            (m_id.empty() ? std::string() : " id=\"" + m_id + "\" class=\"sortable\"") +
+            ">\n<thead><tr>";
         for (std::size_t i = 0; i < m_titles.size(); ++i) {
             out += std::string(m_numeric[i] ? "<th class=\"num\">" : "<th>") + esc(m_titles[i]) +
                    "</th>";
@@ -823,12 +859,17 @@ class HtmlReporter final : public Reporter {
     std::string render(const RunReport& report) const override {
         std::string name = report.pipeline_name.empty() ? "stagegate run" : report.pipeline_name;
         std::string verdict(to_string(report.verdict));
+        bool sortable = std::any_of(report.stages.begin(), report.stages.end(), [](const auto& s) {
+            return stage_ran(s) && s.operations.size() > k_max_operation_charts;
+        });
         std::string out =
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             // Nothing may be fetched: the page must read the same offline and in an archive.
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'\">\n"
+            "style-src 'unsafe-inline'" +
+            (sortable ? "; script-src '" + std::string(k_sort_script_hash) + "'" : std::string()) +
+            "\">\n"
             "<title>" +
             esc(name) + ": " + verdict + " (stagegate)</title>\n<style>" + std::string(k_style) +
             "</style>\n</head>\n<body>\n";
@@ -861,6 +902,9 @@ class HtmlReporter final : public Reporter {
                 out += esc(line) + "\n";
             }
             out += "</pre>\n";
+        }
+        if (sortable) {
+            out += "<script>" + std::string(k_sort_script) + "</script>\n";
         }
         out += "</body>\n</html>\n";
         return out;

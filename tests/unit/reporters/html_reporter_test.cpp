@@ -206,3 +206,30 @@ TEST_CASE("charts: dashed limits, round time ticks, k/M labels, thinned names, c
     CHECK(contains(plain, ">2m</text>"));
     CHECK(contains(plain, ">24m</text>"));
 }
+
+TEST_CASE("report.html with many operations: a sortable table whose one script the CSP admits") {
+    RunReport report = samples::failed_run();
+    StageReport& stage = report.stages[1];
+    for (int i = 0; i < 12; ++i) {
+        std::string op = "op" + std::to_string(i);
+        stage.operations.push_back(op);
+        stage.metrics.set(op + ".requests", 10.0 * i);
+        stage.metrics.set(op + ".p95", 5.0 * i);
+    }
+    std::string html = make_html_reporter()->render(report);
+    CHECK(contains(html, "<table id=\"ops-2\" class=\"sortable\">"));
+    CHECK(count(html, "<script>") == 1);
+    // The CSP names the script by the sha256 of its bytes: recompute it.
+    auto open = html.find("<script>") + 8;
+    std::string script = html.substr(open, html.find("</script>") - open);
+    testing::TempDir dir;
+    auto file = dir.path() / "sort.js";
+    testing::write_text(file, script);
+    auto hash =
+        testing::run_command("openssl dgst -sha256 -binary '" + file.string() + "' | base64");
+    REQUIRE(hash.exit_code == 0);
+    std::string digest = hash.output.substr(0, hash.output.find('\n'));
+    CHECK(contains(html, "script-src 'sha256-" + digest + "'"));
+    // A run with few operations carries no script at all.
+    CHECK_FALSE(contains(make_html_reporter()->render(samples::failed_run()), "<script"));
+}
