@@ -129,6 +129,19 @@ void ConsoleListener::on_stage_end(const StageReport& stage) {
     std::lock_guard lock(m_mutex);
     clear_progress_line();
     m_out << "stagegate: " << stage_end_line(stage, m_color) << std::endl;
+    // A met baseline criterion's target is computed: show it and what it came from (a
+    // missed one is in the failure block at the end, with its target).
+    for (const auto& result : stage.criteria) {
+        const Criterion& c = result.criterion;
+        if (!c.relative || !result.pass) {
+            continue;
+        }
+        m_out << "    baseline  " << shown(c.name.empty() ? c.expr : c.name) << "  (actual "
+              << (result.actual ? format_short(*result.actual, c.unit) : std::string("no data"))
+              << ", target " << format_target(c) << ", baseline "
+              << (c.baseline ? format_short(*c.baseline, c.unit) : std::string("no data")) << ")"
+              << std::endl;
+    }
     for (const auto& hint : stage.hints) {
         m_out << "    hint: " << shown(hint) << std::endl;
     }
