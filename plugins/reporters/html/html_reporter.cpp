@@ -53,6 +53,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: var(--head); border: 1px solid var(--border); padding: .75rem; overflow-x: auto; }
 .muted { color: var(--muted); }
 svg.chart { width: 100%; height: auto; display: block; }
+.chart-box svg.chart { min-width: 720px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .card { border: 1px solid var(--border); border-radius: 8px; padding: .75rem 1.25rem; margin: 1rem 0; }
 .card dl { margin: 0; }
@@ -406,7 +407,9 @@ void write_charts(std::string& out, const RunReport& report) {
     std::string charts;
     auto add = [&](std::string_view heading, const std::string& chart) {
         if (!chart.empty()) {
-            charts += "<h3>" + esc(heading) + "</h3>\n" + chart;
+            // Narrow screens scroll a chart sideways rather than shrink its labels.
+            charts += "<h3>" + esc(heading) + "</h3>\n<div class=\"scroll chart-box\">" + chart +
+                      "</div>\n";
         }
     };
     add("Requests per second",
