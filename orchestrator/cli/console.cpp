@@ -19,9 +19,10 @@ std::string num(const char* format, double value) {
     return buf;
 }
 
+// "612 ms", "581 µs", "1.79 s", or "-" without data.
 std::string opt_ms(const Snapshot& s, const std::string& name) {
     auto v = s.get(name);
-    return v ? num("%.1f", *v) : std::string("-");
+    return v ? format_latency(*v) : std::string("-");
 }
 
 // Pads to `width` columns (code points, so "µs" counts as two).
@@ -114,8 +115,8 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
     std::string line =
         pad(shown(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" + num("%.0fs", total_s) +
         " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) + " vus " + std::to_string(vus) +
-        "  rps " + num("%.1f", so_far.get("rps").value_or(0)) + "  p95 " + opt_ms(so_far, "p95") +
-        "ms  errors " + num("%.0f", so_far.get("errors").value_or(0));
+        "  rps " + format_significant(so_far.get("rps").value_or(0)) + "  p95 " +
+        opt_ms(so_far, "p95") + "  errors " + format_count(so_far.get("errors").value_or(0));
     if (m_progress == ProgressMode::redraw) {
         m_out << "\r\033[2K" << line << std::flush;
         m_progress_drawn = true;

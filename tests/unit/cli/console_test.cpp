@@ -53,6 +53,17 @@ TEST_CASE("console: a TTY gets the progress line redrawn in place every second")
     CHECK(out.find("vus 5") != std::string::npos);
 }
 
+TEST_CASE("console: the progress line rounds to 3 significant digits, latency with its unit") {
+    std::ostringstream out;
+    ConsoleListener console(out, ProgressMode::redraw, false);
+    Snapshot so_far;
+    so_far.set("rps", 1234.5678);
+    so_far.set("p95", 0.58123);
+    so_far.set("errors", 12345);
+    console.on_progress(stage_named("smoke"), 5, 5, so_far);
+    CHECK(out.str().find("rps 1,230  p95 581 \u00b5s  errors 12,345") != std::string::npos);
+}
+
 TEST_CASE("console: without a TTY a plain progress line every 10 s, each stage anew") {
     std::ostringstream out;
     ConsoleListener console(out, ProgressMode::periodic, false);
