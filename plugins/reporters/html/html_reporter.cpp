@@ -75,6 +75,7 @@ svg .s3 { stroke: var(--s3); }
 svg .cooldown { fill: var(--head); stroke: var(--border); stroke-dasharray: 2 2; }
 svg .tick { stroke: var(--muted); }
 svg .threshold { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg .failmark { stroke: var(--fail); stroke-width: 2; }
 svg text.spike { font-size: 10px; }
 svg text.legend { font-size: 11px; font-weight: 600; stroke: none; }
 svg text.s0 { fill: var(--s0); } svg text.s1 { fill: var(--s1); } svg text.s2 { fill: var(--s2); }
@@ -359,13 +360,14 @@ std::vector<html::ChartThreshold> thresholds(
 void write_charts(std::string& out, const RunReport& report) {
     using Pick = std::function<std::optional<double>(const SeriesPoint&, double bucket_s)>;
     using Limit = std::function<std::optional<double>(const Criterion&)>;
-    auto segments = [&](const std::vector<Pick>& picks, const Limit& limit) {
+    auto segments = [&](const std::vector<Pick>& picks, const Limit& limit,
+                        bool mark_failures = false) {
         std::vector<html::ChartSegment> result;
         for (const auto& stage : report.stages) {
             if (!stage_ran(stage) || stage.series.empty()) {
                 continue;
             }
-            html::ChartSegment segment{stage.name, stage.duration_s, stage.cooldown_s, {}, {}};
+            html::ChartSegment segment{stage.name, stage.duration_s, stage.cooldown_s, {}, {}, {}};
             double bucket_s = stage.series_bucket_s > 0 ? stage.series_bucket_s : 1.0;
             for (const auto& pick : picks) {
                 html::ChartPoints points;
@@ -376,6 +378,19 @@ void write_charts(std::string& out, const RunReport& report) {
             }
             if (limit) {
                 segment.thresholds = thresholds(stage, limit);
+            }
+            if (mark_failures) {
+                for (const auto& point : stage.series) {
+                    double requests = point.rps * bucket_s;
+                    if (point.errors > 0 && point.errors >= 0.01 * requests) {
+                        segment.failure_marks.emplace_back(
+                            point.t_s,
+                            format_count(point.errors) + " failed requests (" +
+                                format_significant(requests > 0 ? point.errors / requests * 100
+                                                                : 100.0) +
+                                "%) at " + format_seconds(point.t_s));
+                    }
+                }
             }
             result.push_back(std::move(segment));
         }
@@ -447,7 +462,7 @@ void write_charts(std::string& out, const RunReport& report) {
                          segments({[](const SeriesPoint& p, double) { return p.p50; },
                                    [](const SeriesPoint& p, double) { return p.p95; },
                                    [](const SeriesPoint& p, double) { return p.p99; }},
-                                  latency_limit("")),
+                                  latency_limit(""), true),
                          &format_ms_axis, robust));
     std::vector<std::string> operations = run_operations(report);
     // With one operation its chart would be the "all operations" chart again.
@@ -481,7 +496,9 @@ void write_charts(std::string& out, const RunReport& report) {
     out +=
         "<h2>Across the run</h2>\n<p class=\"muted\">Stages end to end; dashed vertical lines "
         "mark stage boundaries, shaded bands the cooldowns between stages, dashed red lines "
-        "the criteria's limits.</p>\n" +
+        "the criteria's limits; red ticks under the latency of all requests mark seconds "
+        "with failed requests (a latency drop there may be fast failures, not an "
+        "improvement).</p>\n" +
         charts;
 }
 

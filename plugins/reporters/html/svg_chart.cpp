@@ -216,6 +216,13 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                    "\" x2=\"" + number(x1) + "\" y2=\"" + number(y) + "\"><title>" +
                    escape_markup(threshold.label) + "</title></line>\n";
         }
+        for (const auto& [t, text] : segment.failure_marks) {
+            double x = x_of(offset + t);
+            svg += "<line class=\"failmark\" x1=\"" + number(x) + "\" y1=\"" +
+                   number(k_height - k_bottom - 7) + "\" x2=\"" + number(x) + "\" y2=\"" +
+                   number(k_height - k_bottom) + "\"><title>" + escape_markup(text) +
+                   "</title></line>\n";
+        }
         for (std::size_t l = 0; l < segment.lines.size(); ++l) {
             // Consecutive values form one polyline; a missing value starts a new one.
             std::string points;

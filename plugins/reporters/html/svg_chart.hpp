@@ -32,6 +32,10 @@ struct ChartSegment {
     double cooldown_s = 0;
     std::vector<ChartPoints> lines;  ///< line i is the chart's line i (same order everywhere)
     std::vector<ChartThreshold> thresholds;
+    /// Moments with failed requests (seconds since the stage started, tooltip): drawn as
+    /// red ticks along the bottom, so a latency drop during a wave of fast failures (429s)
+    /// does not read as an improvement.
+    std::vector<std::pair<double, std::string>> failure_marks;
 };
 
 struct ChartOptions {

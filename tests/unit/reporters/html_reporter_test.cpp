@@ -151,6 +151,9 @@ TEST_CASE("report.html of the stored failed run matches its reviewed golden file
     CHECK(contains(html, "<h3>Timing breakdown</h3>"));
     CHECK(contains(html, "<strong>Little's law:</strong> in flight 10.6"));
     CHECK(contains(html, "<h3>Next stage: capacity</h3>"));
+    // Seconds with failures are marked under the latency chart (load's series has errors).
+    CHECK(count(html, "<line class=\"failmark\"") > 0);
+    CHECK(contains(html, "failed requests ("));
     CHECK(contains(html, "<td><code>database.overall</code></td><td class=\"num\">healthy</td>"));
 }
 
@@ -178,7 +181,8 @@ TEST_CASE("charts: dashed limits, round time ticks, k/M labels, thinned names, c
                             20,
                             i > 0 ? 5.0 : 0.0,
                             {points},
-                            {{250, "p95 < 250ms"}}});
+                            {{250, "p95 < 250ms"}},
+                            {}});
     }
     ChartOptions robust;
     robust.clamp_spikes = true;
