@@ -114,7 +114,7 @@ Usage:
   stagegate validate PIPELINE.yaml          parse and check; print problems; run nothing
   stagegate report RESULTS.json [--format md|html|junit|json|openmetrics|gitlab-load-performance]
                   [-o FILE]
-  stagegate compare BEFORE.json AFTER.json [--format md|json]
+  stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
   stagegate schema [pipeline|results|stage-result]
   stagegate completion bash|zsh|fish        print a shell completion script
   stagegate help [VERB]                     this text, or a verb's help (as VERB --help)
@@ -167,10 +167,12 @@ summary-export JSON GitLab's load performance report reads).
 )";
 
 constexpr const char* k_compare_help =
-    R"(Usage: stagegate compare BEFORE.json AFTER.json [--format md|json]
+    R"(Usage: stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
 
-Prints the before-vs-after table (metric, before, after, change, better/worse) for every
-stage that ran in both runs, and per operation. Exit 0.
+Prints the before-vs-after tables (metric, before, after, change with units, better/worse)
+for every stage that ran in both runs, for its totals and per operation. Changes within
+noise are left out: latency that moved less than 5% or less than 0.2 ms, any other metric
+less than 1%. --all shows them too (marked "within noise"). Exit 0.
 )";
 
 constexpr const char* k_schema_help = R"(Usage: stagegate schema [pipeline|results|stage-result]
@@ -488,7 +490,7 @@ int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
 }
 
 int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
-    ArgSpec spec{{"--help"}, {"--format"}, {}, {{"-h", "--help"}}};
+    ArgSpec spec{{"--help", "--all"}, {"--format"}, {}, {{"-h", "--help"}}};
     auto args = parse_args(rest, spec, "compare");
     if (!args) {
         return invalid(ctx, args.error().message);
@@ -513,10 +515,11 @@ int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
         return invalid(ctx, after.error().message);
     }
     auto rows = compare_runs(*before, *after);
+    bool all = args->has("--all");
     if (format == "json") {
-        ctx.out << comparison_json(rows).dump(2) << "\n";
+        ctx.out << comparison_json(rows, all).dump(2) << "\n";
     } else {
-        ctx.out << redact(comparison_markdown(*before, *after, rows));
+        ctx.out << redact(comparison_markdown(*before, *after, rows, all));
     }
     return k_exit_pass;
 }

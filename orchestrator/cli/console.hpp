@@ -22,6 +22,9 @@ class ConsoleListener final : public RunListener {
     void on_progress(const StageSpec& stage, double elapsed_s, int vus,
                      const Snapshot& so_far) override;
     void on_stage_end(const StageReport& stage) override;
+    /// A TTY sees "cooldown before "load": 12s left" redrawn each second; otherwise the
+    /// runner's one start line ("cooldown 30s") is all.
+    void on_cooldown(std::string_view next_stage, double remaining_s, double total_s) override;
 
     /// In a GitHub Actions job: each stage's lines (start, progress) inside a
     /// `::group::stage I/N NAME` ... `::endgroup::` block of the log, folded by default; the
@@ -46,8 +49,19 @@ class ConsoleListener final : public RunListener {
 std::string shown(std::string_view text);
 std::string shown_lines(std::string_view text);
 
-/// The final stage table and verdict line (also used by `stagegate report` to the console).
+/// The final stage table, every missed criterion once (print_failures) and the verdict line
+/// (also used by `stagegate report` to the console).
 void print_summary(std::ostream& out, const RunReport& report, bool color);
+
+/// Every missed criterion of the run, once, in one block: stage, criterion, target, actual
+/// and how far off, in the criterion's own unit ("362 ms over") or percentage points.
+/// Nothing when every criterion was met.
+void print_failures(std::ostream& out, const RunReport& report, bool color);
+
+/// One line for a finished stage: its verdict and, when criteria decided it, how many were
+/// met with the headline numbers rounded ("6 of 8 criteria met; 6,015 requests, 50.1/s,
+/// p95 590 ms"); otherwise its reason.
+std::string stage_end_line(const StageReport& stage, bool color);
 
 /// "PASS" etc., coloured when `color`.
 std::string verdict_text(Verdict verdict, bool color);

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -28,6 +30,25 @@ std::string fmt(const char* format, double a, double b = 0) {
     char buf[256];
     std::snprintf(buf, sizeof buf, format, a, b);
     return buf;
+}
+
+/// The operation mix the scenario asks for, in percent of requests: each request of an
+/// operation (every step of a flow) is sent once per pick, picks follow the weights.
+std::map<std::string, double, std::less<>> asked_mix(const Scenario& scenario) {
+    std::map<std::string, double, std::less<>> mix;
+    double total = 0;
+    for (const auto& op : scenario.operations) {
+        total += op.weight * static_cast<double>(op.steps.size());
+    }
+    if (total <= 0) {
+        return mix;
+    }
+    for (const auto& op : scenario.operations) {
+        for (const auto& step : op.steps) {
+            mix[step.name] += op.weight * 100.0 / total;
+        }
+    }
+    return mix;
 }
 
 std::string rate_text(const StageSpec& stage) {
@@ -443,7 +464,17 @@ std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration le
                              [&cooldown_stop] { cooldown_stop.request_stop(); });
     BackendWatch watch(supervisor, cooldown_stop, state.interrupts(),
                        BackendWatch::HealthPolling::off);
-    watch.wait(to_seconds(length));
+    // In steps of a second, so a person sees the countdown.
+    double total_s = to_seconds(length);
+    auto started = std::chrono::steady_clock::now();
+    double remaining_s = total_s;
+    while (remaining_s > 0 && !cooldown_stop.stop_requested()) {
+        state.listener.on_cooldown(next_stage, remaining_s, total_s);
+        watch.wait(std::min(remaining_s, 1.0));
+        std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        remaining_s = total_s - elapsed.count();
+    }
+    state.listener.on_cooldown(next_stage, 0, total_s);
     BackendFacts facts = watch.facts();
     if (facts.exit) {
         return "backend crashed " + fmt("%.1fs", facts.exit_at_s) + " into the cooldown before \"" +
@@ -472,6 +503,8 @@ void begin_report(RunState& state, RunReport& report, const std::vector<const St
         s.max_vus = stage->rate ? stage->max_vus : 0;
         s.planned_duration_s = to_seconds(stage->duration);
         s.operations = state.names.operations;
+        s.mix = asked_mix(p.scenario);
+        s.think_time_s = to_seconds(stage->think_time.value_or(p.scenario.think_time));
         for (const auto& c : stage->criteria) {
             CriterionResult r;
             r.criterion = c.criterion;

@@ -45,6 +45,10 @@ class RunListener {
     virtual void on_progress(const StageSpec& /*stage*/, double /*elapsed_s*/, int /*vus*/,
                              const Snapshot& /*so_far*/) {}
     virtual void on_stage_end(const StageReport& /*stage*/) {}
+    /// During the cooldown before `next_stage`: at its start, about once a second, and at
+    /// its end (remaining 0).
+    virtual void on_cooldown(std::string_view /*next_stage*/, double /*remaining_s*/,
+                             double /*total_s*/) {}
 };
 
 /// Checks that `out_dir` can be created and written (exit 3 otherwise).

@@ -1,5 +1,6 @@
 #include "report/report_format.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -64,10 +65,93 @@ std::string format_ms(double value) {
     if (!std::isfinite(value)) {
         return "n/a";
     }
+    if (value == 0) {
+        return "0 ms";
+    }
+    if (std::fabs(value) < 0.95) {
+        return format_significant(value) + " ms";  // sub-millisecond: 3 significant digits
+    }
     if (std::fabs(value) < 99.95) {
         return fixed(value, 1) + " ms";
     }
     return format_count(value) + " ms";
+}
+
+std::string format_significant(double value) {
+    if (!std::isfinite(value)) {
+        return "n/a";
+    }
+    if (value == 0) {
+        return "0";
+    }
+    // Digits after the point that leave 3 significant ones; none at 100 and above.
+    int magnitude = static_cast<int>(std::floor(std::log10(std::fabs(value))));
+    double rounded =
+        std::round(value / std::pow(10.0, magnitude - 2)) * std::pow(10.0, magnitude - 2);
+    // Rounding can carry into the next power of ten (999.6 -> 1000).
+    if (rounded != 0) {
+        magnitude = static_cast<int>(std::floor(std::log10(std::fabs(rounded))));
+    }
+    int decimals = std::max(0, 2 - magnitude);
+    return format_trimmed(rounded, decimals);
+}
+
+std::string format_latency(double ms) {
+    if (!std::isfinite(ms)) {
+        return "n/a";
+    }
+    double magnitude = std::fabs(ms);
+    if (magnitude != 0 && magnitude < 0.9995) {
+        return format_significant(ms * 1000.0) + " \u00b5s";
+    }
+    if (magnitude < 999.5) {
+        return format_significant(ms) + " ms";
+    }
+    return format_significant(ms / 1000.0) + " s";
+}
+
+std::string format_short(double value, MetricUnit unit) {
+    switch (unit) {
+        case MetricUnit::count:
+            return format_count(value);
+        case MetricUnit::per_second:
+            return format_significant(value) + "/s";
+        case MetricUnit::percent:
+            return format_significant(value) + "%";
+        case MetricUnit::milliseconds:
+            return format_latency(value);
+        case MetricUnit::megabytes:
+            return format_significant(value) + " MB";
+        case MetricUnit::number:
+            return format_significant(value);
+    }
+    return format_significant(value);
+}
+
+std::string format_distance(const CriterionResult& result) {
+    const Criterion& c = result.criterion;
+    if (!result.actual || !std::isfinite(c.target)) {
+        return {};
+    }
+    double difference = *result.actual - c.target;
+    bool above = difference > 0;
+    double size = std::fabs(difference);
+    std::string amount = c.unit == MetricUnit::percent
+                             ? format_significant(size) + " percentage points"
+                             : format_short(size, c.unit);
+    if (size == 0) {
+        return "exactly at the target";
+    }
+    // "over" a ceiling, "short" of a floor; "above"/"below" for == and != targets.
+    bool ceiling = c.op == CompareOp::lt || c.op == CompareOp::le;
+    bool floor = c.op == CompareOp::gt || c.op == CompareOp::ge;
+    if (ceiling) {
+        return amount + (above ? " over" : " under");
+    }
+    if (floor) {
+        return amount + (above ? " above" : " short");
+    }
+    return amount + (above ? " above" : " below");
 }
 
 std::string format_percent(double value) {

@@ -20,8 +20,26 @@ std::string format_count(double value);
 /// `value` with at most `decimals` decimals, trailing zeros dropped: 98.2 -> "98.2".
 std::string format_trimmed(double value, int decimals);
 
-/// Latency: one decimal below 100 ms ("12.3 ms"), whole milliseconds above ("1,234 ms").
+/// Latency: 3 significant digits below 1 ms ("0.0421 ms", "0.21 ms"), "0 ms" for zero,
+/// one decimal below 100 ms
+/// ("12.3 ms"), whole milliseconds above ("1,234 ms").
 std::string format_ms(double value);
+
+/// `value` rounded to 3 significant digits, trailing zeros dropped: 612.44 -> "612",
+/// 0.04217 -> "0.0422", 1790.5 -> "1,790".
+std::string format_significant(double value);
+
+/// A latency in milliseconds, 3 significant digits with the unit that fits: "42 µs" below
+/// 1 ms, "612 ms" below 1 s, "1.79 s" above (the console and summary sentences).
+std::string format_latency(double ms);
+
+/// A value in `unit` at 3 significant digits (latency as format_latency, "86.3%", "50.1/s",
+/// "68.8 MB", counts whole).
+std::string format_short(double value, MetricUnit unit);
+
+/// How far a criterion's actual value lies from its target, in the criterion's own unit
+/// ("362 ms over", "12.7 percentage points short", "826 over"), or "" without data.
+std::string format_distance(const CriterionResult& result);
 
 /// Percent with up to 2 decimals: "98.21%", "100%".
 std::string format_percent(double value);

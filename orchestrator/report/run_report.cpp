@@ -207,6 +207,23 @@ ojson stage_json(const StageReport& stage) {
     load["rate"] = text_or_null(stage.rate);
     load["max_vus"] = positive_or_null(stage.max_vus);
     load["duration_s"] = number_or_null(stage.planned_duration_s);
+    if (!stage.mix.empty()) {
+        ojson mix = ojson::object();
+        for (const auto& op : stage.operations) {
+            if (auto it = stage.mix.find(op); it != stage.mix.end()) {
+                mix[op] = it->second;
+            }
+        }
+        for (const auto& [op, percent] : stage.mix) {
+            if (!mix.contains(op)) {
+                mix[op] = percent;
+            }
+        }
+        load["mix"] = std::move(mix);
+    }
+    if (stage.think_time_s > 0) {
+        load["think_time_s"] = stage.think_time_s;
+    }
     j["load"] = std::move(load);
     j["operations"] = text_array(stage.operations);
     NestedMetrics nested = nest_metrics(stage);
@@ -501,6 +518,16 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
         s.rate = l.text("rate");
         s.max_vus = l.integer("max_vus");
         s.planned_duration_s = l.number("duration_s").value_or(0);
+        s.think_time_s = l.number("think_time_s").value_or(0);
+        if (const nlohmann::json* mix = l.object("mix")) {
+            for (auto it = mix->begin(); it != mix->end(); ++it) {
+                if (it.value().is_number()) {
+                    s.mix[it.key()] = it.value().get<double>();
+                } else {
+                    l.problem(l.at("mix") + "." + it.key() + ": expected a number");
+                }
+            }
+        }
     }
     const nlohmann::json* metrics = f.object("metrics");
     const nlohmann::json* operations = nullptr;

@@ -62,6 +62,10 @@ struct StageReport {
     std::string rate;  ///< "200/s" or "50/s..500/s", empty for closed model
     int max_vus = 0;
     double planned_duration_s = 0;
+    /// Operation mix asked for: percent of requests per operation, from the scenario's
+    /// weights (a flow's steps each get the flow's weight). Empty when not known.
+    std::map<std::string, double, std::less<>> mix;
+    double think_time_s = 0;  ///< configured pause between a VU's iterations
     /// Metrics; names as Snapshot (request metrics plus backend.*).
     Snapshot metrics;
     std::vector<std::string> operations;  ///< operation names present in metrics

@@ -23,8 +23,8 @@ if grep -Eo '(src|href)="[^"]*"|url\([^)]*\)' "$html" | grep -Ei 'https?:'; then
   fail "report.html refers to the network"
 fi
 grep -q "default-src 'none'" "$html" || fail "report.html has no fetch-forbidding CSP"
-# The charts: rps, errors/s, latency p50/p95/p99 of all and of each operation, RSS.
-for label in "Requests per second across the run" "Failed requests per second across the run" \
+# The charts: rps, error rate, latency p50/p95/p99 of all and of each operation, RSS.
+for label in "Requests per second across the run" "Error rate (percent of requests) across the run" \
              "Latency p50, p95 and p99 of all requests across the run" \
              "Latency p50, p95 and p99 of send across the run" \
              "Latency p50, p95 and p99 of history across the run" "Backend RSS across the run"; do

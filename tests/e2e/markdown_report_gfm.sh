@@ -11,6 +11,26 @@ for section in "### Criteria" "### Latency distribution" "### HTTP timing" \
                "### Estimated concurrency (Little's law)" "### Backend" "## Recommendation"; do
   grep -qF "$section" "$md" || fail "report.md has no \"$section\""
 done
+# The seed report's depth (issue 15): a summary paragraph from the data, expected vs actual
+# load with the operation mix, p50..max per operation, health fields (strings too), errors,
+# the root-cause checklist always (this run passes: every cause "not seen"), the next stage.
+for section in "### Load: expected and actual" "### Errors by kind and status" \
+               "### Root-cause checklist" "### Next stage: load"; do
+  grep -qF "$section" "$md" || fail "report.md has no \"$section\""
+done
+grep -Eq '^smoke passed [0-9]+/[0-9]+ criteria; .* is [0-9.]+% of its [0-9.]+ (ms|s) limit\.' "$md" ||
+  fail "no summary paragraph for smoke"
+grep -q '^| Operation | Asked | Done | Requests |$' "$md" || fail "no operation mix"
+grep -q '^| Operation | Requests | Success | Errors | p50 | p90 | p95 | p99 | Max | Avg |$' "$md" ||
+  fail "operations table lacks p50..max"
+grep -q '^| `status` | ok | ok |$' "$md" || fail "health string field \"status\" missing"
+grep -q '^| Backend crashed | not seen | backend.crashes = 0 |$' "$md" || fail "checklist row"
+grep -q '^| Think time | ' "$md" || fail "think time missing"
+grep -Eq '^- \*\*Outlook:\*\* \*\*(likely to pass|at risk|unknown)\*\*' "$md" || fail "next-stage outlook"
+# Sub-millisecond values keep their digits (loopback timing phases): never "0.0 ms".
+if grep -F '0.0 ms' "$md"; then
+  fail "a sub-millisecond value printed as 0.0 ms"
+fi
 grep -q '^| Criterion | Target | Actual | Status | Margin' "$md" || fail "criteria table has no margins"
 grep -q '^| Operation | p50 | p75 | p90 | p95 | p99 | p99.9 | max |$' "$md" || fail "latency table"
 for phase in blocked connecting tls sending waiting receiving; do

@@ -22,4 +22,18 @@ grep "success_rate" "$WORK/stdout.txt" | head -1 | grep -q "worse" || fail "succ
 run_stagegate compare "$WORK/good/results.json" "$WORK/bad/results.json" --format json
 expect_rc 0
 [[ $(jq -r '[.rows[] | select(.metric == "errors")][0].direction' "$WORK/stdout.txt") == worse ]] || fail "json compare"
+[[ $(jq -r '[.rows[] | select(.metric == "errors")][0].unit' "$WORK/stdout.txt") == count ]] || fail "json units"
+hidden=$(jq '.hidden' "$WORK/stdout.txt")
+shown=$(jq '.rows | length' "$WORK/stdout.txt")
+# A run compared with itself: every change is noise, nothing shown; --all shows every row.
+run_stagegate compare "$WORK/good/results.json" "$WORK/good/results.json"
+expect_rc 0
+grep -q "Every change is within noise." "$WORK/stdout.txt" || fail "self-compare shows changes"
+run_stagegate compare "$WORK/good/results.json" "$WORK/bad/results.json" --format json --all
+expect_rc 0
+[[ $(jq '.rows | length' "$WORK/stdout.txt") == $((hidden + shown)) ]] || fail "--all shows every row"
+run_stagegate compare "$WORK/good/results.json" "$WORK/bad/results.json" --all
+expect_rc 0
+grep -Eq '^\| p95 \| [0-9.,]+ (ms|µs|s) \| [0-9.,]+ (ms|µs|s) \|' "$WORK/stdout.txt" || fail "latency without units"
+grep -q '^### Operation ' "$WORK/stdout.txt" || fail "compare has no per-operation table"
 echo "ok"

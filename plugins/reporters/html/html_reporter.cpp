@@ -1,12 +1,15 @@
 #include "plugins/reporters/html/html_reporter.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include "plugins/reporters/html/svg_chart.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
+#include "report/stage_analysis.hpp"
 
 namespace orch {
 
@@ -26,7 +29,7 @@ constexpr std::string_view k_style = R"css(
     --warn-bg: #272115; --skip: #9198a1; --skip-bg: #212830; --s0: #4493f8; --s1: #ab7df8;
     --s2: #db61a2; --s3: #3fb950; }
 }
-body { background: var(--bg); color: var(--fg); margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem 3rem;
+body { background: var(--bg); color: var(--fg); margin: 0 auto; max-width: 96rem; padding: 1rem 1.5rem 3rem;
   font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 h1 { font-size: 1.6rem; margin: 0; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--border); }
 h3 { margin-bottom: .4rem; }
@@ -40,13 +43,28 @@ h3 { margin-bottom: .4rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid var(--border); padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: var(--head); }
+table.sortable th { cursor: pointer; }
+table.sortable th[aria-sort=ascending]::after { content: " \2191"; }
+table.sortable th[aria-sort=descending]::after { content: " \2193"; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 pre { background: var(--head); border: 1px solid var(--border); padding: .75rem; overflow-x: auto; }
 .muted { color: var(--muted); }
-svg.chart { width: 100%; max-width: 760px; height: auto; display: block; }
+svg.chart { width: 100%; height: auto; display: block; }
+.chart-box svg.chart { min-width: 720px; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.card { border: 1px solid var(--border); border-radius: 8px; padding: .75rem 1.25rem; margin: 1rem 0; }
+.card dl { margin: 0; }
+.bars { display: grid; grid-template-columns: max-content 1fr max-content; gap: .3rem .75rem; align-items: center; }
+.bar { display: flex; height: 1rem; border: 1px solid var(--border); min-width: 4rem; }
+.bar span { display: block; height: 100%; }
+.ph0 { background: var(--s0); } .ph1 { background: var(--s1); } .ph2 { background: var(--s2); }
+.ph3 { background: var(--s3); } .ph4 { background: var(--muted); } .ph5 { background: var(--warn); }
+.key span { display: inline-block; width: .8rem; height: .8rem; margin: 0 .3rem 0 .8rem; vertical-align: -1px; }
+ul.samples code { overflow-wrap: anywhere; }
+@media (max-width: 40rem) { body { padding: .5rem .75rem 2rem; } dl { grid-template-columns: 1fr; } }
 svg .grid { stroke: var(--border); stroke-width: 1; }
 svg .boundary { stroke: var(--muted); stroke-dasharray: 4 3; }
 svg text { fill: var(--muted); font-size: 11px; }
@@ -55,10 +73,46 @@ svg .series { fill: none; stroke-width: 1.8; }
 svg .s0 { stroke: var(--s0); } svg .s1 { stroke: var(--s1); } svg .s2 { stroke: var(--s2); }
 svg .s3 { stroke: var(--s3); }
 svg .cooldown { fill: var(--head); stroke: var(--border); stroke-dasharray: 2 2; }
+svg .tick { stroke: var(--muted); }
+svg .threshold { stroke: var(--fail); stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg .failmark { stroke: var(--fail); stroke-width: 2; }
+svg text.spike { font-size: 10px; }
 svg text.legend { font-size: 11px; font-weight: 600; stroke: none; }
 svg text.s0 { fill: var(--s0); } svg text.s1 { fill: var(--s1); } svg text.s2 { fill: var(--s2); }
 svg text.s3 { fill: var(--s3); }
 )css";
+
+// Sorts a table.sortable by the clicked (or Enter-pressed) column, numbers as numbers. The
+// page's CSP admits this one script by its hash (k_sort_script_hash, checked by the unit
+// test against the script's bytes); report.html carries it only when a table is sortable.
+constexpr std::string_view k_sort_script =
+    R"js(for (const th of document.querySelectorAll('table.sortable th')) {
+  th.tabIndex = 0;
+  th.title = 'Sort by this column';
+  const sort = () => {
+    const table = th.closest('table');
+    const body = table.tBodies[0];
+    const column = th.cellIndex;
+    const up = th.getAttribute('aria-sort') !== 'ascending';
+    for (const other of table.querySelectorAll('th')) other.removeAttribute('aria-sort');
+    th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
+    const key = (row) => {
+      const text = row.cells[column].textContent.replace(/,/g, '');
+      const number = parseFloat(text);
+      return Number.isNaN(number) ? -Infinity : number;
+    };
+    const text = (row) => row.cells[column].textContent;
+    const rows = [...body.rows];
+    const numeric = rows.some((row) => key(row) !== -Infinity);
+    rows.sort((a, b) => (numeric ? key(a) - key(b) : text(a).localeCompare(text(b))) * (up ? 1 : -1));
+    for (const row of rows) body.appendChild(row);
+  };
+  th.addEventListener('click', sort);
+  th.addEventListener('keydown', (event) => { if (event.key === 'Enter') sort(); });
+}
+)js";
+constexpr std::string_view k_sort_script_hash =
+    "sha256-hPsJ4GDlFWQLG95mwcSUgdFN172gqKeYK+E6q1KJ/Sg=";
 
 std::string esc(std::string_view text) {
     return escape_markup(text);
@@ -103,8 +157,13 @@ class HtmlTable {
         m_rows.emplace_back(std::move(row_class), std::move(cells));
     }
     bool empty() const { return m_rows.empty(); }
+    void set_id(std::string id) { m_id = std::move(id); }
     std::string render() const {
-        std::string out = "<table>\n<thead><tr>";
+        // In a scrolling box: a wide table scrolls by itself, never the page.
+        std::string out =
+            "<div class=\"scroll\"><table" +
+            (m_id.empty() ? std::string() : " id=\"" + m_id + "\" class=\"sortable\"") +
+            ">\n<thead><tr>";
         for (std::size_t i = 0; i < m_titles.size(); ++i) {
             out += std::string(m_numeric[i] ? "<th class=\"num\">" : "<th>") + esc(m_titles[i]) +
                    "</th>";
@@ -118,7 +177,7 @@ class HtmlTable {
             }
             out += "</tr>\n";
         }
-        out += "</tbody>\n</table>\n";
+        out += "</tbody>\n</table></div>\n";
         return out;
     }
 
@@ -126,6 +185,7 @@ class HtmlTable {
     std::vector<std::string> m_titles;
     std::vector<bool> m_numeric;
     std::vector<std::pair<std::string, std::vector<std::string>>> m_rows;
+    std::string m_id;
 };
 
 std::string metric_cell(const StageReport& stage, std::string_view operation, std::string_view name,
@@ -198,33 +258,117 @@ void write_stage_table(std::string& out, const RunReport& report) {
 }
 
 std::string format_rate_axis(double value) {
-    return format_rate(value);
+    return html::compact_number(value) + "/s";
 }
 
 std::string format_ms_axis(double value) {
-    return format_ms(value);
+    return format_latency(value);
 }
 
-std::string format_errors_axis(double value) {
-    return format_trimmed(value, 1) + "/s";
+std::string format_percent_axis(double value) {
+    return html::compact_number(value) + "%";
 }
 
 std::string format_mb_axis(double value) {
-    return format_megabytes(value);
+    return html::compact_number(value) + " MB";
+}
+
+/// Per-operation latency charts drawn at most; the others are in the sortable table.
+constexpr std::size_t k_max_operation_charts = 8;
+
+/// Every operation of the run, in first-seen order.
+std::vector<std::string> run_operations(const RunReport& report) {
+    std::vector<std::string> operations;
+    for (const auto& stage : report.stages) {
+        for (const auto& op : stage.operations) {
+            if (std::find(operations.begin(), operations.end(), op) == operations.end()) {
+                operations.push_back(op);
+            }
+        }
+    }
+    return operations;
+}
+
+// The operations worth a chart of their own: those a failed criterion names, then those
+// with the most requests, then the slowest (p95), at most k_max_operation_charts.
+std::vector<std::string> operations_that_matter(const RunReport& report) {
+    std::vector<std::string> all = run_operations(report);
+    std::vector<std::string> chosen;
+    auto choose = [&](const std::string& op) {
+        if (chosen.size() < k_max_operation_charts &&
+            std::find(chosen.begin(), chosen.end(), op) == chosen.end()) {
+            chosen.push_back(op);
+        }
+    };
+    for (const auto& failed : failed_criteria(report)) {
+        for (const auto& op : all) {
+            if (failed.result->criterion.metric.rfind(op + ".", 0) == 0) {
+                choose(op);
+            }
+        }
+    }
+    auto total = [&](const std::string& op, const char* metric, bool max) {
+        double value = 0;
+        for (const auto& stage : report.stages) {
+            double v = stage_metric(stage, op, metric).value_or(0);
+            value = max ? std::max(value, v) : value + v;
+        }
+        return value;
+    };
+    std::vector<std::string> by_requests = all;
+    std::stable_sort(by_requests.begin(), by_requests.end(), [&](const auto& a, const auto& b) {
+        return total(a, "requests", false) > total(b, "requests", false);
+    });
+    std::vector<std::string> by_latency = all;
+    std::stable_sort(by_latency.begin(), by_latency.end(), [&](const auto& a, const auto& b) {
+        return total(a, "p95", true) > total(b, "p95", true);
+    });
+    // Alternate: the busiest, then the slowest, so both kinds get a place.
+    for (std::size_t i = 0; i < all.size() && chosen.size() < k_max_operation_charts; ++i) {
+        choose(by_requests[i]);
+        choose(by_latency[i]);
+    }
+    // In the run's order, so charts read like the tables.
+    std::vector<std::string> ordered;
+    for (const auto& op : all) {
+        if (std::find(chosen.begin(), chosen.end(), op) != chosen.end()) {
+            ordered.push_back(op);
+        }
+    }
+    return ordered;
+}
+
+// The limits a stage's criteria set on `metrics` (e.g. {"p95", "send.p95"}), as dashed
+// lines; `transform` maps a criterion onto the chart's value (or nullopt to skip it).
+std::vector<html::ChartThreshold> thresholds(
+    const StageReport& stage,
+    const std::function<std::optional<double>(const Criterion&)>& transform) {
+    std::vector<html::ChartThreshold> lines;
+    for (const auto& r : stage.criteria) {
+        if (!std::isfinite(r.criterion.target)) {
+            continue;
+        }
+        if (auto value = transform(r.criterion)) {
+            lines.push_back({*value, r.criterion.expr});
+        }
+    }
+    return lines;
 }
 
 // Charts across every stage that ran (stages laid end to end, cooldowns between them):
-// requests/s, errors/s, latency p50/p95/p99 of all requests and of each operation, and
-// the backend's RSS.
+// requests/s, error rate, latency p50/p95/p99 of all requests and of the operations that
+// matter, and the backend's RSS. Criteria limits are dashed lines.
 void write_charts(std::string& out, const RunReport& report) {
     using Pick = std::function<std::optional<double>(const SeriesPoint&, double bucket_s)>;
-    auto segments = [&](const std::vector<Pick>& picks) {
+    using Limit = std::function<std::optional<double>(const Criterion&)>;
+    auto segments = [&](const std::vector<Pick>& picks, const Limit& limit,
+                        bool mark_failures = false) {
         std::vector<html::ChartSegment> result;
         for (const auto& stage : report.stages) {
             if (!stage_ran(stage) || stage.series.empty()) {
                 continue;
             }
-            html::ChartSegment segment{stage.name, stage.duration_s, stage.cooldown_s, {}};
+            html::ChartSegment segment{stage.name, stage.duration_s, stage.cooldown_s, {}, {}, {}};
             double bucket_s = stage.series_bucket_s > 0 ? stage.series_bucket_s : 1.0;
             for (const auto& pick : picks) {
                 html::ChartPoints points;
@@ -233,9 +377,35 @@ void write_charts(std::string& out, const RunReport& report) {
                 }
                 segment.lines.push_back(std::move(points));
             }
+            if (limit) {
+                segment.thresholds = thresholds(stage, limit);
+            }
+            if (mark_failures) {
+                for (const auto& point : stage.series) {
+                    double requests = point.rps * bucket_s;
+                    if (point.errors > 0 && point.errors >= 0.01 * requests) {
+                        segment.failure_marks.emplace_back(
+                            point.t_s,
+                            format_count(point.errors) + " failed requests (" +
+                                format_significant(requests > 0 ? point.errors / requests * 100
+                                                                : 100.0) +
+                                "%) at " + format_seconds(point.t_s));
+                    }
+                }
+            }
             result.push_back(std::move(segment));
         }
         return result;
+    };
+    auto latency_limit = [](const std::string& prefix) -> Limit {
+        return [prefix](const Criterion& c) -> std::optional<double> {
+            for (const char* q : {"p50", "p95", "p99"}) {
+                if (c.metric == prefix + q && c.unit == MetricUnit::milliseconds) {
+                    return c.target;
+                }
+            }
+            return std::nullopt;
+        };
     };
     auto quantile_picks = [](const std::string& op) {
         std::vector<Pick> picks;
@@ -248,50 +418,88 @@ void write_charts(std::string& out, const RunReport& report) {
         return picks;
     };
     const std::vector<std::string> quantiles = {"p50", "p95", "p99"};
+    html::ChartOptions robust;
+    robust.clamp_spikes = true;
     std::string charts;
     auto add = [&](std::string_view heading, const std::string& chart) {
         if (!chart.empty()) {
-            charts += "<h3>" + esc(heading) + "</h3>\n" + chart;
+            // Narrow screens scroll a chart sideways rather than shrink its labels.
+            charts += "<h3>" + esc(heading) + "</h3>\n<div class=\"scroll chart-box\">" + chart +
+                      "</div>\n";
         }
     };
     add("Requests per second",
         html::line_chart("Requests per second across the run", {"requests/s"},
-                         segments({[](const SeriesPoint& p, double) { return p.rps; }}),
+                         segments({[](const SeriesPoint& p, double) { return p.rps; }},
+                                  [](const Criterion& c) -> std::optional<double> {
+                                      if (c.metric == "rps") {
+                                          return c.target;
+                                      }
+                                      return std::nullopt;
+                                  }),
                          &format_rate_axis));
-    add("Errors per second",
+    add("Error rate",
         html::line_chart(
-            "Failed requests per second across the run", {"errors/s"},
-            segments({[](const SeriesPoint& p, double bucket_s) { return p.errors / bucket_s; }}),
-            &format_errors_axis));
+            "Error rate (percent of requests) across the run", {"error rate"},
+            segments({[](const SeriesPoint& p, double bucket_s) -> std::optional<double> {
+                         double requests = p.rps * bucket_s;
+                         if (requests <= 0) {
+                             return p.errors > 0 ? std::optional<double>(100.0) : std::nullopt;
+                         }
+                         return std::min(100.0, p.errors / requests * 100.0);
+                     }},
+                     [](const Criterion& c) -> std::optional<double> {
+                         if (c.metric == "error_rate") {
+                             return c.target;
+                         }
+                         if (c.metric == "success_rate") {
+                             return 100.0 - c.target;
+                         }
+                         return std::nullopt;
+                     }),
+            &format_percent_axis));
     add("Latency, all operations",
         html::line_chart("Latency p50, p95 and p99 of all requests across the run", quantiles,
                          segments({[](const SeriesPoint& p, double) { return p.p50; },
                                    [](const SeriesPoint& p, double) { return p.p95; },
-                                   [](const SeriesPoint& p, double) { return p.p99; }}),
-                         &format_ms_axis));
-    std::vector<std::string> operations;
-    for (const auto& stage : report.stages) {
-        for (const auto& op : stage.operations) {
-            if (std::find(operations.begin(), operations.end(), op) == operations.end()) {
-                operations.push_back(op);
-            }
-        }
-    }
-    for (const auto& op : operations) {
+                                   [](const SeriesPoint& p, double) { return p.p99; }},
+                                  latency_limit(""), true),
+                         &format_ms_axis, robust));
+    std::vector<std::string> operations = run_operations(report);
+    // With one operation its chart would be the "all operations" chart again.
+    std::vector<std::string> charted =
+        operations.size() > 1 ? operations_that_matter(report) : std::vector<std::string>{};
+    for (const auto& op : charted) {
         add("Latency, " + op,
             html::line_chart("Latency p50, p95 and p99 of " + op + " across the run", quantiles,
-                             segments(quantile_picks(op)), &format_ms_axis));
+                             segments(quantile_picks(op), latency_limit(op + ".")), &format_ms_axis,
+                             robust));
+    }
+    if (operations.size() > 1 && charted.size() < operations.size()) {
+        charts += "<p class=\"muted\">Latency charts for the " + std::to_string(charted.size()) +
+                  " operations that matter most (failed criteria, most requests, slowest); the " +
+                  std::to_string(operations.size() - charted.size()) +
+                  " others are in each stage's operations table.</p>\n";
     }
     add("Backend RSS",
         html::line_chart("Backend RSS across the run", {"RSS"},
-                         segments({[](const SeriesPoint& p, double) { return p.rss_mb; }}),
+                         segments({[](const SeriesPoint& p, double) { return p.rss_mb; }},
+                                  [](const Criterion& c) -> std::optional<double> {
+                                      if (c.metric == "backend.rss_peak") {
+                                          return c.target;
+                                      }
+                                      return std::nullopt;
+                                  }),
                          &format_mb_axis));
     if (charts.empty()) {
         return;
     }
     out +=
-        "<h2>Across the run</h2>\n<p class=\"muted\">Stages end to end; dashed lines mark "
-        "stage boundaries, shaded bands the cooldowns between stages.</p>\n" +
+        "<h2>Across the run</h2>\n<p class=\"muted\">Stages end to end; dashed vertical lines "
+        "mark stage boundaries, shaded bands the cooldowns between stages, dashed red lines "
+        "the criteria's limits; red ticks under the latency of all requests mark seconds "
+        "with failed requests (a latency drop there may be fast failures, not an "
+        "improvement).</p>\n" +
         charts;
 }
 
@@ -321,7 +529,7 @@ void write_criteria(std::string& out, const StageReport& stage) {
     out += "<h3>Criteria</h3>\n" + table.render();
 }
 
-void write_operations(std::string& out, const StageReport& stage) {
+void write_operations(std::string& out, const StageReport& stage, std::size_t number) {
     HtmlTable table({"Operation", "Requests", "Success", "Errors", "p50", "p75", "p90", "p95",
                      "p99", "p99.9", "Max", "Avg"},
                     {false, true, true, true, true, true, true, true, true, true, true, true});
@@ -341,7 +549,31 @@ void write_operations(std::string& out, const StageReport& stage) {
         cells.push_back(metric_cell(stage, op, "avg", MetricUnit::milliseconds));
         table.add_row(std::move(cells));
     }
+    if (stage.operations.size() > k_max_operation_charts) {
+        table.set_id("ops-" + std::to_string(number));
+    }
     out += "<h3>Operations</h3>\n" + table.render();
+}
+
+/// Tables wider than this many columns are written the other way round.
+constexpr std::size_t k_max_columns = 12;
+
+void write_failure_samples(std::string& out, const StageReport& stage) {
+    std::vector<FailureGroup> groups = failure_groups(stage);
+    if (groups.empty()) {
+        return;
+    }
+    out += "<h4>Failure samples</h4>\n<ul class=\"samples\">\n";
+    for (const auto& group : groups) {
+        out += "<li><strong>" + esc(group.operation) + "</strong>, " + esc(group.error) +
+               (group.status != 0 ? ", HTTP " + std::to_string(group.status) : std::string()) +
+               "<ul>\n";
+        for (const auto& body : group.bodies) {
+            out += "<li><code>" + esc(body) + "</code></li>\n";
+        }
+        out += "</ul></li>\n";
+    }
+    out += "</ul>\n";
 }
 
 void write_errors(std::string& out, const StageReport& stage) {
@@ -349,41 +581,155 @@ void write_errors(std::string& out, const StageReport& stage) {
     if (kinds.empty()) {
         return;
     }
-    std::vector<std::string> titles = {"Kind", "all"};
-    titles.insert(titles.end(), stage.operations.begin(), stage.operations.end());
-    std::vector<bool> numeric(titles.size(), true);
-    numeric[0] = false;
-    HtmlTable table(std::move(titles), std::move(numeric));
-    for (const auto& kind : kinds) {
-        std::string name = "errors." + kind;
-        std::vector<std::string> cells = {esc(kind),
-                                          metric_cell(stage, {}, name, MetricUnit::count)};
-        for (const auto& op : stage.operations) {
-            cells.push_back(metric_cell(stage, op, name, MetricUnit::count));
+    if (stage.operations.size() + 2 <= k_max_columns) {
+        std::vector<std::string> titles = {"Kind", "all"};
+        titles.insert(titles.end(), stage.operations.begin(), stage.operations.end());
+        std::vector<bool> numeric(titles.size(), true);
+        numeric[0] = false;
+        HtmlTable table(std::move(titles), std::move(numeric));
+        for (const auto& kind : kinds) {
+            std::string name = "errors." + kind;
+            std::vector<std::string> cells = {esc(kind),
+                                              metric_cell(stage, {}, name, MetricUnit::count)};
+            for (const auto& op : stage.operations) {
+                cells.push_back(metric_cell(stage, op, name, MetricUnit::count));
+            }
+            table.add_row(std::move(cells));
         }
-        table.add_row(std::move(cells));
+        out += "<h3>Errors by kind</h3>\n" + table.render();
+    } else {
+        // Many operations: one row per operation (those with errors), one column per kind.
+        std::vector<std::string> titles = {"Operation"};
+        titles.insert(titles.end(), kinds.begin(), kinds.end());
+        std::vector<bool> numeric(titles.size(), true);
+        numeric[0] = false;
+        HtmlTable table(std::move(titles), std::move(numeric));
+        std::vector<std::string> rows = {std::string()};
+        rows.insert(rows.end(), stage.operations.begin(), stage.operations.end());
+        for (const auto& op : rows) {
+            if (!op.empty() && stage_metric(stage, op, "errors").value_or(0) == 0) {
+                continue;
+            }
+            std::vector<std::string> cells = {op.empty() ? std::string("<strong>all</strong>")
+                                                         : esc(op)};
+            for (const auto& kind : kinds) {
+                cells.push_back(metric_cell(stage, op, "errors." + kind, MetricUnit::count));
+            }
+            table.add_row(std::move(cells));
+        }
+        out += "<h3>Errors by kind</h3>\n" + table.render();
     }
-    out += "<h3>Errors by kind</h3>\n" + table.render();
+    write_failure_samples(out, stage);
+}
+
+// Mean time per phase as stacked bars, per operation (the charted ones) and in total.
+void write_timing_bars(std::string& out, const StageReport& stage) {
+    std::vector<std::string> phases = timing_phases_seen(stage);
+    if (phases.empty()) {
+        return;
+    }
+    std::vector<std::string> rows = {std::string()};
+    if (stage.operations.size() > 1) {
+        std::vector<std::string> ops = stage.operations;
+        std::stable_sort(ops.begin(), ops.end(), [&](const auto& a, const auto& b) {
+            return stage_metric(stage, a, "requests").value_or(0) >
+                   stage_metric(stage, b, "requests").value_or(0);
+        });
+        ops.resize(std::min(ops.size(), k_max_operation_charts));
+        rows.insert(rows.end(), ops.begin(), ops.end());
+    }
+    double widest = 0;
+    for (const auto& op : rows) {
+        double sum = 0;
+        for (const auto& phase : phases) {
+            sum += stage_metric(stage, op, "timing." + phase).value_or(0);
+        }
+        widest = std::max(widest, sum);
+    }
+    if (widest <= 0) {
+        return;
+    }
+    out += "<h3>Timing breakdown</h3>\n<p class=\"key muted\">Mean per request:";
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+        out += "<span class=\"ph" + std::to_string(i % 6) + "\"></span>" + esc(phases[i]);
+    }
+    out += "</p>\n<div class=\"bars\">\n";
+    for (const auto& op : rows) {
+        double sum = 0;
+        std::string bar;
+        for (std::size_t i = 0; i < phases.size(); ++i) {
+            double v = stage_metric(stage, op, "timing." + phases[i]).value_or(0);
+            sum += v;
+            if (v <= 0) {
+                continue;
+            }
+            char width[32];
+            std::snprintf(width, sizeof width, "%.2f%%", v / widest * 100);
+            bar += "<span class=\"ph" + std::to_string(i % 6) + "\" style=\"width:" + width +
+                   "\" title=\"" + esc(phases[i] + " " + format_ms(v)) + "\"></span>";
+        }
+        out += "<span>" + (op.empty() ? std::string("<strong>all</strong>") : esc(op)) +
+               "</span><div class=\"bar\">" + bar + "</div><span class=\"num\">" +
+               esc(format_ms(sum)) + "</span>\n";
+    }
+    out += "</div>\n";
+}
+
+std::vector<std::pair<std::string, std::string>> health_fields(const HealthSample& sample) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.emplace_back("HTTP status", sample.status == 0 ? std::string("no answer")
+                                                          : std::to_string(sample.status));
+    std::function<void(const nlohmann::json&, const std::string&)> flatten =
+        [&](const nlohmann::json& value, const std::string& path) {
+            if (value.is_object()) {
+                for (auto it = value.begin(); it != value.end(); ++it) {
+                    flatten(it.value(), path.empty() ? it.key() : path + "." + it.key());
+                }
+                return;
+            }
+            std::string text =
+                value.is_string() ? value.get<std::string>()
+                : value.is_number()
+                    ? format_trimmed(value.get<double>(), 3)
+                    : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+            fields.emplace_back(path.empty() ? "(body)" : path, text);
+        };
+    if (!sample.body.is_null()) {
+        flatten(sample.body, "");
+    }
+    return fields;
 }
 
 void write_backend(std::string& out, const StageReport& stage) {
+    if (stage.health_before || stage.health_after) {
+        auto before = stage.health_before ? health_fields(*stage.health_before)
+                                          : std::vector<std::pair<std::string, std::string>>{};
+        auto after = stage.health_after ? health_fields(*stage.health_after)
+                                        : std::vector<std::pair<std::string, std::string>>{};
+        std::vector<std::string> names;
+        for (const auto* list : {&before, &after}) {
+            for (const auto& field : *list) {
+                if (std::find(names.begin(), names.end(), field.first) == names.end()) {
+                    names.push_back(field.first);
+                }
+            }
+        }
+        auto value = [](const auto& list, const std::string& name) {
+            for (const auto& field : list) {
+                if (field.first == name) {
+                    return esc(field.second);
+                }
+            }
+            return std::string(k_dash);
+        };
+        HtmlTable health({"Health field", "Before", "After"}, {false, true, true});
+        for (const auto& name : names) {
+            health.add_row({name == "HTTP status" ? esc(name) : "<code>" + esc(name) + "</code>",
+                            value(before, name), value(after, name)});
+        }
+        out += "<h3>Health before and after</h3>\n" + health.render();
+    }
     HtmlTable table({"Backend", "Value"}, {false, true});
-    auto health = [&](const char* label, const std::optional<HealthSample>& sample) {
-        if (!sample) {
-            return;
-        }
-        std::string text =
-            sample->status == 0 ? "no answer" : "HTTP " + std::to_string(sample->status);
-        if (sample->uptime_s) {
-            text += ", up " + format_seconds(*sample->uptime_s);
-        }
-        if (sample->rss_mb) {
-            text += ", RSS " + format_megabytes(*sample->rss_mb);
-        }
-        table.add_row({esc(label), esc(text)});
-    };
-    health("health before", stage.health_before);
-    health("health after", stage.health_after);
     constexpr std::string_view k_prefix = "backend.";
     for (const auto& [name, value] : stage.metrics.values()) {
         if (name.rfind(k_prefix, 0) != 0) {
@@ -405,7 +751,44 @@ void write_backend(std::string& out, const StageReport& stage) {
     }
 }
 
-void write_stage(std::string& out, const StageReport& stage, std::size_t number) {
+void write_checklist(std::string& out, const StageReport& stage, const StageReport* previous) {
+    std::vector<CauseCheck> checks = cause_checklist(stage, previous);
+    // Little's law, the last check, also as one line of its own.
+    const CauseCheck& generator = checks.back();
+    out += "<p class=\"littles-law\"><strong>Little's law:</strong> " + esc(generator.evidence) +
+           (generator.seen ? ": the load generator, not the server, limited throughput."
+                           : ": the server, not the generator, set the throughput.") +
+           "</p>\n";
+    HtmlTable table({"Known cause", "Seen", "Evidence"}, {false, false, false});
+    for (const auto& check : checks) {
+        table.add_row(
+            {esc(check.cause),
+             check.seen ? "<span class=\"badge v-fail\">seen</span>" : std::string("not seen"),
+             esc(check.evidence)});
+    }
+    out += "<h3>Root-cause checklist</h3>\n" + table.render();
+}
+
+void write_next_stage(std::string& out, const RunReport& report, std::size_t index) {
+    auto outlook = next_stage_outlook(report, index);
+    if (!outlook) {
+        return;
+    }
+    out += "<h3>Next stage: " + esc(report.stages[index + 1].name) + "</h3>\n<p>Load " +
+           esc(outlook->load) + ". <strong>" + esc(outlook->verdict) +
+           "</strong>: " + esc(outlook->reasoning) + "</p>\n";
+}
+
+void write_stage(std::string& out, const RunReport& report, std::size_t index) {
+    const StageReport& stage = report.stages[index];
+    std::size_t number = index + 1;
+    const StageReport* previous = nullptr;
+    for (std::size_t i = index; i-- > 0;) {
+        if (stage_ran(report.stages[i])) {
+            previous = &report.stages[i];
+            break;
+        }
+    }
     out += "<section id=\"stage-" + std::to_string(number) + "\">\n<h2>Stage " +
            std::to_string(number) + ": " + esc(stage.name) + " " + badge(stage.verdict) + "</h2>\n";
     if (stage_has_no_gate(stage)) {
@@ -418,6 +801,7 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
                ". Planned load: " + esc(format_load(stage)) + ".</p>\n</section>\n";
         return;
     }
+    out += "<p>" + esc(stage_summary(stage)) + "</p>\n";
     if (!stage.reason.empty()) {
         out += "<p>" + esc(stage.reason) + "</p>\n";
     }
@@ -426,9 +810,11 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
            (stage.started_at.empty() ? std::string() : " from " + esc(stage.started_at)) +
            ".</p>\n";
     write_criteria(out, stage);
-    write_operations(out, stage);
+    write_operations(out, stage, number);
+    write_timing_bars(out, stage);
     write_errors(out, stage);
     write_backend(out, stage);
+    write_checklist(out, stage, previous);
     if (!stage.hints.empty()) {
         out += "<h3>Root-cause hints</h3>\n<ul>\n";
         for (const auto& hint : stage.hints) {
@@ -436,7 +822,59 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
         }
         out += "</ul>\n";
     }
+    write_next_stage(out, report, index);
     out += "</section>\n";
+}
+
+// The verdict at a glance, before anything else: highest passed stage, the first failed
+// criterion, the top hint, what to do next.
+void write_summary_card(std::string& out, const RunReport& report) {
+    out += "<section class=\"card\" id=\"summary-card\">\n<dl>\n";
+    auto item = [&](std::string_view term, const std::string& html) {
+        out += "<dt>" + esc(term) + "</dt><dd>" + html + "</dd>\n";
+    };
+    item("Verdict", badge(report.verdict) + " exit code " + std::to_string(report.exit_code));
+    item("Highest passed stage",
+         report.highest_passed_stage.empty() ? "none" : esc(report.highest_passed_stage));
+    std::vector<FailedCriterion> failed = failed_criteria(report);
+    if (!failed.empty()) {
+        const CriterionResult& r = *failed.front().result;
+        std::string distance = format_distance(r);
+        item("First failed criterion",
+             esc(failed.front().stage->name) + ": <code>" + esc(r.criterion.expr) + "</code> " +
+                 esc(format_actual(r)) + (distance.empty() ? "" : " (" + esc(distance) + ")"));
+    }
+    const std::string* hint = nullptr;
+    for (const auto& stage : report.stages) {
+        if (!stage.hints.empty() && (hint == nullptr || stage.verdict != Verdict::pass)) {
+            hint = &stage.hints.front();
+            if (stage.verdict != Verdict::pass) {
+                break;
+            }
+        }
+    }
+    if (hint != nullptr) {
+        item("Top hint", esc(*hint));
+    }
+    if (!report.recommendation.empty()) {
+        item("Next", esc(report.recommendation));
+    }
+    out += "</dl>\n</section>\n";
+}
+
+void write_failed_criteria(std::string& out, const RunReport& report) {
+    std::vector<FailedCriterion> failed = failed_criteria(report);
+    if (failed.empty()) {
+        return;
+    }
+    HtmlTable table({"Stage", "Criterion", "Target", "Actual", "Distance"},
+                    {false, false, true, true, false});
+    for (const auto& f : failed) {
+        table.add_row({esc(f.stage->name), "<code>" + esc(f.result->criterion.expr) + "</code>",
+                       esc(format_target(f.result->criterion)), esc(format_actual(*f.result)),
+                       esc(format_distance(*f.result))});
+    }
+    out += "<h2>Failed criteria</h2>\n" + table.render();
 }
 
 class HtmlReporter final : public Reporter {
@@ -447,12 +885,17 @@ class HtmlReporter final : public Reporter {
     std::string render(const RunReport& report) const override {
         std::string name = report.pipeline_name.empty() ? "stagegate run" : report.pipeline_name;
         std::string verdict(to_string(report.verdict));
+        bool sortable = std::any_of(report.stages.begin(), report.stages.end(), [](const auto& s) {
+            return stage_ran(s) && s.operations.size() > k_max_operation_charts;
+        });
         std::string out =
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             // Nothing may be fetched: the page must read the same offline and in an archive.
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'\">\n"
+            "style-src 'unsafe-inline'" +
+            (sortable ? "; script-src '" + std::string(k_sort_script_hash) + "'" : std::string()) +
+            "\">\n"
             "<title>" +
             esc(name) + ": " + verdict + " (stagegate)</title>\n<style>" + std::string(k_style) +
             "</style>\n</head>\n<body>\n";
@@ -463,6 +906,8 @@ class HtmlReporter final : public Reporter {
         for (const auto& warning : report.warnings) {
             out += "<p class=\"warning\"><strong>Warning:</strong> " + esc(warning) + "</p>\n";
         }
+        write_summary_card(out, report);
+        write_failed_criteria(out, report);
         out += "<h2>Summary</h2>\n";
         write_summary(out, report);
         if (!report.stages.empty()) {
@@ -471,7 +916,7 @@ class HtmlReporter final : public Reporter {
         }
         write_charts(out, report);
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
-            write_stage(out, report.stages[i], i + 1);
+            write_stage(out, report, i);
         }
         if (!report.recommendation.empty()) {
             out += "<h2>Recommendation</h2>\n<p>" + esc(report.recommendation) + "</p>\n";
@@ -483,6 +928,9 @@ class HtmlReporter final : public Reporter {
                 out += esc(line) + "\n";
             }
             out += "</pre>\n";
+        }
+        if (sortable) {
+            out += "<script>" + std::string(k_sort_script) + "</script>\n";
         }
         out += "</body>\n</html>\n";
         return out;

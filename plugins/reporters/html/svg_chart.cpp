@@ -11,12 +11,14 @@ namespace orch::html {
 
 namespace {
 
-constexpr double k_width = 760;
-constexpr double k_height = 220;
-constexpr double k_left = 64;
-constexpr double k_right = 12;
-constexpr double k_top = 34;
-constexpr double k_bottom = 26;
+constexpr double k_width = 1200;
+constexpr double k_height = 260;
+constexpr double k_left = 72;
+constexpr double k_right = 16;
+constexpr double k_top = 40;
+constexpr double k_bottom = 30;
+/// Rough width of one character of an 11 px label, for overlap checks.
+constexpr double k_char_px = 6.6;
 
 std::string number(double value) {
     char buffer[32];
@@ -34,30 +36,106 @@ double segment_length(const ChartSegment& segment) {
     return length;
 }
 
+double label_width(std::string_view text) {
+    double chars = 0;
+    for (unsigned char c : text) {
+        chars += (c & 0xC0) != 0x80 ? 1 : 0;
+    }
+    return chars * k_char_px;
+}
+
+// "1m 30s" style, but "1m" and "15m" for whole minutes, "2h" for whole hours.
+std::string tick_label(double seconds) {
+    return format_seconds(seconds);
+}
+
+// The smallest 1, 2, 2.5 or 5 x 10^k at or above `value`: axis labels read round.
+double nice_ceiling(double value) {
+    double power = std::pow(10.0, std::floor(std::log10(value)));
+    for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        if (step * power >= value * (1 - 1e-12)) {
+            return step * power;
+        }
+    }
+    return 10 * power;
+}
+
 }  // namespace
+
+double time_tick_interval(double total_s, int max_ticks) {
+    static constexpr double k_steps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
+                                         600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+    max_ticks = std::max(max_ticks, 1);
+    // 10 s when it fits; otherwise the smallest round step that does.
+    if (total_s / 10 <= max_ticks && total_s >= 10) {
+        return 10;
+    }
+    for (double step : k_steps) {
+        if (total_s / step <= max_ticks) {
+            return step;
+        }
+    }
+    return std::ceil(total_s / max_ticks / 86400) * 86400;
+}
+
+std::string compact_number(double value) {
+    if (!std::isfinite(value)) {
+        return "n/a";
+    }
+    double magnitude = std::fabs(value);
+    if (magnitude >= 999.5e3) {
+        return format_significant(value / 1e6) + "M";
+    }
+    if (magnitude >= 999.5) {
+        return format_significant(value / 1e3) + "k";
+    }
+    return format_significant(value);
+}
 
 std::string line_chart(std::string_view title, const std::vector<std::string>& line_names,
                        const std::vector<ChartSegment>& segments,
-                       std::string (*format_value)(double)) {
+                       std::string (*format_value)(double), ChartOptions options) {
     double total_s = 0;
-    double max_value = 0;
-    bool any = false;
+    std::vector<double> values;
+    double threshold_max = 0;
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const ChartSegment& segment = segments[i];
         for (const auto& line : segment.lines) {
             for (const auto& [t, value] : line) {
                 if (value && std::isfinite(*value)) {
-                    any = true;
-                    max_value = std::max(max_value, *value);
+                    values.push_back(*value);
                 }
+            }
+        }
+        for (const auto& threshold : segment.thresholds) {
+            if (std::isfinite(threshold.value)) {
+                threshold_max = std::max(threshold_max, threshold.value);
             }
         }
         total_s += segment_length(segment) + (i > 0 ? std::max(segment.cooldown_s, 0.0) : 0.0);
     }
-    if (!any || total_s <= 0) {
+    if (values.empty() || total_s <= 0) {
         return {};
     }
-    double y_max = max_value > 0 ? max_value * 1.1 : 1;
+    double max_value = *std::max_element(values.begin(), values.end());
+    double body_max = max_value;
+    bool clamped = false;
+    if (options.clamp_spikes && values.size() >= 20) {
+        std::vector<double> sorted = values;
+        auto at = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() * 95 / 100);
+        std::nth_element(sorted.begin(), at, sorted.end());
+        double p95 = *at;
+        if (p95 > 0 && max_value > 3 * p95) {
+            body_max = p95 * 1.5;
+            clamped = true;
+        }
+    }
+    // A limit within reach of the data is drawn; one far above it would flatten the data.
+    double top = body_max;
+    if (threshold_max > 0 && threshold_max <= 3 * std::max(body_max, 1e-9)) {
+        top = std::max(top, threshold_max);
+    }
+    double y_max = nice_ceiling(top > 0 ? top * 1.05 : 1);
     const double plot_w = k_width - k_left - k_right;
     const double plot_h = k_height - k_top - k_bottom;
     auto x_of = [&](double t) { return k_left + plot_w * std::clamp(t / total_s, 0.0, 1.0); };
@@ -67,8 +145,8 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                       number(k_height) + "\" role=\"img\" aria-label=\"" +
                       escape_markup(title, MarkupContext::attribute) + "\">\n";
     svg += "<title>" + escape_markup(title) + "</title>\n";
-    // Grid and y labels at 0, half and full scale.
-    for (double fraction : {0.0, 0.5, 1.0}) {
+    // Grid and y labels at 0, a quarter, half, three quarters and full scale.
+    for (double fraction : {0.0, 0.25, 0.5, 0.75, 1.0}) {
         double y = y_of(y_max * fraction);
         svg += "<line class=\"grid\" x1=\"" + number(k_left) + "\" y1=\"" + number(y) + "\" x2=\"" +
                number(k_width - k_right) + "\" y2=\"" + number(y) + "\"/>\n";
@@ -82,11 +160,26 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         for (std::size_t i = line_names.size(); i-- > 0;) {
             std::string name = escape_markup(line_names[i]);
             svg += "<text class=\"legend s" + std::to_string(i % 4) + "\" x=\"" + number(x) +
-                   "\" y=\"11\" text-anchor=\"end\">\u25AC " + name + "</text>\n";
-            x -= 30 + 8.0 * static_cast<double>(line_names[i].size());
+                   "\" y=\"12\" text-anchor=\"end\">\u25AC " + name + "</text>\n";
+            x -= 30 + k_char_px * static_cast<double>(line_names[i].size());
         }
     }
+    if (clamped) {
+        svg += "<text class=\"axis\" x=\"" + number(k_left) +
+               "\" y=\"12\">\u25B2 spikes above the axis, drawn at its top</text>\n";
+    }
+    // Time ticks at round intervals, on the whole axis (cooldowns included).
+    double step = time_tick_interval(total_s, static_cast<int>(plot_w / 60));
+    for (double t = 0; t <= total_s + 1e-9; t += step) {
+        double x = x_of(t);
+        svg += "<line class=\"tick\" x1=\"" + number(x) + "\" y1=\"" + number(k_height - k_bottom) +
+               "\" x2=\"" + number(x) + "\" y2=\"" + number(k_height - k_bottom + 4) + "\"/>\n";
+        std::string anchor = t == 0 ? "start" : (x > k_width - k_right - 30 ? "end" : "middle");
+        svg += "<text class=\"axis\" x=\"" + number(x) + "\" y=\"" + number(k_height - 10) +
+               "\" text-anchor=\"" + anchor + "\">" + escape_markup(tick_label(t)) + "</text>\n";
+    }
     double offset = 0;
+    double label_end = -1;  // right edge of the last stage name drawn
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const ChartSegment& segment = segments[i];
         if (i > 0 && segment.cooldown_s > 0) {
@@ -99,15 +192,41 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
             offset += segment.cooldown_s;
         }
         double x0 = x_of(offset);
+        double x1 = x_of(offset + segment_length(segment));
         if (i > 0) {
             svg += "<line class=\"boundary\" x1=\"" + number(x0) + "\" y1=\"" + number(k_top) +
-                   "\" x2=\"" + number(x0) + "\" y2=\"" + number(k_height - k_bottom) + "\"/>\n";
+                   "\" x2=\"" + number(x0) + "\" y2=\"" + number(k_height - k_bottom) +
+                   "\"><title>" + escape_markup(segment.label) + "</title></line>\n";
         }
-        svg += "<text class=\"stage\" x=\"" + number(x0 + 4) + "\" y=\"" + number(k_top - 6) +
-               "\">" + escape_markup(segment.label) + "</text>\n";
+        // Names that would overlap the previous one are left out (the boundary keeps the
+        // name as its tooltip); one too long for the chart's right edge ends there.
+        double width = label_width(segment.label);
+        double lx = x0 + 4;
+        if (lx > label_end + 8 && lx + width <= k_width - k_right) {
+            svg += "<text class=\"stage\" x=\"" + number(lx) + "\" y=\"" + number(k_top - 8) +
+                   "\">" + escape_markup(segment.label) + "</text>\n";
+            label_end = lx + width;
+        }
+        for (const auto& threshold : segment.thresholds) {
+            if (!std::isfinite(threshold.value) || threshold.value > y_max) {
+                continue;
+            }
+            double y = y_of(threshold.value);
+            svg += "<line class=\"threshold\" x1=\"" + number(x0) + "\" y1=\"" + number(y) +
+                   "\" x2=\"" + number(x1) + "\" y2=\"" + number(y) + "\"><title>" +
+                   escape_markup(threshold.label) + "</title></line>\n";
+        }
+        for (const auto& [t, text] : segment.failure_marks) {
+            double x = x_of(offset + t);
+            svg += "<line class=\"failmark\" x1=\"" + number(x) + "\" y1=\"" +
+                   number(k_height - k_bottom - 7) + "\" x2=\"" + number(x) + "\" y2=\"" +
+                   number(k_height - k_bottom) + "\"><title>" + escape_markup(text) +
+                   "</title></line>\n";
+        }
         for (std::size_t l = 0; l < segment.lines.size(); ++l) {
             // Consecutive values form one polyline; a missing value starts a new one.
             std::string points;
+            std::string marks;
             auto flush = [&] {
                 if (!points.empty()) {
                     svg += "<polyline class=\"series s" + std::to_string(l % 4) + "\" points=\"" +
@@ -120,18 +239,20 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                     flush();
                     continue;
                 }
-                points += (points.empty() ? "" : " ") + number(x_of(offset + t)) + "," +
-                          number(y_of(*value));
+                double x = x_of(offset + t);
+                points += (points.empty() ? "" : " ") + number(x) + "," + number(y_of(*value));
+                if (clamped && *value > y_max) {
+                    marks += "<text class=\"spike s" + std::to_string(l % 4) + "\" x=\"" +
+                             number(x) + "\" y=\"" + number(k_top + 4) +
+                             "\" text-anchor=\"middle\">\u25B2<title>" +
+                             escape_markup(format_value(*value)) + "</title></text>\n";
+                }
             }
             flush();
+            svg += marks;
         }
         offset += segment_length(segment);
     }
-    svg += "<text class=\"axis\" x=\"" + number(k_left) + "\" y=\"" + number(k_height - 6) +
-           "\">0s</text>\n";
-    svg += "<text class=\"axis\" x=\"" + number(k_width - k_right) + "\" y=\"" +
-           number(k_height - 6) + "\" text-anchor=\"end\">" +
-           escape_markup(format_seconds(total_s)) + "</text>\n";
     svg += "</svg>\n";
     return svg;
 }

@@ -1,11 +1,13 @@
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "plugins/reporters/markdown/markdown_text.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
+#include "report/stage_analysis.hpp"
 
 namespace orch {
 
@@ -206,6 +208,7 @@ void write_operations(std::string& out, const StageReport& stage) {
                  {"Success", Align::right},
                  {"Errors", Align::right},
                  {"p50", Align::right},
+                 {"p90", Align::right},
                  {"p95", Align::right},
                  {"p99", Align::right},
                  {"Max", Align::right},
@@ -215,6 +218,7 @@ void write_operations(std::string& out, const StageReport& stage) {
                        metric_cell(stage, op, "success_rate", MetricUnit::percent),
                        metric_cell(stage, op, "errors", MetricUnit::count),
                        metric_cell(stage, op, "p50", MetricUnit::milliseconds),
+                       metric_cell(stage, op, "p90", MetricUnit::milliseconds),
                        metric_cell(stage, op, "p95", MetricUnit::milliseconds),
                        metric_cell(stage, op, "p99", MetricUnit::milliseconds),
                        metric_cell(stage, op, "max", MetricUnit::milliseconds),
@@ -283,36 +287,85 @@ void write_concurrency(std::string& out, const StageReport& stage) {
         "waiting on the client side; near them, the backend was the bottleneck.\n\n";
 }
 
-// One row per metric suffix (an error kind, a timing phase), one column per operation.
-Table by_operation_table(const StageReport& stage, std::string_view first_title) {
-    std::vector<Table::Column> columns = {{std::string(first_title)}, {"all", Align::right}};
-    for (const auto& op : stage.operations) {
-        columns.push_back({op, Align::right});
+/// Tables wider than this many columns are written the other way round.
+constexpr std::size_t k_max_columns = 12;
+
+// One row per metric suffix (an error kind, a timing phase) and one column per operation;
+// with more operations than fit, one row per operation and one column per suffix.
+std::string by_operation_table(const StageReport& stage, std::string_view first_title,
+                               const std::vector<std::string>& suffixes,
+                               const std::vector<std::string>& labels, std::string_view prefix,
+                               MetricUnit unit) {
+    if (stage.operations.size() + 2 <= k_max_columns) {
+        std::vector<Table::Column> columns = {{std::string(first_title)}, {"all", Align::right}};
+        for (const auto& op : stage.operations) {
+            columns.push_back({op, Align::right});
+        }
+        Table table(std::move(columns));
+        for (std::size_t i = 0; i < suffixes.size(); ++i) {
+            std::string name = std::string(prefix) + suffixes[i];
+            std::vector<std::string> row = {labels[i], metric_cell(stage, {}, name, unit)};
+            for (const auto& op : stage.operations) {
+                row.push_back(metric_cell(stage, op, name, unit));
+            }
+            table.add_row(std::move(row));
+        }
+        return table.render();
     }
-    return Table(std::move(columns));
+    std::vector<Table::Column> columns = {{"Operation"}};
+    for (const auto& label : labels) {
+        columns.push_back({label, Align::right});
+    }
+    Table table(std::move(columns));
+    std::vector<std::string> rows = {std::string()};
+    rows.insert(rows.end(), stage.operations.begin(), stage.operations.end());
+    for (const auto& op : rows) {
+        std::vector<std::string> row = {operation_label(op)};
+        for (const auto& suffix : suffixes) {
+            row.push_back(metric_cell(stage, op, std::string(prefix) + suffix, unit));
+        }
+        table.add_row(std::move(row));
+    }
+    return table.render();
+}
+
+void write_failure_samples(std::string& out, const StageReport& stage) {
+    std::vector<FailureGroup> groups = failure_groups(stage);
+    if (groups.empty()) {
+        return;
+    }
+    out += "#### Failure samples\n\n";
+    for (const auto& group : groups) {
+        out += "- " + bold(escape(group.operation.empty() ? "(no operation)" : group.operation)) +
+               ", " + escape(group.error);
+        if (group.status != 0) {
+            out += ", HTTP " + std::to_string(group.status);
+        }
+        out += " (" + std::to_string(group.bodies.size()) + " of " + std::to_string(group.samples) +
+               " kept samples shown)\n";
+        for (const auto& body : group.bodies) {
+            out += "  - " + code(body, false) + "\n";
+        }
+    }
+    out += "\n";
 }
 
 void write_errors(std::string& out, const StageReport& stage) {
     std::vector<std::string> kinds = error_kinds_seen(stage);
     if (kinds.empty()) {
         if (stage_metric(stage, {}, "requests").value_or(0) > 0) {
-            out += "### Errors by kind\n\nNo failed requests.\n\n";
+            out += "### Errors by kind and status\n\nNo failed requests.\n\n";
         }
         return;
     }
-    Table table = by_operation_table(stage, "Kind");
+    std::vector<std::string> labels;
     for (const auto& kind : kinds) {
-        std::string name = "errors." + kind;
-        std::string label = kind.rfind("body.", 0) == 0
-                                ? "body matched " + code(kind.substr(5), true)
-                                : escape(kind);
-        std::vector<std::string> row = {label, metric_cell(stage, {}, name, MetricUnit::count)};
-        for (const auto& op : stage.operations) {
-            row.push_back(metric_cell(stage, op, name, MetricUnit::count));
-        }
-        table.add_row(std::move(row));
+        labels.push_back(kind.rfind("body.", 0) == 0 ? "body matched " + code(kind.substr(5), true)
+                                                     : escape(kind));
     }
-    out += "### Errors by kind\n\n" + table.render() + "\n";
+    out += "### Errors by kind and status\n\n" +
+           by_operation_table(stage, "Kind", kinds, labels, "errors.", MetricUnit::count) + "\n";
+    write_failure_samples(out, stage);
 }
 
 void write_timing(std::string& out, const StageReport& stage) {
@@ -320,44 +373,82 @@ void write_timing(std::string& out, const StageReport& stage) {
     if (phases.empty()) {
         return;
     }
-    Table table = by_operation_table(stage, "Phase (mean)");
+    std::vector<std::string> labels;
     for (const auto& phase : phases) {
-        std::string name = "timing." + phase;
-        std::vector<std::string> row = {escape(phase),
-                                        metric_cell(stage, {}, name, MetricUnit::milliseconds)};
-        for (const auto& op : stage.operations) {
-            row.push_back(metric_cell(stage, op, name, MetricUnit::milliseconds));
-        }
-        table.add_row(std::move(row));
+        labels.push_back(escape(phase));
     }
-    out += "### HTTP timing\n\n" + table.render() + "\n";
+    out +=
+        "### HTTP timing\n\nMean time per request in each phase (blocked: waiting for a "
+        "connection; connecting; tls; sending; waiting: for the first byte; receiving).\n\n" +
+        by_operation_table(stage, "Phase (mean)", phases, labels, "timing.",
+                           MetricUnit::milliseconds) +
+        "\n";
 }
 
-std::string health_cell(const std::optional<HealthSample>& sample, int what) {
+// Every leaf of a health answer's JSON body by its dotted path ("database.overall").
+void flatten(const nlohmann::json& value, const std::string& path,
+             std::vector<std::pair<std::string, std::string>>& out) {
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            flatten(it.value(), path.empty() ? it.key() : path + "." + it.key(), out);
+        }
+        return;
+    }
+    std::string text;
+    if (value.is_string()) {
+        text = value.get<std::string>();
+    } else if (value.is_number()) {
+        text = format_trimmed(value.get<double>(), 3);
+    } else {
+        text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    out.emplace_back(path.empty() ? "(body)" : path, text);
+}
+
+std::vector<std::pair<std::string, std::string>> health_fields(
+    const std::optional<HealthSample>& sample) {
+    std::vector<std::pair<std::string, std::string>> fields;
     if (!sample) {
-        return std::string(k_dash);
+        return fields;
     }
-    switch (what) {
-        case 0:
-            return sample->status == 0 ? std::string("no answer") : std::to_string(sample->status);
-        case 1:
-            return sample->uptime_s ? escape(format_seconds(*sample->uptime_s))
-                                    : std::string(k_dash);
-        default:
-            return format_optional(sample->rss_mb, MetricUnit::megabytes, k_dash);
+    fields.emplace_back("HTTP status", sample->status == 0 ? std::string("no answer")
+                                                           : std::to_string(sample->status));
+    if (!sample->body.is_null()) {
+        flatten(sample->body, "", fields);
     }
+    if (sample->rss_mb) {
+        fields.emplace_back("RSS", format_megabytes(*sample->rss_mb));
+    }
+    return fields;
 }
 
 void write_backend(std::string& out, const StageReport& stage) {
     std::string section;
     if (stage.health_before || stage.health_after) {
-        Table health({{"Health"}, {"Before", Align::right}, {"After", Align::right}});
-        health.add_row({"HTTP status", health_cell(stage.health_before, 0),
-                        health_cell(stage.health_after, 0)});
-        health.add_row(
-            {"Uptime", health_cell(stage.health_before, 1), health_cell(stage.health_after, 1)});
-        health.add_row(
-            {"RSS", health_cell(stage.health_before, 2), health_cell(stage.health_after, 2)});
+        auto before = health_fields(stage.health_before);
+        auto after = health_fields(stage.health_after);
+        std::vector<std::string> names;
+        for (const auto* list : {&before, &after}) {
+            for (const auto& field : *list) {
+                if (std::find(names.begin(), names.end(), field.first) == names.end()) {
+                    names.push_back(field.first);
+                }
+            }
+        }
+        auto value = [](const std::vector<std::pair<std::string, std::string>>& list,
+                        const std::string& name) {
+            for (const auto& field : list) {
+                if (field.first == name) {
+                    return escape(field.second);
+                }
+            }
+            return std::string(k_dash);
+        };
+        Table health({{"Health field"}, {"Before", Align::right}, {"After", Align::right}});
+        for (const auto& name : names) {
+            std::string label = name == "HTTP status" || name == "RSS" ? name : code(name, true);
+            health.add_row({label, value(before, name), value(after, name)});
+        }
         section += health.render() + "\n";
     }
     Table metrics({{"Backend metric"}, {"Value", Align::right}});
@@ -393,6 +484,15 @@ void write_backend(std::string& out, const StageReport& stage) {
     }
 }
 
+void write_checklist(std::string& out, const StageReport& stage, const StageReport* previous) {
+    Table table({{"Known cause"}, {"Seen"}, {"Evidence"}});
+    for (const auto& check : cause_checklist(stage, previous)) {
+        table.add_row({escape(check.cause), check.seen ? bold("seen") : std::string("not seen"),
+                       escape(check.evidence)});
+    }
+    out += "### Root-cause checklist\n\n" + table.render() + "\n";
+}
+
 void write_hints(std::string& out, const StageReport& stage) {
     if (stage.hints.empty()) {
         return;
@@ -410,6 +510,9 @@ void write_extra(std::string& out, const StageReport& stage) {
     }
     Table table({{"Executor detail"}, {"Value"}});
     for (auto it = stage.extra.begin(); it != stage.extra.end(); ++it) {
+        if (it.key() == "failure_samples") {
+            continue;  // shown under the errors
+        }
         const auto& value = it.value();
         std::string text =
             value.is_string()
@@ -417,11 +520,90 @@ void write_extra(std::string& out, const StageReport& stage) {
                 : code(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), true);
         table.add_row({escape(it.key()), text});
     }
-    out += "### Executor details\n\n" + table.render() + "\n";
+    if (!table.empty()) {
+        out += "### Executor details\n\n" + table.render() + "\n";
+    }
 }
 
-void write_stage(std::string& out, const StageReport& stage, std::size_t number) {
-    out += "## Stage " + std::to_string(number) + ": " + escape(stage.name) + " (" +
+// Configuration expected against what ran: load, rate, duration, think time, operation mix.
+void write_load(std::string& out, const StageReport& stage) {
+    Table table({{"Load"}, {"Expected", Align::right}, {"Actual", Align::right}});
+    if (stage.rate.empty()) {
+        auto peak = peak_vus(stage);
+        table.add_row({"VUs", std::to_string(stage.vus),
+                       peak ? std::to_string(*peak) + " (peak)" : std::string(k_dash)});
+    } else {
+        auto peak = peak_vus(stage);
+        table.add_row({"Arrival rate", escape(stage.rate),
+                       metric_cell(stage, {}, "rps", MetricUnit::per_second)});
+        table.add_row(
+            {"VUs (requests in flight)",
+             stage.max_vus > 0 ? "at most " + std::to_string(stage.max_vus) : std::string(k_dash),
+             peak ? std::to_string(*peak) + " (peak)" : std::string(k_dash)});
+    }
+    if (stage.rate.empty()) {
+        table.add_row({"Request rate", "not set (closed model)",
+                       metric_cell(stage, {}, "rps", MetricUnit::per_second)});
+    }
+    table.add_row({"Duration",
+                   stage.planned_duration_s > 0 ? escape(format_seconds(stage.planned_duration_s))
+                                                : std::string(k_dash),
+                   escape(format_seconds(stage.duration_s))});
+    table.add_row({"Think time", escape(format_seconds(stage.think_time_s)), std::string(k_dash)});
+    std::string expected_requests(k_dash);
+    if (auto rate = planned_rate(stage); rate && stage.planned_duration_s > 0) {
+        expected_requests = "about " + format_count(*rate * stage.planned_duration_s);
+    }
+    table.add_row(
+        {"Requests", expected_requests, metric_cell(stage, {}, "requests", MetricUnit::count)});
+    out += "### Load: expected and actual\n\n" + table.render() + "\n";
+    if (stage.operations.size() < 2) {
+        return;
+    }
+    double total = stage_metric(stage, {}, "requests").value_or(0);
+    Table mix({{"Operation"},
+               {"Asked", Align::right},
+               {"Done", Align::right},
+               {"Requests", Align::right}});
+    for (const auto& op : stage.operations) {
+        auto asked = stage.mix.find(op);
+        auto requests = stage_metric(stage, op, "requests");
+        mix.add_row(
+            {escape(op),
+             asked != stage.mix.end() ? format_percent(asked->second) : std::string(k_dash),
+             requests && total > 0 ? format_percent(*requests * 100 / total) : std::string(k_dash),
+             format_optional(requests, MetricUnit::count, k_dash)});
+    }
+    out += "Operation mix (share of requests):\n\n" + mix.render() + "\n";
+}
+
+void write_next_stage(std::string& out, const RunReport& report, std::size_t index) {
+    auto outlook = next_stage_outlook(report, index);
+    if (!outlook) {
+        return;
+    }
+    const StageReport& next = report.stages[index + 1];
+    out += "### Next stage: " + escape(next.name) + "\n\n";
+    out += "- **Load:** " + escape(outlook->load) + "\n";
+    std::string criteria;
+    for (const auto& c : outlook->criteria) {
+        criteria += (criteria.empty() ? "" : ", ") + code(c, false);
+    }
+    out += "- **Criteria:** " + (criteria.empty() ? std::string("none") : criteria) + "\n";
+    out += "- **Outlook:** " + bold(escape(outlook->verdict)) + ": " + escape(outlook->reasoning) +
+           "\n\n";
+}
+
+void write_stage(std::string& out, const RunReport& report, std::size_t index) {
+    const StageReport& stage = report.stages[index];
+    const StageReport* previous = nullptr;
+    for (std::size_t i = index; i-- > 0;) {
+        if (stage_ran(report.stages[i])) {
+            previous = &report.stages[i];
+            break;
+        }
+    }
+    out += "## Stage " + std::to_string(index + 1) + ": " + escape(stage.name) + " (" +
            verdict_text(stage.verdict) + ")\n\n";
     if (stage_has_no_gate(stage)) {
         out += "**" + std::string(k_no_gate_note) + ".** Add criteria to this stage (or " +
@@ -432,25 +614,47 @@ void write_stage(std::string& out, const StageReport& stage, std::size_t number)
                ". Planned load: " + escape(format_load(stage)) + ".\n\n";
         return;
     }
-    if (!stage.reason.empty()) {
-        out += escape(stage.reason) + "\n\n";
+    out += escape(stage_summary(stage)) + "\n\n";
+    if (!stage.reason.empty() && stage.verdict != Verdict::pass) {
+        out += "Verdict reason: " + escape(stage.reason) + "\n\n";
     }
-    out +=
-        "Load: " + escape(format_load(stage)) + "; ran " + escape(format_seconds(stage.duration_s));
     if (!stage.started_at.empty()) {
-        out += " from " + escape(stage.started_at);
+        out += "Started " + escape(stage.started_at) + ".\n\n";
     }
-    out += ".\n\n";
     write_criteria(out, stage);
     write_baseline(out, stage);
+    write_load(out, stage);
     write_operations(out, stage);
     write_latency_distribution(out, stage);
     write_concurrency(out, stage);
     write_errors(out, stage);
     write_timing(out, stage);
     write_backend(out, stage);
+    write_checklist(out, stage, previous);
     write_hints(out, stage);
+    write_next_stage(out, report, index);
     write_extra(out, stage);
+}
+
+// The failed criteria of the whole run, right after the verdict: what to fix first.
+void write_failed_criteria(std::string& out, const RunReport& report) {
+    std::vector<FailedCriterion> failed = failed_criteria(report);
+    if (failed.empty()) {
+        return;
+    }
+    Table table({{"Stage"},
+                 {"Criterion"},
+                 {"Target", Align::right},
+                 {"Actual", Align::right},
+                 {"Distance"}});
+    for (const auto& f : failed) {
+        const CriterionResult& r = *f.result;
+        std::string distance = format_distance(r);
+        table.add_row({escape(f.stage->name), criterion_label(r.criterion),
+                       escape(format_target(r.criterion)), escape(format_actual(r)),
+                       distance.empty() ? std::string(k_dash) : escape(distance)});
+    }
+    out += "## Failed criteria\n\n" + table.render() + "\n";
 }
 
 class MarkdownReporter final : public Reporter {
@@ -463,11 +667,12 @@ class MarkdownReporter final : public Reporter {
         std::string name = report.pipeline_name.empty() ? "stagegate run" : report.pipeline_name;
         out += "# " + escape(name) + ": " + bold(verdict_text(report.verdict)) + "\n\n";
         write_summary(out, report);
+        write_failed_criteria(out, report);
         if (!report.stages.empty()) {
             write_stage_table(out, report);
         }
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
-            write_stage(out, report.stages[i], i + 1);
+            write_stage(out, report, i);
         }
         if (!report.recommendation.empty()) {
             out += "## Recommendation\n\n" + escape(report.recommendation) + "\n\n";

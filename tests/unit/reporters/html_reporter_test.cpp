@@ -4,7 +4,10 @@
 
 #include <regex>
 
+#include "plugins/reporters/html/svg_chart.hpp"
+#include "report/report_format.hpp"
 #include "sample_reports.hpp"
+#include "test_files.hpp"
 
 using namespace orch;
 
@@ -81,10 +84,10 @@ TEST_CASE("report.html draws rps, errors, latency per operation and RSS as inlin
     RunReport report = samples::failed_run();
     report.stages[1].cooldown_s = 30;
     std::string html = make_html_reporter()->render(report);
-    // rps, errors/s, latency of all, of send, of history, RSS.
+    // rps, error rate, latency of all, of send, of history, RSS.
     CHECK(count(html, "<svg class=\"chart\"") == 6);
     CHECK(contains(html, "aria-label=\"Requests per second across the run\""));
-    CHECK(contains(html, "aria-label=\"Failed requests per second across the run\""));
+    CHECK(contains(html, "aria-label=\"Error rate (percent of requests) across the run\""));
     CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of all requests across the run\""));
     CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of send across the run\""));
     CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of history across the run\""));
@@ -125,4 +128,112 @@ TEST_CASE("report.html escapes hostile names everywhere") {
     CHECK_FALSE(contains(html, "\x01"));
     CHECK_FALSE(contains(html, "\x1b"));
     CHECK_FALSE(contains(html, "\xff"));
+}
+
+TEST_CASE("report.html of the stored failed run matches its reviewed golden file") {
+    // Regenerate with STAGEGATE_UPDATE_GOLDEN=1 and review the diff (and a screenshot:
+    // e2e.html_report_scale renders it in Chromium).
+    auto path = std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "results" / "failed-run.json";
+    auto report = run_report_from_json(nlohmann::json::parse(testing::slurp(path)));
+    REQUIRE(report);
+    std::string html = make_html_reporter()->render_redacted(*report);
+    CHECK(testing::matches_golden("failed-run.report.html", html));
+    // The verdict, the first failed criterion and the top hint before anything else.
+    auto card = html.find("id=\"summary-card\"");
+    REQUIRE(card != std::string::npos);
+    CHECK(card < html.find("<h2>Summary</h2>"));
+    CHECK(contains(html,
+                   "<dt>First failed criterion</dt><dd>load: <code>success_rate &gt; 99%</code> "
+                   "86.27% (12.7 percentage points short)</dd>"));
+    CHECK(contains(html, "<dt>Top hint</dt><dd>send.p95 rose 26x"));
+    CHECK(contains(html, "<h2>Failed criteria</h2>"));
+    CHECK(contains(html, "<h4>Failure samples</h4>"));
+    CHECK(contains(html, "<h3>Timing breakdown</h3>"));
+    CHECK(contains(html, "<strong>Little's law:</strong> in flight 10.6"));
+    CHECK(contains(html, "<h3>Next stage: capacity</h3>"));
+    // Seconds with failures are marked under the latency chart (load's series has errors).
+    CHECK(count(html, "<line class=\"failmark\"") > 0);
+    CHECK(contains(html, "failed requests ("));
+    CHECK(contains(html, "<td><code>database.overall</code></td><td class=\"num\">healthy</td>"));
+}
+
+TEST_CASE("charts: dashed limits, round time ticks, k/M labels, thinned names, clamped spikes") {
+    using namespace orch::html;
+    CHECK(time_tick_interval(150, 18) == 10);
+    CHECK(time_tick_interval(900, 18) == 60);
+    CHECK(time_tick_interval(3600, 18) == 300);
+    CHECK(time_tick_interval(6, 18) == 1);
+    CHECK(compact_number(107514.2) == "108k");
+    CHECK(compact_number(2500000) == "2.5M");
+    CHECK(compact_number(0.25) == "0.25");
+    CHECK(compact_number(950) == "950");
+
+    // 60 stages of 20 s: every boundary drawn, the names thinned so none overlaps.
+    std::vector<ChartSegment> segments;
+    for (int i = 0; i < 60; ++i) {
+        ChartPoints points;
+        for (int t = 1; t <= 20; ++t) {
+            // p95 around 10 ms with two spikes of 900 ms.
+            double v = (i == 10 && t == 5) || (i == 40 && t == 7) ? 900.0 : 10.0 + t % 3;
+            points.emplace_back(t, v);
+        }
+        segments.push_back({"stage-" + std::to_string(i),
+                            20,
+                            i > 0 ? 5.0 : 0.0,
+                            {points},
+                            {{250, "p95 < 250ms"}},
+                            {}});
+    }
+    ChartOptions robust;
+    robust.clamp_spikes = true;
+    std::string svg = line_chart(
+        "p95", {"p95"}, segments, +[](double v) { return format_latency(v); }, robust);
+    CHECK(count(svg, "<line class=\"boundary\"") == 59);
+    std::size_t names = count(svg, "<text class=\"stage\"");
+    CHECK(names > 5);
+    CHECK(names < 60);
+    CHECK(count(svg, "<text class=\"spike s0\"") == 2);
+    CHECK(contains(svg, "spikes above the axis"));
+    // The limit (250 ms) is far above the body (~12 ms): not drawn, so the body stays readable.
+    CHECK(count(svg, "<line class=\"threshold\"") == 0);
+    // Without spikes the axis ends near the limit and every stage shows it dashed.
+    for (auto& segment : segments) {
+        for (auto& point : segment.lines[0]) {
+            point.second = 120.0;
+        }
+    }
+    std::string plain = line_chart(
+        "p95", {"p95"}, segments, +[](double v) { return format_latency(v); });
+    CHECK(count(plain, "<line class=\"threshold\"") == 60);
+    CHECK_FALSE(contains(plain, "spikes above the axis"));
+    // Time ticks at round intervals: 60 x 20 s + 59 x 5 s = 1495 s -> every 2 minutes.
+    CHECK(contains(plain, ">2m</text>"));
+    CHECK(contains(plain, ">24m</text>"));
+}
+
+TEST_CASE("report.html with many operations: a sortable table whose one script the CSP admits") {
+    RunReport report = samples::failed_run();
+    StageReport& stage = report.stages[1];
+    for (int i = 0; i < 12; ++i) {
+        std::string op = "op" + std::to_string(i);
+        stage.operations.push_back(op);
+        stage.metrics.set(op + ".requests", 10.0 * i);
+        stage.metrics.set(op + ".p95", 5.0 * i);
+    }
+    std::string html = make_html_reporter()->render(report);
+    CHECK(contains(html, "<table id=\"ops-2\" class=\"sortable\">"));
+    CHECK(count(html, "<script>") == 1);
+    // The CSP names the script by the sha256 of its bytes: recompute it.
+    auto open = html.find("<script>") + 8;
+    std::string script = html.substr(open, html.find("</script>") - open);
+    testing::TempDir dir;
+    auto file = dir.path() / "sort.js";
+    testing::write_text(file, script);
+    auto hash =
+        testing::run_command("openssl dgst -sha256 -binary '" + file.string() + "' | base64");
+    REQUIRE(hash.exit_code == 0);
+    std::string digest = hash.output.substr(0, hash.output.find('\n'));
+    CHECK(contains(html, "script-src 'sha256-" + digest + "'"));
+    // A run with few operations carries no script at all.
+    CHECK_FALSE(contains(make_html_reporter()->render(samples::failed_run()), "<script"));
 }

@@ -199,6 +199,8 @@ inline StageReport smoke_stage() {
     s.vus = 5;
     s.planned_duration_s = 30;
     s.operations = {"send", "history"};
+    s.mix = {{"send", 70.0}, {"history", 30.0}};
+    s.think_time_s = 0.1;
     Snapshot& m = s.metrics;
     add_request_metrics(m, "", 1500, 30.01, 0,
                         {2.9, 13.1, 10.8, 15.2, 20.3, 27.9, 44.6, 80.2, 91.7});
@@ -240,6 +242,8 @@ inline StageReport load_stage() {
     s.vus = 20;
     s.planned_duration_s = 120;
     s.operations = {"send", "history"};
+    s.mix = {{"send", 70.0}, {"history", 30.0}};
+    s.think_time_s = 0.1;
     Snapshot& m = s.metrics;
     add_request_metrics(m, "", 6015, 120.02, 826,
                         {3.0, 211.8, 98.4, 240.7, 480.3, 590.1, 1790.5, 2850.0, 3012.6});
@@ -274,7 +278,23 @@ inline StageReport load_stage() {
         "826 failed send responses matched body pattern prisma and "
         "backend.health./database/errors rose from 0 to 37: database connection pool "
         "exhaustion (try DATABASE_POOL_SIZE)"};
-    s.extra = {{"generator_cpu_percent", 21.0}};
+    s.extra = {{"generator_cpu_percent", 21.0},
+               {"failure_samples",
+                nlohmann::json::array(
+                    {{{"operation", "send"},
+                      {"status", 500},
+                      {"error", "status_5xx"},
+                      {"body",
+                       "{\"error\":\"PrismaClientKnownRequestError: Timed out fetching a new "
+                       "connection from the connection pool. (Current connection pool timeout: "
+                       "10, connection limit: 10)\",\"code\":\"P2024\",\"request_id\":"
+                       "\"7f3a-0001\"}"}},
+                     {{"operation", "send"},
+                      {"status", 500},
+                      {"error", "status_5xx"},
+                      {"body",
+                       "{\"error\":\"prisma: Timed out fetching a new connection\",\"code\":"
+                       "\"P2024\"}"}}})}};
     return s;
 }
 
@@ -287,6 +307,7 @@ inline StageReport capacity_stage(const std::string& reason) {
     s.max_vus = 200;
     s.planned_duration_s = 120;
     s.operations = {"send", "history"};
+    s.mix = {{"send", 70.0}, {"history", 30.0}};
     for (auto r : judge_chat_criteria(Snapshot{})) {
         r.note = "not run";
         s.criteria.push_back(std::move(r));

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -57,6 +58,23 @@ inline std::string shell_quote(const std::string& text) {
         }
     }
     return out + "'";
+}
+
+/// Golden-file check: `actual` must equal the file tests/fixtures/golden/`name`. With
+/// STAGEGATE_UPDATE_GOLDEN=1 in the environment the file is (re)written instead, for a
+/// person to review in the diff.
+inline bool matches_golden(const std::string& name, const std::string& actual) {
+    std::filesystem::path path = std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "golden" / name;
+    const char* update = std::getenv("STAGEGATE_UPDATE_GOLDEN");
+    if (update != nullptr && std::string(update) == "1") {
+        std::filesystem::create_directories(path.parent_path());
+        std::ofstream(path, std::ios::binary) << actual;
+        return true;
+    }
+    if (!std::filesystem::exists(path)) {
+        return false;
+    }
+    return slurp(path) == actual;
 }
 
 }  // namespace orch::testing
