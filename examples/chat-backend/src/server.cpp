@@ -206,6 +206,7 @@ Server::Server(const Config& config, Store& store, Faults& faults)
 void Server::register_routes() {
     m_http.Get("/health", wrap(Route::health, &Server::handle_health));
     m_http.Get("/stats", wrap(Route::stats, &Server::handle_stats));
+    m_http.Get("/metrics", wrap(Route::metrics, &Server::handle_metrics));
     m_http.Post(R"(/conversations/([^/]+)/messages)",
                 wrap(Route::post_message, &Server::handle_post_message));
     m_http.Get(R"(/conversations/([^/]+)/messages)",
@@ -259,6 +260,7 @@ void Server::stop() {
 httplib::Server::Handler Server::wrap(Route route, RouteHandler handler) {
     return [this, route, handler](const httplib::Request& req, httplib::Response& res) {
         InFlight in_flight(m_in_flight);
+        const auto started = std::chrono::steady_clock::now();
         m_stats.record_request(route);
         try {
             if (is_observability_route(route) || !apply_gates(req, res)) {
@@ -271,6 +273,7 @@ httplib::Server::Handler Server::wrap(Route route, RouteHandler handler) {
             send_error(res, 500, std::string("internal error: ") + e.what());
         }
         m_stats.record_status(route, res.status);
+        m_stats.record_response(route, res.status, std::chrono::steady_clock::now() - started);
     };
 }
 
@@ -331,6 +334,15 @@ void Server::handle_stats(const httplib::Request&, httplib::Response& res) {
     Json body = m_stats.to_json();
     body["pool"] = Json{{"size", m_store.pool_size()}, {"in_use", m_store.in_use()}};
     send_json(res, 200, body);
+}
+
+void Server::handle_metrics(const httplib::Request&, httplib::Response& res) {
+    ScrapeGauges gauges;
+    gauges.pool_size = m_store.pool_size();
+    gauges.pool_in_use = m_store.in_use();
+    gauges.in_flight = m_in_flight.load();
+    res.status = 200;
+    res.set_content(m_stats.to_prometheus(gauges), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void Server::handle_post_message(const httplib::Request& req, httplib::Response& res) {

@@ -48,6 +48,7 @@ class Server {
 
     void handle_health(const httplib::Request& req, httplib::Response& res);
     void handle_stats(const httplib::Request& req, httplib::Response& res);
+    void handle_metrics(const httplib::Request& req, httplib::Response& res);
     void handle_post_message(const httplib::Request& req, httplib::Response& res);
     void handle_list_messages(const httplib::Request& req, httplib::Response& res);
     void handle_post_read(const httplib::Request& req, httplib::Response& res);
