@@ -199,7 +199,7 @@ stages:
 $load
     duration: ${duration}s
     criteria:
-      - requests >= 0
+      - requests > 0
 EOF
 }
 

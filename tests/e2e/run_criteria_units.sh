@@ -11,7 +11,10 @@ run_stagegate run "$PIPELINES/basic.yaml" --out "$WORK/fraction" "${common[@]}" 
 expect_rc 2
 grep -qF 'defaults.criteria[0]: "success_rate > 0.99": success_rate is a percentage and takes % (0.99 -> did you mean 99%?)' \
   "$WORK/stderr.txt" || fail "hint for a fraction"
-[[ ! -e "$WORK/fraction" ]] || fail "an INVALID run made an output folder"
+# An INVALID run starts nothing and writes only junit.xml (one failing testcase per
+# problem, for the CI view): no results, no reports.
+[[ ! -e "$WORK/fraction/results.json" && ! -e "$WORK/fraction/report.md" ]] || fail "an INVALID run wrote results or reports"
+grep -q "<failure" "$WORK/fraction/junit.xml" || fail "INVALID left no failing junit.xml in $WORK/fraction"
 
 run_stagegate validate "$PIPELINES/basic.yaml" --set 'defaults.criteria=["error_rate < 101%", "send.p95 < -5ms"]'
 expect_rc 2

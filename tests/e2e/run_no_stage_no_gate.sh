@@ -11,7 +11,10 @@ expect_rc 2
 grep -q -- "--only smoke" "$WORK/stderr.txt" || fail "the message names --only"
 grep -q -- "--from load" "$WORK/stderr.txt" || fail "the message names --from"
 grep -q "select no stage" "$WORK/stderr.txt" || fail "the message says nothing is selected"
-[[ ! -e "$WORK/none" ]] || fail "an output folder was made for a run of no stage"
+# An INVALID run starts nothing and writes only junit.xml (one failing testcase per
+# problem, for the CI view): no results, no reports.
+[[ ! -e "$WORK/none/results.json" && ! -e "$WORK/none/report.md" ]] || fail "a run of no stage wrote results or reports"
+grep -q "<failure" "$WORK/none/junit.xml" || fail "INVALID left no failing junit.xml in $WORK/none"
 ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || fail "a backend was started"
 
 # 2. No fail criterion (a warn one only): the run passes, and every output says "no gate".
@@ -48,5 +51,8 @@ expect_rc 0
 run_stagegate run "$PIPELINES/basic.yaml" --out "$WORK/strict" --strict "${nogate[@]}"
 expect_rc 2
 grep -q -- "--strict: no fail criterion in stage smoke" "$WORK/stderr.txt" || fail "strict message"
-[[ ! -e "$WORK/strict" ]] || fail "--strict refused but made an output folder"
+# An INVALID run starts nothing and writes only junit.xml (one failing testcase per
+# problem, for the CI view): no results, no reports.
+[[ ! -e "$WORK/strict/results.json" && ! -e "$WORK/strict/report.md" ]] || fail "--strict refused but wrote results or reports"
+grep -q "<failure" "$WORK/strict/junit.xml" || fail "INVALID left no failing junit.xml in $WORK/strict"
 echo "ok"
