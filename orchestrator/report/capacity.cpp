@@ -211,6 +211,23 @@ NextStage recommend(const CapacityAnalysis& a, const UslFit& fit) {
     return next;
 }
 
+// A closed-model stage's concurrency: its VUs, or, when the series shows a ramp (seconds
+// with fewer active VUs), the mean of the seconds that had any. Seconds with none are the
+// stage's end (VUs stopping), not load.
+double mean_active_vus(const StageReport& stage) {
+    double sum = 0;
+    int seconds = 0;
+    bool ramped = false;
+    for (const auto& point : stage.series) {
+        if (point.vus > 0) {
+            sum += point.vus;
+            ++seconds;
+            ramped = ramped || point.vus != stage.vus;
+        }
+    }
+    return ramped && seconds > 0 ? sum / seconds : static_cast<double>(stage.vus);
+}
+
 }  // namespace
 
 double usl_throughput(const UslFit& fit, double concurrency) {
@@ -300,7 +317,7 @@ std::vector<CapacityPoint> capacity_points(const RunReport& report) {
             p.concurrency = p.in_flight;
         } else {
             p.vus = stage.vus;
-            p.concurrency = stage.vus;
+            p.concurrency = mean_active_vus(stage);
         }
         if (p.concurrency > 0) {
             points.push_back(std::move(p));

@@ -19,8 +19,10 @@ namespace orch {
 
 /// One measured point: a stage's concurrency and throughput.
 struct CapacityPoint {
-    std::string stage;        ///< the stage's name
-    double concurrency = 0;   ///< N: the VUs (closed model) or measured in flight (open model)
+    std::string stage;  ///< the stage's name
+    /// N: the VUs of a closed-model stage (the mean over its seconds with VUs when they
+    /// ramped), the measured in flight of an open-model stage.
+    double concurrency = 0;
     double throughput = 0;    ///< X: successful requests per second
     double in_flight = 0;     ///< Little's law: requests/s x mean latency (s), all requests
     std::optional<int> vus;   ///< the configured VUs of a closed-model stage

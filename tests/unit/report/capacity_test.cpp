@@ -222,3 +222,29 @@ TEST_CASE("capacity: a stage without load (observe) or without latency is no poi
     CHECK(capacity_points(report).empty());
     CHECK(analyse_capacity(report).why_no_fit.find("0 stages") == 0);
 }
+
+TEST_CASE("capacity: a ramped closed-model stage counts its mean active VUs", "[capacity]") {
+    RunReport report;
+    StageReport s;
+    s.name = "ramp";
+    s.verdict = Verdict::pass;
+    s.vus = 10;
+    s.metrics.set("rps", 100);
+    s.metrics.set("avg", 50);
+    for (int vus : {2, 4, 6, 8, 10, 10, 0}) {
+        SeriesPoint point;
+        point.vus = vus;
+        s.series.push_back(point);
+    }
+    report.stages.push_back(s);
+    StageReport flat = s;
+    flat.name = "flat";
+    for (auto& point : flat.series) {
+        point.vus = point.vus > 0 ? 10 : 0;  // the last second, VUs stopping, has none
+    }
+    report.stages.push_back(flat);
+    auto points = capacity_points(report);
+    REQUIRE(points.size() == 2);
+    CHECK(points[0].concurrency == Approx(40.0 / 6));
+    CHECK(points[1].concurrency == 10);
+}

@@ -116,6 +116,9 @@ RunReport with_capacity() {
         s.vus = 1 << i;
         s.metrics.set("rps", rps[i]);
         s.metrics.set("avg", 1000.0 * s.vus / rps[i]);
+        for (auto& point : s.series) {
+            point.vus = s.vus;
+        }
         report.stages.push_back(s);
     }
     return report;

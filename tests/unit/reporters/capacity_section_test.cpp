@@ -32,6 +32,9 @@ RunReport growing_run(int stages, const std::string& name_prefix = "step-") {
         s.vus = 1 << i;
         s.metrics.set("rps", rps[i]);
         s.metrics.set("avg", 1000.0 * s.vus / rps[i]);
+        for (auto& point : s.series) {
+            point.vus = s.vus;
+        }
         s.metrics.set("success_rate", 100.0);
         report.stages.push_back(s);
     }
