@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "report/capacity.hpp"
 #include "report/metric_tree.hpp"
 #include "report/utf8.hpp"
 
@@ -684,6 +685,10 @@ nlohmann::ordered_json to_ordered_json(const RunReport& report) {
     j["recommendation"] = text(report.recommendation);
     if (!report.warnings.empty()) {
         j["warnings"] = text_array(report.warnings);
+    }
+    // Derived from the stages, so it is recomputed on reading, never read back.
+    if (ojson capacity = capacity_json(analyse_capacity(report)); !capacity.is_null()) {
+        j["capacity"] = std::move(capacity);
     }
     return j;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "plugins/reporters/html/capacity_chart.hpp"
 #include "plugins/reporters/html/svg_chart.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
@@ -918,6 +919,7 @@ class HtmlReporter final : public Reporter {
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
             write_stage(out, report, i);
         }
+        out += html::capacity_section(report);
         if (!report.recommendation.empty()) {
             out += "<h2>Recommendation</h2>\n<p>" + esc(report.recommendation) + "</p>\n";
         }

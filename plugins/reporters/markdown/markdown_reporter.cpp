@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "plugins/reporters/markdown/capacity_section.hpp"
 #include "plugins/reporters/markdown/markdown_text.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
@@ -674,6 +675,7 @@ class MarkdownReporter final : public Reporter {
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
             write_stage(out, report, i);
         }
+        markdown::write_capacity(out, report);
         if (!report.recommendation.empty()) {
             out += "## Recommendation\n\n" + escape(report.recommendation) + "\n\n";
         }

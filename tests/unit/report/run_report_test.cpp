@@ -104,6 +104,26 @@ void check_same(const RunReport& a, const RunReport& b) {
 
 /// A passing run whose first stage has two baseline criteria: one resolved, one without
 /// baseline data.
+// Four stages of growing VUs: results.json gains `capacity`.
+RunReport with_capacity() {
+    RunReport report = samples::passing_run();
+    StageReport base = report.stages.back();
+    report.stages.clear();
+    const double rps[] = {100, 180, 220, 200};
+    for (int i = 0; i < 4; ++i) {
+        StageReport s = base;
+        s.name = "step-" + std::to_string(i + 1);
+        s.vus = 1 << i;
+        s.metrics.set("rps", rps[i]);
+        s.metrics.set("avg", 1000.0 * s.vus / rps[i]);
+        for (auto& point : s.series) {
+            point.vus = s.vus;
+        }
+        report.stages.push_back(s);
+    }
+    return report;
+}
+
 RunReport with_baseline_criteria() {
     RunReport report = samples::passing_run();
     CriterionResult resolved;
@@ -365,7 +385,7 @@ TEST_CASE("results.json validates against schemas/results.schema.json") {
     int n = 0;
     for (const RunReport& report :
          {samples::failed_run(), samples::passing_run(), samples::error_run(),
-          samples::hostile_run(), with_baseline_criteria()}) {
+          samples::hostile_run(), with_baseline_criteria(), with_capacity()}) {
         auto file = dir.path() / ("results-" + std::to_string(n++) + ".json");
         testing::write_text(
             file, to_ordered_json(report).dump(2, ' ', false,
@@ -402,4 +422,15 @@ TEST_CASE("stored results.json fixtures read back and write out unchanged") {
         REQUIRE(report);
         CHECK(to_json(*report) == stored);
     }
+}
+
+TEST_CASE("results.json carries the capacity fit from three stages on, and reads back") {
+    RunReport report = with_capacity();
+    nlohmann::json j = to_json(report);
+    REQUIRE(j.contains("capacity"));
+    CHECK(j["capacity"]["model"] == "usl");
+    CHECK(j["capacity"]["stages"].size() == 4);
+    CHECK(to_json(read_back(report))["capacity"] == j["capacity"]);
+    report.stages.resize(2);
+    CHECK_FALSE(to_json(report).contains("capacity"));
 }
