@@ -110,10 +110,11 @@ std::string capacity_section(const RunReport& report) {
     std::string out =
         "<section id=\"capacity\">\n<h2>Capacity</h2>\n<p>" + esc(capacity_summary(a)) + "</p>\n";
     if (a.fit) {
-        out += chart(a);
+        out += "<div class=\"scroll chart-box\">" + chart(a) + "</div>\n";
     }
     out +=
-        "<table>\n<thead><tr><th>Stage</th><th class=\"num\">Concurrency</th><th "
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Stage</th><th "
+        "class=\"num\">Concurrency</th><th "
         "class=\"num\">Throughput</th><th class=\"num\">Fitted</th><th>On the curve</th><th "
         "class=\"num\">In flight (Little's law)</th><th class=\"num\">In flight / "
         "VUs</th></tr></thead>\n<tbody>\n";
@@ -129,7 +130,7 @@ std::string capacity_section(const RunReport& report) {
                (ratio ? esc(format_trimmed(*ratio, 2)) : "\u2014") + "</td></tr>\n";
     }
     out +=
-        "</tbody>\n</table>\n<p class=\"muted\">Throughput counts successful requests per "
+        "</tbody>\n</table></div>\n<p class=\"muted\">Throughput counts successful requests per "
         "second. Concurrency is the VUs of a closed-model stage and the measured in flight "
         "(requests per second \u00d7 mean latency) of an open-model one.</p>\n</section>\n";
     return out;
