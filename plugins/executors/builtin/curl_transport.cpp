@@ -268,16 +268,29 @@ void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point don
     curl_easy_getinfo(c.easy, CURLINFO_TOTAL_TIME_T, &total);
     long new_connections = 0;
     curl_easy_getinfo(c.easy, CURLINFO_NUM_CONNECTS, &new_connections);
+    // libcurl's phase stamps are counted from the start of the last attempt, and after a
+    // "connection died, retry" some keep the value of the attempt before: they need not be in
+    // order. Made monotonic and bounded by the total, the phases add up to the transfer time
+    // exactly and never count a stretch twice.
+    total = std::max<curl_off_t>(total, 0);
+    auto in_order = [total](curl_off_t stamp, curl_off_t previous) {
+        return std::clamp<curl_off_t>(stamp, previous, total);
+    };
+    lookup = in_order(lookup, 0);
+    connect = in_order(connect, lookup);
+    curl_off_t secured = appconnect > 0 ? in_order(appconnect, connect) : connect;
+    pretransfer = in_order(pretransfer, secured);
+    first_byte = in_order(first_byte, pretransfer);
     exchange.has_phases = true;
     if (new_connections > 0) {
-        exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(lookup, 0));
+        exchange.phases.blocked = static_cast<std::int64_t>(lookup);
         exchange.phases.connecting = diff_us(connect, lookup);
     } else {
-        exchange.phases.blocked = static_cast<std::int64_t>(std::max<curl_off_t>(connect, 0));
+        exchange.phases.blocked = static_cast<std::int64_t>(connect);
         exchange.phases.connecting = 0;
     }
-    exchange.phases.tls = appconnect > 0 ? diff_us(appconnect, connect) : 0;
-    exchange.phases.sending = diff_us(pretransfer, std::max(connect, appconnect));
+    exchange.phases.tls = diff_us(secured, connect);
+    exchange.phases.sending = diff_us(pretransfer, secured);
     exchange.phases.waiting = diff_us(first_byte, pretransfer);
     exchange.phases.receiving = diff_us(total, first_byte);
     exchange.transfer_us = static_cast<std::int64_t>(std::max<curl_off_t>(total, 0));
