@@ -22,8 +22,10 @@ function countAnswer(res) {
 
 if (kase === 'half-close') {
   // Raw TCP: an answer with Content-Length and no "Connection: close", then a FIN. With
-  // allowHalfOpen the server still reads (and counts) what comes on the connection after
-  // it, as Node's socket.end(response) leaves it; it can never answer it.
+  // allowHalfOpen the server still reads what comes on the connection after it, as Node's
+  // socket.end(response) leaves it, but can never answer it. The count is of answers: a
+  // request written in the instant before the client saw the FIN (a race no client can
+  // close) reaches no one, and the client's retry of it is counted when it is answered.
   const server = net.createServer({allowHalfOpen: true}, (socket) => {
     let buffer = '';
     let ended = false;
@@ -39,11 +41,11 @@ if (kase === 'half-close') {
         }
         buffer = buffer.slice(total);
         const isCount = head.startsWith('GET /__count ');
-        if (!isCount) {
-          count += 1;
-        }
         if (ended) {
           continue;  // read on a half-closed connection: no answer is possible
+        }
+        if (!isCount) {
+          count += 1;
         }
         const body = isCount ? String(count) : 'half-close-ok';
         socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' +
