@@ -60,8 +60,13 @@ std::string_view error_kind_name(ErrorKind kind) {
     return "other";
 }
 
-OperationStats::OperationStats(std::size_t body_pattern_count)
-    : m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {}
+OperationStats::OperationStats(std::size_t body_pattern_count, OutcomeLatency outcome)
+    : m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {
+    if (outcome == OutcomeLatency::split) {
+        m_latency_succeeded.emplace();
+        m_latency_failed.emplace();
+    }
+}
 
 void OperationStats::record(const RequestSample& sample) noexcept {
     if (sample.error == ErrorKind::generator) {
@@ -90,6 +95,10 @@ void OperationStats::record(const RequestSample& sample) noexcept {
     if (sample.status != 0) {
         m_latency.record(sample.latency_us);
         m_latency_uncorrected.record(sample.latency_uncorrected_us);
+        if (m_latency_succeeded) {
+            (sample.error == ErrorKind::none ? *m_latency_succeeded : *m_latency_failed)
+                .record(sample.latency_us);
+        }
     }
     if (sample.has_phases) {
         ++m_phase_samples;
@@ -118,6 +127,10 @@ void OperationStats::merge(const OperationStats& other) noexcept {
     }
     m_latency.merge(other.m_latency);
     m_latency_uncorrected.merge(other.m_latency_uncorrected);
+    if (m_latency_succeeded && other.m_latency_succeeded) {
+        m_latency_succeeded->merge(*other.m_latency_succeeded);
+        m_latency_failed->merge(*other.m_latency_failed);
+    }
     for (std::size_t i = 0; i < k_phase_count; ++i) {
         m_phase_sum_us[i] += other.m_phase_sum_us[i];
     }
@@ -132,6 +145,10 @@ void OperationStats::reset() noexcept {
     std::fill(m_pattern_hits.begin(), m_pattern_hits.end(), 0);
     m_latency.reset();
     m_latency_uncorrected.reset();
+    if (m_latency_succeeded) {
+        m_latency_succeeded->reset();
+        m_latency_failed->reset();
+    }
     m_phase_sum_us.fill(0);
     m_phase_samples = 0;
 }
@@ -145,7 +162,7 @@ double OperationStats::phase_mean_us(std::size_t phase) const noexcept {
 
 StageMetrics::StageMetrics(std::size_t operation_count, std::size_t body_pattern_count)
     : m_body_pattern_count(body_pattern_count),
-      m_totals(body_pattern_count),
+      m_totals(body_pattern_count, OutcomeLatency::split),
       m_operations(operation_count, OperationStats(body_pattern_count)) {}
 
 void StageMetrics::record(const RequestSample& sample) noexcept {

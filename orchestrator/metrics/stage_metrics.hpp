@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -75,10 +76,18 @@ struct RequestSample {
     std::uint64_t body_pattern_mask = 0;
 };
 
+/// Whether an OperationStats keeps, beside the latency of every response, the latency of
+/// successful and of failed responses apart (two more histograms, allocated up front).
+enum class OutcomeLatency : std::uint8_t {
+    combined,  ///< one histogram of every response (per operation)
+    split,     ///< also succeeded/failed apart (a stage's totals, for the series)
+};
+
 /// Counters and histograms of one operation (or of all operations together).
 class OperationStats {
   public:
-    explicit OperationStats(std::size_t body_pattern_count = 0);
+    explicit OperationStats(std::size_t body_pattern_count = 0,
+                            OutcomeLatency outcome = OutcomeLatency::combined);
 
     /// Counts the sample; a `generator` sample only in errors(generator): it was never sent,
     /// so it is neither a request nor a failure of the backend.
@@ -100,6 +109,16 @@ class OperationStats {
     }
     const HdrHistogram& latency() const noexcept { return m_latency; }
     const HdrHistogram& latency_uncorrected() const noexcept { return m_latency_uncorrected; }
+    /// With OutcomeLatency::split, the latency of the responses that succeeded / that failed
+    /// (a status or expectation not allowed: 4xx, 429, 5xx, expect); nullptr otherwise. A
+    /// failure without a response (timeout, refused, reset, interrupted...) has no latency
+    /// and is in neither, as in latency(): latency() holds exactly the samples of both.
+    const HdrHistogram* latency_succeeded() const noexcept {
+        return m_latency_succeeded ? &*m_latency_succeeded : nullptr;
+    }
+    const HdrHistogram* latency_failed() const noexcept {
+        return m_latency_failed ? &*m_latency_failed : nullptr;
+    }
     /// Mean phase time in microseconds over the samples that had phases; 0 when none.
     double phase_mean_us(std::size_t phase) const noexcept;
     std::uint64_t phase_samples() const noexcept { return m_phase_samples; }
@@ -112,12 +131,15 @@ class OperationStats {
     std::vector<std::uint64_t> m_pattern_hits;
     HdrHistogram m_latency;
     HdrHistogram m_latency_uncorrected;
+    std::optional<HdrHistogram> m_latency_succeeded;  ///< set with OutcomeLatency::split
+    std::optional<HdrHistogram> m_latency_failed;     ///< set with OutcomeLatency::split
     std::array<long double, k_phase_count> m_phase_sum_us{};
     std::uint64_t m_phase_samples = 0;
 };
 
 /// Everything one worker (or a merged stage) measured: totals plus one OperationStats per
-/// operation, and the open model's schedule keeping.
+/// operation, and the open model's schedule keeping. The totals keep the latency of
+/// succeeded and failed responses apart (OutcomeLatency::split); operations do not.
 class StageMetrics {
   public:
     StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);

@@ -179,6 +179,13 @@ class StageObserverImpl final : public StageObserver {
         point.rps = static_cast<double>(delta.totals().requests()) / length;
         point.errors = static_cast<double>(delta.totals().failures());
         set_quantiles(delta.totals().latency(), point.p50, point.p95, point.p99);
+        if (const HdrHistogram* succeeded = delta.totals().latency_succeeded()) {
+            set_quantiles(*succeeded, point.succeeded_p50, point.succeeded_p95,
+                          point.succeeded_p99);
+        }
+        if (const HdrHistogram* failed = delta.totals().latency_failed()) {
+            set_quantiles(*failed, point.failed_p50, point.failed_p95, point.failed_p99);
+        }
         for (std::size_t i = 0; i < delta.operations().size() && i < m_names.operations.size();
              ++i) {
             const OperationStats& stats = delta.operations()[i];

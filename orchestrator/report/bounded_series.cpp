@@ -37,6 +37,11 @@ void merge_series_point(SeriesPoint& into, std::size_t into_count, const SeriesP
                         std::size_t next_count) {
     into.t_s = std::max(into.t_s, next.t_s);
     merge_traffic(into, into_count, next, next_count);
+    for (auto member :
+         {&SeriesPoint::succeeded_p50, &SeriesPoint::succeeded_p95, &SeriesPoint::succeeded_p99,
+          &SeriesPoint::failed_p50, &SeriesPoint::failed_p95, &SeriesPoint::failed_p99}) {
+        into.*member = max_of(into.*member, next.*member);
+    }
     into.rss_mb = max_of(into.rss_mb, next.rss_mb);
     into.vus = std::max(into.vus, next.vus);
     // An operation absent from one side sent nothing there: it merges with an empty point

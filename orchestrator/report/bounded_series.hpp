@@ -17,8 +17,9 @@ namespace orch {
 inline constexpr std::size_t k_series_point_limit = 600;
 
 /// Merges `next` (covering `next_count` intervals) into `into` (covering `into_count`):
-/// rps becomes the interval-weighted mean, errors the sum, quantiles, rss_mb and vus the
-/// maximum (the worst second; per-second histograms are not kept), t_s the later end.
+/// rps becomes the interval-weighted mean, errors the sum, quantiles (of all, succeeded and
+/// failed responses alike), rss_mb and vus the maximum (the worst second; per-second
+/// histograms are not kept), t_s the later end.
 void merge_series_point(SeriesPoint& into, std::size_t into_count, const SeriesPoint& next,
                         std::size_t next_count);
 

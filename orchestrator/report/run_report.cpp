@@ -110,6 +110,19 @@ ojson series_json(const std::vector<SeriesPoint>& series) {
         ojson j = ojson::object();
         j["t"] = number_or_null(p.t_s);
         put_traffic(j, p);
+        // Optional (absent when the second had no such response, and in files written
+        // before they existed).
+        auto put_optional = [&j](const char* key, const std::optional<double>& value) {
+            if (value) {
+                j[key] = optional_number(value);
+            }
+        };
+        put_optional("succeeded_p50", p.succeeded_p50);
+        put_optional("succeeded_p95", p.succeeded_p95);
+        put_optional("succeeded_p99", p.succeeded_p99);
+        put_optional("failed_p50", p.failed_p50);
+        put_optional("failed_p95", p.failed_p95);
+        put_optional("failed_p99", p.failed_p99);
         j["rss_mb"] = optional_number(p.rss_mb);
         j["vus"] = p.vus;
         if (!p.operations.empty()) {
@@ -572,6 +585,12 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
             SeriesPoint point;
             point.t_s = p.number("t").value_or(0);
             get_traffic(p, point);
+            point.succeeded_p50 = p.number("succeeded_p50");
+            point.succeeded_p95 = p.number("succeeded_p95");
+            point.succeeded_p99 = p.number("succeeded_p99");
+            point.failed_p50 = p.number("failed_p50");
+            point.failed_p95 = p.number("failed_p95");
+            point.failed_p99 = p.number("failed_p99");
             point.rss_mb = p.number("rss_mb");
             point.vus = p.integer("vus");
             if (const nlohmann::json* by_operation = p.object("operations")) {

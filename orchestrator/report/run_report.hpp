@@ -36,6 +36,11 @@ struct SeriesPoint {
     double rps = 0;
     double errors = 0;                    ///< failed requests in the point (a count)
     std::optional<double> p50, p95, p99;  ///< ms, over this second
+    /// ms, over this second, of the responses that succeeded / that failed (4xx, 429, 5xx,
+    /// expect); nullopt when there were none. Failures without a response (timeouts,
+    /// refused, reset...) have no latency: they count in `errors` only.
+    std::optional<double> succeeded_p50, succeeded_p95, succeeded_p99;
+    std::optional<double> failed_p50, failed_p95, failed_p99;
     std::optional<double> rss_mb;
     int vus = 0;
     /// Per operation (those that sent a request in the point), by name.

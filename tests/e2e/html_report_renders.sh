@@ -23,9 +23,11 @@ if grep -Eo '(src|href)="[^"]*"|url\([^)]*\)' "$html" | grep -Ei 'https?:'; then
   fail "report.html refers to the network"
 fi
 grep -q "default-src 'none'" "$html" || fail "report.html has no fetch-forbidding CSP"
-# The charts: rps, error rate, latency p50/p95/p99 of all and of each operation, RSS.
+# The charts: rps, error rate, latency p50/p95/p99 of successful requests (and p95 of failed
+# ones, when any) and of each operation, RSS.
+grep -qF 'aria-label="Latency p50, p95 and p99 of successful requests' "$html" ||
+  fail "chart missing: latency of successful requests"
 for label in "Requests per second across the run" "Error rate (percent of requests) across the run" \
-             "Latency p50, p95 and p99 of all requests across the run" \
              "Latency p50, p95 and p99 of send across the run" \
              "Latency p50, p95 and p99 of history across the run" "Backend RSS across the run"; do
   grep -qF "aria-label=\"$label\"" "$html" || fail "chart missing: $label"
@@ -37,6 +39,8 @@ grep -q '@media (prefers-color-scheme: dark)' "$html" || fail "no dark theme"
 [[ $(jq '.stages[1].cooldown_s' "$WORK/out/results.json") == 1 ]] || fail "cooldown_s not recorded"
 [[ $(jq '.stages[0].series[0].operations.send.p95 | type' "$WORK/out/results.json") == '"number"' ]] ||
   fail "per-operation series missing"
+[[ $(jq '.stages[0].series[0].succeeded_p95 | type' "$WORK/out/results.json") == '"number"' ]] ||
+  fail "series of successful requests missing"
 # results.json with the new series fields still validates (when the npm tools are there).
 ajv="$SOURCE_DIR/tests/schema/node_modules/.bin/ajv"
 if [[ -x "$ajv" ]]; then

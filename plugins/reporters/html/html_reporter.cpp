@@ -81,6 +81,7 @@ svg text.spike { font-size: 10px; }
 svg text.legend { font-size: 11px; font-weight: 600; stroke: none; }
 svg text.s0 { fill: var(--s0); } svg text.s1 { fill: var(--s1); } svg text.s2 { fill: var(--s2); }
 svg text.s3 { fill: var(--s3); }
+svg .sfail { stroke: var(--warn); stroke-dasharray: 7 4; } svg text.sfail { fill: var(--warn); stroke: none; }
 )css";
 
 // Sorts a table.sortable by the clicked (or Enter-pressed) column, numbers as numbers. The
@@ -459,13 +460,53 @@ void write_charts(std::string& out, const RunReport& report) {
                          return std::nullopt;
                      }),
             &format_percent_axis));
-    add("Latency, all operations",
-        html::line_chart("Latency p50, p95 and p99 of all requests across the run", quantiles,
-                         segments({[](const SeriesPoint& p, double) { return p.p50; },
-                                   [](const SeriesPoint& p, double) { return p.p95; },
-                                   [](const SeriesPoint& p, double) { return p.p99; }},
-                                  latency_limit(""), true),
-                         &format_ms_axis, robust));
+    // Successful and failed responses apart, so a wave of fast failures (429s) does not
+    // pull the line down and read as an improvement; results written before the series
+    // kept them apart draw p50/p95/p99 of all responses.
+    bool by_outcome = false;
+    bool any_failed = false;
+    for (const auto& stage : report.stages) {
+        for (const auto& point : stage.series) {
+            by_outcome = by_outcome || point.succeeded_p95 || point.failed_p95;
+            any_failed = any_failed || point.failed_p95;
+        }
+    }
+    if (by_outcome) {
+        std::vector<std::string> names = {"ok p50", "ok p95", "ok p99"};
+        std::vector<Pick> picks = {[](const SeriesPoint& p, double) { return p.succeeded_p50; },
+                                   [](const SeriesPoint& p, double) { return p.succeeded_p95; },
+                                   [](const SeriesPoint& p, double) { return p.succeeded_p99; }};
+        html::ChartOptions options = robust;
+        if (any_failed) {
+            names.emplace_back("failed p95");
+            picks.emplace_back([](const SeriesPoint& p, double) { return p.failed_p95; });
+            options.line_styles = {html::LineStyle::normal, html::LineStyle::normal,
+                                   html::LineStyle::normal, html::LineStyle::failure};
+        }
+        add("Latency, all operations",
+            html::line_chart(any_failed ? "Latency p50, p95 and p99 of successful requests and "
+                                          "p95 of failed requests across the run"
+                                        : "Latency p50, p95 and p99 of successful requests "
+                                          "across the run",
+                             names, segments(picks, latency_limit(""), true), &format_ms_axis,
+                             options));
+        if (any_failed) {
+            charts +=
+                "<p class=\"muted\">ok: responses that met the expectation; failed: "
+                "responses that did not (4xx, 429, 5xx, expect). Failures without a "
+                "response (timeouts, refused or reset connections) have no latency; the "
+                "red ticks along the bottom mark every second with 1% or more failed "
+                "requests of any kind.</p>\n";
+        }
+    } else {
+        add("Latency, all operations",
+            html::line_chart("Latency p50, p95 and p99 of all requests across the run", quantiles,
+                             segments({[](const SeriesPoint& p, double) { return p.p50; },
+                                       [](const SeriesPoint& p, double) { return p.p95; },
+                                       [](const SeriesPoint& p, double) { return p.p99; }},
+                                      latency_limit(""), true),
+                             &format_ms_axis, robust));
+    }
     std::vector<std::string> operations = run_operations(report);
     // With one operation its chart would be the "all operations" chart again.
     std::vector<std::string> charted =

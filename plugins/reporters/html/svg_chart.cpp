@@ -154,13 +154,23 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                "\" text-anchor=\"end\">" + escape_markup(format_value(y_max * fraction)) +
                "</text>\n";
     }
+    // Line i's colour class: s0..s3 by index, or sfail for a series of failed requests.
+    auto colour_of = [&options](std::size_t i) -> std::string {
+        if (i < options.line_styles.size() && options.line_styles[i] == LineStyle::failure) {
+            return "sfail";
+        }
+        return "s" + std::to_string(i % 4);
+    };
     // Legend, right-aligned on the top line, when there is more than one line.
     if (line_names.size() > 1) {
         double x = k_width - k_right;
         for (std::size_t i = line_names.size(); i-- > 0;) {
             std::string name = escape_markup(line_names[i]);
-            svg += "<text class=\"legend s" + std::to_string(i % 4) + "\" x=\"" + number(x) +
-                   "\" y=\"12\" text-anchor=\"end\">\u25AC " + name + "</text>\n";
+            std::string colour = colour_of(i);
+            // A dashed key for a dashed line.
+            std::string_view key = colour == "sfail" ? "\u2505" : "\u25AC";
+            svg += "<text class=\"legend " + colour + "\" x=\"" + number(x) +
+                   "\" y=\"12\" text-anchor=\"end\">" + std::string(key) + " " + name + "</text>\n";
             x -= 30 + k_char_px * static_cast<double>(line_names[i].size());
         }
     }
@@ -229,8 +239,8 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
             std::string marks;
             auto flush = [&] {
                 if (!points.empty()) {
-                    svg += "<polyline class=\"series s" + std::to_string(l % 4) + "\" points=\"" +
-                           points + "\"/>\n";
+                    svg += "<polyline class=\"series " + colour_of(l) + "\" points=\"" + points +
+                           "\"/>\n";
                     points.clear();
                 }
             };
@@ -242,8 +252,8 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                 double x = x_of(offset + t);
                 points += (points.empty() ? "" : " ") + number(x) + "," + number(y_of(*value));
                 if (clamped && *value > y_max) {
-                    marks += "<text class=\"spike s" + std::to_string(l % 4) + "\" x=\"" +
-                             number(x) + "\" y=\"" + number(k_top + 4) +
+                    marks += "<text class=\"spike " + colour_of(l) + "\" x=\"" + number(x) +
+                             "\" y=\"" + number(k_top + 4) +
                              "\" text-anchor=\"middle\">\u25B2<title>" +
                              escape_markup(format_value(*value)) + "</title></text>\n";
                 }

@@ -6,6 +6,7 @@
 // dark themes both work.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,16 +39,23 @@ struct ChartSegment {
     std::vector<std::pair<double, std::string>> failure_marks;
 };
 
+/// How a line is drawn: `normal` in the chart's colour for its index (CSS class `s(i % 4)`),
+/// `failure` dashed in the warning colour (class `sfail`), for a series of failed requests.
+enum class LineStyle : std::uint8_t { normal, failure };
+
 struct ChartOptions {
     /// Keep the body of the distribution readable: when a few values lie far above the
     /// rest (max > 3x the 95th percentile of the values), the axis ends near the body and
     /// the values above it are drawn at the top edge, marked and titled with their value.
     bool clamp_spikes = false;
+    /// Style of line i; lines past the end are `normal`.
+    std::vector<LineStyle> line_styles;
 };
 
 /// The chart as an <svg> element, or "" when no segment has a value. `title` is plain
 /// text (the accessible name); `line_names` label the lines in a legend (none drawn for
-/// a single line); line i is drawn with CSS class `s(i % 4)`; `format_value` labels the
+/// a single line); line i is drawn with CSS class `s(i % 4)` (or as its
+/// options.line_styles entry says); `format_value` labels the
 /// y axis (keep it short: "108k/s").
 std::string line_chart(std::string_view title, const std::vector<std::string>& line_names,
                        const std::vector<ChartSegment>& segments,

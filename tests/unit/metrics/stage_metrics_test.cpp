@@ -242,3 +242,36 @@ TEST_CASE("drops while every VU is busy are counted apart, and as drops") {
     merged.reset();
     CHECK(merged.dropped_all_busy() == 0);
 }
+
+TEST_CASE("stage totals keep the latency of succeeded and failed responses apart") {
+    StageMetrics m(2, 0);
+    m.record(ok(0, 40'000));
+    m.record(ok(1, 60'000));
+    m.record(failed(0, ErrorKind::status_5xx, 500));  // a fast 500 (5 ms)
+    m.record(failed(1, ErrorKind::status_429, 429));
+    m.record(failed(0, ErrorKind::expect, 200));
+    m.record(failed(0, ErrorKind::timeout));  // no response: in neither
+    const HdrHistogram* succeeded = m.totals().latency_succeeded();
+    const HdrHistogram* failed_latency = m.totals().latency_failed();
+    REQUIRE(succeeded != nullptr);
+    REQUIRE(failed_latency != nullptr);
+    CHECK(succeeded->count() == 2);
+    CHECK(succeeded->min() == 40'000);
+    CHECK(failed_latency->count() == 3);
+    CHECK(failed_latency->max() == 5'000);
+    // Together they are exactly the responses latency() holds.
+    CHECK(m.totals().latency().count() == succeeded->count() + failed_latency->count());
+    // Per operation only the combined histogram is kept (no extra memory per operation).
+    CHECK(m.operations()[0].latency_succeeded() == nullptr);
+    CHECK(m.operations()[0].latency_failed() == nullptr);
+
+    // Merged across workers, and forgotten by reset().
+    StageMetrics other(2, 0);
+    other.record(failed(1, ErrorKind::status_4xx, 404));
+    m.merge(other);
+    CHECK(m.totals().latency_failed()->count() == 4);
+    CHECK(m.totals().latency_succeeded()->count() == 2);
+    m.reset();
+    CHECK(m.totals().latency_failed()->empty());
+    CHECK(m.totals().latency_succeeded()->empty());
+}

@@ -118,3 +118,37 @@ TEST_CASE("the bucket width and per-operation points survive results.json") {
     CHECK(back->stages[0].series[0].operations.at("send").rps ==
           Approx(stage.series[0].operations.at("send").rps));
 }
+
+TEST_CASE("downsampling keeps succeeded and failed quantiles as the worst second's") {
+    BoundedSeries series(4);
+    for (int t = 1; t <= 16; ++t) {
+        SeriesPoint p = second(t);
+        p.succeeded_p50 = 10;
+        p.succeeded_p95 = t == 6 ? 300.0 : 50.0;
+        p.succeeded_p99 = 90;
+        if (t % 3 == 0) {  // failures only in some seconds
+            p.failed_p50 = 1;
+            p.failed_p95 = t;
+            p.failed_p99 = 4;
+        }
+        series.add(p);
+    }
+    std::vector<SeriesPoint> points = series.points();
+    REQUIRE(points.size() == 4);
+    REQUIRE(series.bucket_intervals() == 4);
+    // Seconds 1-4, 5-8, 9-12, 13-16.
+    CHECK(points[0].succeeded_p95 == 50.0);
+    CHECK(points[1].succeeded_p95 == 300.0);
+    CHECK(points[0].failed_p95 == 3.0);
+    CHECK(points[1].failed_p95 == 6.0);
+    CHECK(points[2].failed_p95 == 12.0);
+    CHECK(points[3].failed_p95 == 15.0);
+    CHECK(points[3].failed_p99 == 4.0);
+    CHECK(points[3].succeeded_p99 == 90.0);
+
+    // A point without failed responses merged with one without stays without.
+    SeriesPoint a = second(1);
+    SeriesPoint b = second(2);
+    merge_series_point(a, 1, b, 1);
+    CHECK_FALSE(a.failed_p95);
+}

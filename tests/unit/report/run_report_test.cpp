@@ -92,6 +92,12 @@ void check_same(const RunReport& a, const RunReport& b) {
             CHECK(x.series[k].p50 == y.series[k].p50);
             CHECK(x.series[k].p95 == y.series[k].p95);
             CHECK(x.series[k].p99 == y.series[k].p99);
+            CHECK(x.series[k].succeeded_p50 == y.series[k].succeeded_p50);
+            CHECK(x.series[k].succeeded_p95 == y.series[k].succeeded_p95);
+            CHECK(x.series[k].succeeded_p99 == y.series[k].succeeded_p99);
+            CHECK(x.series[k].failed_p50 == y.series[k].failed_p50);
+            CHECK(x.series[k].failed_p95 == y.series[k].failed_p95);
+            CHECK(x.series[k].failed_p99 == y.series[k].failed_p99);
             CHECK(x.series[k].rss_mb == y.series[k].rss_mb);
             CHECK(x.series[k].vus == y.series[k].vus);
         }
@@ -433,4 +439,32 @@ TEST_CASE("results.json carries the capacity fit from three stages on, and reads
     CHECK(to_json(read_back(report))["capacity"] == j["capacity"]);
     report.stages.resize(2);
     CHECK_FALSE(to_json(report).contains("capacity"));
+}
+
+TEST_CASE("series points carry succeeded and failed latency only when there was such a response") {
+    RunReport report = samples::failed_run();
+    nlohmann::json json = to_json(report);
+    const auto& smoke = json["stages"][0]["series"][0];  // no failures
+    const auto& load = json["stages"][1]["series"][0];   // failures every second
+    CHECK(smoke["succeeded_p95"].is_number());
+    CHECK_FALSE(smoke.contains("failed_p95"));
+    CHECK_FALSE(smoke.contains("failed_p50"));
+    REQUIRE(load["failed_p95"].is_number());
+    CHECK(load["failed_p50"].get<double>() == 1.5);
+    CHECK(load["failed_p95"].get<double>() < load["succeeded_p95"].get<double>());
+    // Files written before the fields existed still read: the fields stay empty.
+    nlohmann::json old = json;
+    for (auto& stage : old["stages"]) {
+        for (auto& point : stage["series"]) {
+            for (const char* key : {"succeeded_p50", "succeeded_p95", "succeeded_p99", "failed_p50",
+                                    "failed_p95", "failed_p99"}) {
+                point.erase(key);
+            }
+        }
+    }
+    auto back = run_report_from_json(old);
+    REQUIRE(back);
+    CHECK_FALSE(back->stages[1].series[0].succeeded_p95);
+    CHECK_FALSE(back->stages[1].series[0].failed_p95);
+    CHECK(back->stages[1].series[0].p95 == report.stages[1].series[0].p95);
 }

@@ -88,7 +88,14 @@ TEST_CASE("report.html draws rps, errors, latency per operation and RSS as inlin
     CHECK(count(html, "<svg class=\"chart\"") == 6);
     CHECK(contains(html, "aria-label=\"Requests per second across the run\""));
     CHECK(contains(html, "aria-label=\"Error rate (percent of requests) across the run\""));
-    CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of all requests across the run\""));
+    // Successful responses apart from failed ones: the failed p95 is its own dashed line.
+    CHECK(contains(html,
+                   "aria-label=\"Latency p50, p95 and p99 of successful requests and p95 "
+                   "of failed requests across the run\""));
+    CHECK(count(html, "<polyline class=\"series sfail\"") == 1);  // only "load" failed
+    CHECK(contains(html, "<text class=\"legend sfail\""));
+    CHECK(contains(html, "failed p95</text>"));
+    CHECK(contains(html, "svg .sfail { stroke: var(--warn); stroke-dasharray"));
     CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of send across the run\""));
     CHECK(contains(html, "aria-label=\"Latency p50, p95 and p99 of history across the run\""));
     CHECK(contains(html, "aria-label=\"Backend RSS across the run\""));
@@ -106,6 +113,25 @@ TEST_CASE("report.html draws rps, errors, latency per operation and RSS as inlin
     CHECK(contains(html, ">load</text>"));
     // Themes follow the reader's preference.
     CHECK(contains(html, "@media (prefers-color-scheme: dark)"));
+
+    // Results written before the series kept outcomes apart: p50/p95/p99 of all requests.
+    RunReport old = samples::failed_run();
+    for (auto& stage : old.stages) {
+        for (auto& point : stage.series) {
+            point.succeeded_p50 = point.succeeded_p95 = point.succeeded_p99 = std::nullopt;
+            point.failed_p50 = point.failed_p95 = point.failed_p99 = std::nullopt;
+        }
+    }
+    std::string before = make_html_reporter()->render(old);
+    CHECK(
+        contains(before, "aria-label=\"Latency p50, p95 and p99 of all requests across the run\""));
+    CHECK_FALSE(contains(before, "<polyline class=\"series sfail\""));
+
+    // No failed response anywhere: the successful quantiles only, no failed line.
+    std::string passing = make_html_reporter()->render(samples::passing_run());
+    CHECK(contains(
+        passing, "aria-label=\"Latency p50, p95 and p99 of successful requests across the run\""));
+    CHECK_FALSE(contains(passing, "failed p95"));
 
     // No series, no charts.
     std::string none = make_html_reporter()->render(samples::error_run());

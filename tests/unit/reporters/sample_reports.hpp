@@ -157,6 +157,15 @@ inline std::vector<SeriesPoint> make_series(int seconds, double rps, double p95,
         p.p50 = p95 * 0.45;
         p.p95 = p95 * (0.8 + 0.4 * ((t * 3) % 10) / 10.0);
         p.p99 = p95 * 1.9;
+        // Successful responses apart; failures (when any) answer fast, as 500s and 429s do.
+        p.succeeded_p50 = *p.p50;
+        p.succeeded_p95 = errors_per_s > 0 ? *p.p95 * 1.1 : *p.p95;
+        p.succeeded_p99 = *p.p99;
+        if (errors_per_s > 0) {
+            p.failed_p50 = 1.5;
+            p.failed_p95 = 3.0 + (t % 5) * 0.25;
+            p.failed_p99 = 6.0;
+        }
         p.rss_mb = rss_mb + 0.05 * t;
         p.vus = vus;
         OperationPoint send;
