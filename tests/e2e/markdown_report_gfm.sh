@@ -28,7 +28,7 @@ grep -q '^| Backend crashed | not seen | backend.crashes = 0 |$' "$md" || fail "
 grep -q '^| Think time | ' "$md" || fail "think time missing"
 grep -Eq '^- \*\*Outlook:\*\* \*\*(likely to pass|at risk|unknown)\*\*' "$md" || fail "next-stage outlook"
 # Sub-millisecond values keep their digits (loopback timing phases): never "0.0 ms".
-if grep -F '0.0 ms' "$md"; then
+if grep -E '(^|[^0-9.])0\.0 ms' "$md"; then   # "0.0 ms" alone, not the end of "20.0 ms"
   fail "a sub-millisecond value printed as 0.0 ms"
 fi
 grep -q '^| Criterion | Target | Actual | Status | Margin' "$md" || fail "criteria table has no margins"

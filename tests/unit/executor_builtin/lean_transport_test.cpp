@@ -715,6 +715,14 @@ TEST_CASE("lean transport: refused, silent and resetting peers") {
 }
 
 TEST_CASE("both transports: out of descriptors is errors.generator, not refused") {
+#if defined(__SANITIZE_ADDRESS__)
+    // Under the sanitizers this cannot run: UBSan's vptr check opens a pipe to test whether a
+    // vtable it has not seen is readable, and with no descriptor left it reports every virtual
+    // call as one on a bad object. The plain build runs it, and e2e.run_generator_limits runs
+    // the same limit on the real binary under the sanitizers.
+    WARN("skipped under the sanitizers: the vptr check needs a free file descriptor");
+    return;
+#endif
     test::ListeningSocket listener;  // would accept: only the generator's limit fails it
     std::string url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/";
     for (const char* name : {"lean", "curl"}) {
