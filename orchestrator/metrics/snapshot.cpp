@@ -24,22 +24,6 @@ constexpr double us_to_ms(double us) {
     return us / 1000.0;
 }
 
-/// The kinds that have an errors.<kind> name, in the SPEC's order.
-constexpr std::array<ErrorKind, k_error_kind_count - 1> k_error_kinds = {
-    ErrorKind::connection_refused,
-    ErrorKind::timeout,
-    ErrorKind::connection_reset,
-    ErrorKind::connection_closed,
-    ErrorKind::dns,
-    ErrorKind::tls,
-    ErrorKind::status_4xx,
-    ErrorKind::status_429,
-    ErrorKind::status_5xx,
-    ErrorKind::expect,
-    ErrorKind::interrupted,
-    ErrorKind::other,
-    ErrorKind::generator};
-
 void add_latency(Snapshot& snapshot, const std::string& prefix, const HdrHistogram& latency) {
     snapshot.set(prefix + "min", us_to_ms(static_cast<double>(latency.min())));
     snapshot.set(prefix + "avg", us_to_ms(latency.mean()));

@@ -38,6 +38,23 @@ enum class ErrorKind : std::uint8_t {
 };
 inline constexpr std::size_t k_error_kind_count = 14;
 
+/// Every kind that has an `errors.<kind>` metric (all but none), in the SPEC's order: the one
+/// list that snapshots, reports and summaries iterate.
+inline constexpr std::array<ErrorKind, k_error_kind_count - 1> k_error_kinds = {
+    ErrorKind::connection_refused,
+    ErrorKind::timeout,
+    ErrorKind::connection_reset,
+    ErrorKind::connection_closed,
+    ErrorKind::dns,
+    ErrorKind::tls,
+    ErrorKind::status_4xx,
+    ErrorKind::status_429,
+    ErrorKind::status_5xx,
+    ErrorKind::expect,
+    ErrorKind::interrupted,
+    ErrorKind::other,
+    ErrorKind::generator};
+
 /// True for an errno that means the load generator itself ran out of something (file
 /// descriptors, ephemeral ports, kernel buffers or memory), not that the backend failed.
 bool is_generator_errno(long error) noexcept;

@@ -3,23 +3,11 @@
 #include <algorithm>
 #include <array>
 
+#include "metrics/stage_metrics.hpp"
+
 namespace orch {
 
 namespace {
-
-constexpr std::array<std::string_view, 13> k_error_kinds = {"connection_refused",
-                                                            "timeout",
-                                                            "connection_reset",
-                                                            "connection_closed",
-                                                            "dns",
-                                                            "tls",
-                                                            "status_4xx",
-                                                            "status_429",
-                                                            "status_5xx",
-                                                            "expect",
-                                                            "interrupted",
-                                                            "other",
-                                                            "generator"};
 
 constexpr std::array<std::string_view, 6> k_phases = {"blocked", "connecting", "tls",
                                                       "sending", "waiting",    "receiving"};
@@ -108,9 +96,10 @@ std::optional<double> stage_metric(const StageReport& stage, std::string_view op
 
 std::vector<std::string> error_kinds_seen(const StageReport& stage) {
     std::vector<std::string> kinds;
-    for (std::string_view kind : k_error_kinds) {
-        if (any_nonzero(stage, "errors." + std::string(kind))) {
-            kinds.emplace_back(kind);
+    for (ErrorKind kind : k_error_kinds) {
+        std::string name(error_kind_name(kind));
+        if (any_nonzero(stage, "errors." + name)) {
+            kinds.push_back(std::move(name));
         }
     }
     // Body patterns: every "errors.body.NAME" (of the totals or an operation), once each.
