@@ -187,3 +187,15 @@ TEST_CASE("a criterion's testcase carries its line in the pipeline file") {
     CHECK(count(xml, " line=\"") == 1);
     CHECK(xsd_problems(xml) == "");
 }
+
+TEST_CASE("junit.xml of the stored failed run matches its reviewed golden file") {
+    // tests/fixtures/golden/failed-run.junit.xml was read for wording (failure texts with
+    // target, actual and the first hint; time and file on each testcase); regenerate it with
+    // STAGEGATE_UPDATE_GOLDEN=1 and review the diff.
+    auto path = std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "results" / "failed-run.json";
+    auto report = run_report_from_json(nlohmann::json::parse(testing::slurp(path)));
+    REQUIRE(report);
+    std::string xml = make_junit_reporter()->render_redacted(*report);
+    CHECK(testing::matches_golden("failed-run.junit.xml", xml));
+    CHECK(xsd_problems(xml) == "");
+}
