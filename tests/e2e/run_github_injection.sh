@@ -103,6 +103,11 @@ sed 's/`[^`]*`//g' "$summary" >"$WORK/summary-text.md"
 ! grep -qE '(^|[^\\])<b>' "$WORK/summary-text.md" || fail "raw HTML in the step summary"
 grep -q '\\<script\\>' "$WORK/summary-text.md" || fail "the escaped <script> is not in the summary"
 ! grep -a -q $'\r' "$summary" || fail "a CR in the step summary"
+# Each failed criterion in the summary says where it is written (file:line:col), as its
+# annotation does.
+grep -q '^| Stage | Criterion | Target | Actual | Distance | Where |$' "$summary" ||
+    fail "the summary's failed criteria have no Where column"
+grep -Eq ':[0-9]+:[0-9]+ \|$' "$summary" || fail "a failed criterion in the summary has no position"
 # Every table row has as many cells as its header ("\|" is an escaped pipe, not a column).
 md_table_columns "$summary" >"$WORK/summary-columns.txt"
 ! grep BROKEN "$WORK/summary-columns.txt" || fail "a table row of the summary has the wrong number of cells"

@@ -647,13 +647,21 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
                  {"Criterion"},
                  {"Target", Align::right},
                  {"Actual", Align::right},
-                 {"Distance"}});
+                 {"Distance"},
+                 {"Where"}});
     for (const auto& f : failed) {
         const CriterionResult& r = *f.result;
         std::string distance = format_distance(r);
+        // The criterion's place in the pipeline (file:line:col), as in annotations and JUnit,
+        // so the step summary points at the line to change; a dash when it is not known.
+        std::string where =
+            r.criterion.line > 0 && !report.pipeline_file.empty()
+                ? escape(report.pipeline_file + ":" + std::to_string(r.criterion.line) + ":" +
+                         std::to_string(r.criterion.column))
+                : std::string(k_dash);
         table.add_row({escape(f.stage->name), criterion_label(r.criterion),
                        escape(format_target(r.criterion)), escape(format_actual(r)),
-                       distance.empty() ? std::string(k_dash) : escape(distance)});
+                       distance.empty() ? std::string(k_dash) : escape(distance), where});
     }
     out += "## Failed criteria\n\n" + table.render() + "\n";
 }

@@ -299,3 +299,25 @@ TEST_CASE("report.md of the stored failed run matches its reviewed golden file")
     CHECK(contains(md, "### Next stage: capacity"));
     CHECK(contains(md, "**not worth running yet**"));
 }
+
+TEST_CASE("report.md's failed criteria say where each is written in the pipeline") {
+    RunReport report = samples::failed_run();
+    report.pipeline_file = "pipelines/chat.yaml";
+    bool placed = false;
+    for (auto& stage : report.stages) {
+        for (auto& r : stage.criteria) {
+            if (!r.pass && !placed) {
+                r.criterion.line = 14;
+                r.criterion.column = 11;
+                placed = true;
+            }
+        }
+    }
+    REQUIRE(placed);
+    std::string md = make_markdown_reporter()->render(report);
+    // The step summary is this file: a failed criterion points at its line, one without a
+    // known place gets a dash.
+    CHECK(contains(md, "| Stage | Criterion | Target | Actual | Distance | Where |"));
+    CHECK(contains(md, "pipelines/chat.yaml:14:11 |"));
+    CHECK(contains(md, "| \u2014 |"));
+}
