@@ -158,6 +158,11 @@ for (const { file, doc } of byKind.Canary || []) {
   }
   for (const hook of doc.spec.analysis.webhooks) {
     if (!/\/flagger\/[A-Za-z0-9_-]+$/.test(hook.url)) fail(`${label}: ${hook.name} does not call POST /flagger/NAME`);
+    // stagegate serve takes the hook type from metadata.hook on /flagger/NAME and the token
+    // from metadata.token (Flagger sends no headers): README "Flagger".
+    const meta = hook.metadata || {};
+    if (meta.hook !== hook.type) fail(`${label}: ${hook.name} has metadata.hook ${meta.hook}, serve needs ${hook.type}`);
+    if (typeof meta.token !== "string" || meta.token === "") fail(`${label}: ${hook.name} has no metadata.token`);
   }
   checked += 1;
 }
