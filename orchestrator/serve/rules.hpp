@@ -23,7 +23,7 @@ namespace orch::serve {
 /// Returns the problem in words, or nullopt when the name is plain.
 std::optional<std::string> pipeline_name_problem(std::string_view name);
 
-/// Checks a run id from a URL: the form serve gives (`YYYYMMDD-HHMMSS-xxxx`, letters,
+/// Checks a run id from a URL: the form serve gives (`20261203T101500Z-ab12`, letters,
 /// digits and `-`, at most 64 characters).
 bool plain_run_id(std::string_view id);
 

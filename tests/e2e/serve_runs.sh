@@ -16,6 +16,11 @@ start_serve --max-queued 1
 api GET /pipelines/canary/verdict
 expect_status 200 "verdict before any run"
 [[ $(body .verdict) == INCONCLUSIVE && $(body .run) == null ]] || fail "no-run verdict: $(cat "$WORK/body.json")"
+cp "$WORK/body.json" "$WORK/answer-none.json"
+api GET /pipelines/nosuch/verdict
+expect_status 200 "verdict of a pipeline serve does not have"
+[[ $(body .verdict) == ERROR ]] || fail "unknown pipeline verdict: $(cat "$WORK/body.json")"
+cp "$WORK/body.json" "$WORK/answer-unknown.json"
 
 # Five POSTs at once: exactly one starts a run.
 curls=()
@@ -44,6 +49,7 @@ done
 api GET /pipelines/canary/verdict
 [[ $(body .verdict) == RUNNING && $(body .run) == "$run1" && $(body .exit_code) == null ]] \
   || fail "verdict while running: $(cat "$WORK/body.json")"
+cp "$WORK/body.json" "$WORK/answer-running.json"
 api POST /runs '{"pipeline":"failing"}'
 expect_status 202 "a second pipeline is queued"
 run2=$(body .id)
@@ -66,11 +72,28 @@ grep -qi '<html' "$WORK/body.json" || fail "report.html is not HTML"
 api GET /pipelines/canary/verdict
 [[ $(body .verdict) == PASS && $(body .exit_code) == 0 && $(body .run) == "$run1" ]] \
   || fail "verdict after the run: $(cat "$WORK/body.json")"
+cp "$WORK/body.json" "$WORK/answer-pass.json"
 
 wait_run "$run2"
 [[ $(body .verdict) == FAIL && $(body .exit_code) == 1 ]] || fail "run 2: $(cat "$WORK/body.json")"
 api GET /pipelines/failing/verdict
 [[ $(body .verdict) == FAIL && $(body .exit_code) == 1 ]] || fail "failing verdict: $(cat "$WORK/body.json")"
+cp "$WORK/body.json" "$WORK/answer-fail.json"
+
+# serve's own answers through the shipped web AnalysisTemplate's conditions, judged as Argo
+# v1.9.1 does (tests/rollouts/check-verdicts.js): PASS goes on, RUNNING pauses, the rest fail.
+if command -v node >/dev/null && [[ -d "$SOURCE_DIR/tests/schema/node_modules/js-yaml" ]]; then
+  NODE_PATH="$SOURCE_DIR/tests/schema/node_modules" node "$SOURCE_DIR/tests/rollouts/check-verdicts.js" \
+    "$SOURCE_DIR" --judge "$WORK"/answer-*.json >"$WORK/judged.txt"
+  judged() { awk -F'\t' -v f="$WORK/answer-$1.json" '$1 == f { print $2 }' "$WORK/judged.txt"; }
+  [[ $(judged none) == Failed ]] || fail "no run yet is judged $(judged none) by the Argo template"
+  [[ $(judged unknown) == Failed ]] || fail "an unknown pipeline is judged $(judged unknown)"
+  [[ $(judged running) == Inconclusive ]] || fail "RUNNING is judged $(judged running)"
+  [[ $(judged pass) == Successful ]] || fail "PASS is judged $(judged pass)"
+  [[ $(judged fail) == Failed ]] || fail "FAIL is judged $(judged fail)"
+else
+  echo "note: node or js-yaml missing; serve's answers not judged by the Argo conditions" >&2
+fi
 api GET /runs/20990101-000000-ffff
 expect_status 404 "an unknown run"
 

@@ -170,6 +170,15 @@ function runPhase(measurement) {
   return measurement === "Successful" ? "Successful" : `not decided (${measurement})`;
 }
 
+// `check-verdicts.js ROOT --judge FILE...`: prints "FILE<TAB>measurement" for each saved
+// 200 answer of the verdict endpoint (tests/e2e/serve_runs.sh feeds it serve's real answers).
+if (process.argv[3] === "--judge") {
+  for (const answer of process.argv.slice(4)) {
+    console.log(`${answer}\t${measure(200, fs.readFileSync(answer, "utf8"), "v1.9.1")}`);
+  }
+  process.exit(0);
+}
+
 const verdict = (v, code) => JSON.stringify({ verdict: v, exit_code: code, run: "20261203-073000-ab12" });
 const cases = [
   // [what, status, body, argo version, expected measurement]
@@ -179,6 +188,9 @@ const cases = [
   ["INCONCLUSIVE", 200, verdict("INCONCLUSIVE", 4), "v1.9.1", "Failed"],
   ["RUNNING", 200, JSON.stringify({ verdict: "RUNNING", exit_code: null, run: "r2" }), "v1.9.1", "Inconclusive"],
   ["an unknown verdict", 200, verdict("PASSED", 0), "v1.9.1", "Failed"],
+  // stagegate serve without a run of the pipeline, and for a pipeline it does not have.
+  ["no run yet", 200, JSON.stringify({ verdict: "INCONCLUSIVE", exit_code: null, run: null, reason: "no run" }), "v1.9.1", "Failed"],
+  ["an unknown pipeline", 200, JSON.stringify({ verdict: "ERROR", exit_code: null, run: null, reason: "no pipeline" }), "v1.9.1", "Failed"],
   ["a JSON answer without verdict", 200, JSON.stringify({ run: "r3" }), "v1.9.1", "Error"],
   ["503 with a PASS body", 503, verdict("PASS", 0), "v1.9.1", "Error"],
   ["401", 401, JSON.stringify({ error: "unauthorized" }), "v1.9.1", "Error"],

@@ -18,13 +18,13 @@ TEST_CASE("pipeline names are plain file names", "[serve]") {
 }
 
 TEST_CASE("run ids are letters, digits and dashes", "[serve]") {
-    CHECK(plain_run_id("20261203-101500-ab12"));
+    CHECK(plain_run_id("20261203T101500Z-ab12"));
     CHECK_FALSE(plain_run_id(""));
     CHECK_FALSE(plain_run_id("../x"));
     CHECK_FALSE(plain_run_id("a.b"));
 }
 
-TEST_CASE("set becomes --set texts; scalars only", "[serve]") {
+TEST_CASE("set becomes --set texts, scalars only", "[serve]") {
     auto texts = set_overrides(json{{"stages.smoke.vus", 2},
                                     {"defaults.cooldown", "1s"},
                                     {"target.insecure", false},
