@@ -97,6 +97,14 @@ fi
 api GET /runs/20990101-000000-ffff
 expect_status 404 "an unknown run"
 
+# A set value the pipeline refuses: the child exits 2 (INVALID), the verdict is ERROR with it.
+api POST /runs '{"pipeline":"third","set":{"stages.smoke.vus":"many"}}'
+expect_status 202 "a run with a bad set value"
+run4=$(body .id)
+wait_run "$run4"
+[[ $(body .verdict) == ERROR && $(body .exit_code) == 2 ]] || fail "bad set value: $(cat "$WORK/body.json")"
+grep -q 'stages.smoke.vus' "$WORK/serve/runs/$run4/console.log" || fail "console.log does not name the bad value"
+
 # SIGTERM to serve during a long run.
 api POST /runs '{"pipeline":"canary","set":{"stages.smoke.duration":"60s"}}'
 expect_status 202 "the long run"
