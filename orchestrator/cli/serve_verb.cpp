@@ -38,7 +38,8 @@ Options:
   --max-queued N       runs that may wait while one runs (default 4); more are 429
 
 SIGTERM or SIGINT: stops taking requests, sends SIGTERM to the running pipeline (which stops
-its backend and writes its reports), waits for it, exits 0.
+its backend and writes its reports), waits for it, exits 0. A second signal is passed on to
+the run, which then ends at once.
 )";
 
 int cmd_serve(Context& ctx, const std::vector<std::string>& rest) {

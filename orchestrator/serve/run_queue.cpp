@@ -199,6 +199,13 @@ void RunQueue::dispatch() {
     }
 }
 
+void RunQueue::hurry() {
+    std::lock_guard lock(m_mutex);
+    if (m_child != 0) {
+        ::kill(-m_child, SIGTERM);
+    }
+}
+
 void RunQueue::stop() {
     std::unique_lock lock(m_mutex);
     if (!m_stopping) {

@@ -77,6 +77,10 @@ class RunQueue {
     /// dispatcher. Idempotent.
     void stop();
 
+    /// Passes a second SIGTERM to the running child's process group while stop() waits:
+    /// `stagegate run` then ends at once (killing its backend's group) as on a second Ctrl-C.
+    void hurry();
+
   private:
     void dispatch();
     std::string new_id_locked() const;

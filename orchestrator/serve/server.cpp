@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <ostream>
@@ -40,6 +41,7 @@ class Service {
 
     void install(httplib::Server& server);
     void stop() { m_queue.stop(); }
+    void hurry() { m_queue.hurry(); }
 
   private:
     bool bearer_ok(const httplib::Request& req) const;
@@ -491,7 +493,22 @@ Result<void> serve(const ServeOptions& options, std::ostream& log) {
         << std::flush;
     server.stop();
     listener.join();
-    service.stop();
+    // The run gets its time to stop and write its reports; a second signal is passed on to
+    // it, so it ends at once as `stagegate run` does on a second Ctrl-C.
+    std::atomic<bool> stopped{false};
+    std::thread stopper([&] {
+        service.stop();
+        stopped = true;
+    });
+    const timespec tick{0, 100'000'000};
+    while (!stopped) {
+        if (sigtimedwait(&signals.set(), nullptr, &tick) > 0) {
+            log << "stagegate serve: second signal: passed on to the running pipeline\n"
+                << std::flush;
+            service.hurry();
+        }
+    }
+    stopper.join();
     log << "stagegate serve: stopped\n" << std::flush;
     return {};
 }
