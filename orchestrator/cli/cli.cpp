@@ -23,6 +23,7 @@
 #include "cli/github.hpp"
 #include "cli/logging.hpp"
 #include "cli/man_page.hpp"
+#include "cli/render_command.hpp"
 #include "cli/terminal.hpp"
 #include "config/loader.hpp"
 #include "core/atomic_file.hpp"
@@ -116,6 +117,9 @@ Usage:
                   [-o FILE]
   stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
   stagegate schema [pipeline|results|stage-result]
+  stagegate render k8s|github PIPELINE.yaml --parallelism N [--image IMAGE] [--results-claim PVC]
+                                            print a Kubernetes Job / GitHub workflow that runs
+                                            it as N segments and merges them
   stagegate completion bash|zsh|fish        print a shell completion script
   stagegate help [VERB]                     this text, or a verb's help (as VERB --help)
   stagegate --version | --help              (and --help on every verb)
@@ -200,9 +204,13 @@ Prints the overview, or the help of VERB (the same text as stagegate VERB --help
 /// Every verb and its help text, in the order of the overview.
 const std::vector<std::pair<std::string_view, std::string_view>>& verb_helps() {
     static const std::vector<std::pair<std::string_view, std::string_view>> helps{
-        {"run", k_run_help},       {"validate", k_validate_help},
-        {"report", k_report_help}, {"compare", k_compare_help},
-        {"schema", k_schema_help}, {"completion", k_completion_help},
+        {"run", k_run_help},
+        {"validate", k_validate_help},
+        {"report", k_report_help},
+        {"compare", k_compare_help},
+        {"schema", k_schema_help},
+        {"render", k_render_help},
+        {"completion", k_completion_help},
         {"help", k_help_help}};
     return helps;
 }
@@ -451,8 +459,8 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
     if (std::string suggestion = closest_match(rest[0], verb_names()); !suggestion.empty()) {
         message += " (did you mean \"" + suggestion + "\"?)";
     }
-    return invalid(ctx,
-                   message + "; verbs: run, validate, report, compare, schema, completion, help");
+    return invalid(
+        ctx, message + "; verbs: run, validate, report, compare, schema, render, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -716,6 +724,9 @@ int run(Context& ctx) {
         if (verb == "schema") {
             return cmd_schema(ctx, rest);
         }
+        if (verb == "render") {
+            return cmd_render(ctx, rest);
+        }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.
         ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
@@ -727,7 +738,7 @@ int run(Context& ctx) {
         message += " (did you mean \"" + suggestion + "\"?)";
     } else {
         message +=
-            " (commands: run, validate, report, compare, schema, completion, help; see "
+            " (commands: run, validate, report, compare, schema, render, completion, help; see "
             "stagegate --help)";
     }
     return invalid(ctx, message);

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 export PORT=$(free_port)
 
 # --- help VERB is VERB --help; an unknown verb is INVALID with a suggestion.
-for verb in run validate report compare schema completion; do
+for verb in run validate report compare schema render completion; do
   run_stagegate help "$verb"; expect_rc 0; cp "$WORK/stdout.txt" "$WORK/help.txt"
   run_stagegate "$verb" --help; expect_rc 0
   cmp -s "$WORK/help.txt" "$WORK/stdout.txt" || fail "help $verb differs from $verb --help"
@@ -73,7 +73,7 @@ if command -v groff >/dev/null 2>&1; then
   groff -man -Tutf8 -ww -z "$WORK/stagegate.1" 2>"$WORK/groff.txt" || fail "groff failed"
   [[ ! -s "$WORK/groff.txt" ]] || { cat "$WORK/groff.txt"; fail "groff warns about the man page"; }
   groff -man -Tutf8 "$WORK/stagegate.1" 2>/dev/null | sed 's/.\x08//g' >"$WORK/man.txt"
-  for verb in run validate report compare schema completion help; do
+  for verb in run validate report compare schema render completion help; do
     grep -q "^   $verb\$" "$WORK/man.txt" || fail "man page has no section for $verb"
   done
   grep -q -- "--set KEY.PATH=VALUE" "$WORK/man.txt" || fail "man page lost the options' hyphens"
