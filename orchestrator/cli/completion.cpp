@@ -54,7 +54,7 @@ _stagegate() {
             words="pipeline results stage-result --help" ;;
         render)
             if (( COMP_CWORD == 2 )); then
-                words="k8s github --help"
+                words="k8s github"
             else
                 words="--parallelism --image --results-claim --lead --help"
                 suffixes="yaml yml"
