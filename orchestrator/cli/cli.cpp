@@ -23,6 +23,7 @@
 #include "cli/github.hpp"
 #include "cli/logging.hpp"
 #include "cli/man_page.hpp"
+#include "cli/render_command.hpp"
 #include "cli/serve_verb.hpp"
 #include "cli/terminal.hpp"
 #include "config/loader.hpp"
@@ -119,6 +120,9 @@ Usage:
   stagegate schema [pipeline|results|stage-result]
   stagegate serve --pipelines DIR --token-file F [--listen 127.0.0.1:8686] [--out DIR]
                   [--max-queued N]          HTTP service running pipelines for rollouts
+  stagegate render k8s|github PIPELINE.yaml --parallelism N [--image IMAGE] [--results-claim PVC]
+                                            print a Kubernetes Job / GitHub workflow that runs
+                                            it as N segments and merges them
   stagegate completion bash|zsh|fish        print a shell completion script
   stagegate help [VERB]                     this text, or a verb's help (as VERB --help)
   stagegate --version | --help              (and --help on every verb)
@@ -209,6 +213,7 @@ const std::vector<std::pair<std::string_view, std::string_view>>& verb_helps() {
         {"compare", k_compare_help},
         {"schema", k_schema_help},
         {"serve", k_serve_help},
+        {"render", k_render_help},
         {"completion", k_completion_help},
         {"help", k_help_help}};
     return helps;
@@ -459,7 +464,7 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
         message += " (did you mean \"" + suggestion + "\"?)";
     }
     return invalid(
-        ctx, message + "; verbs: run, validate, report, compare, schema, serve, completion, help");
+        ctx, message + "; verbs: run, validate, report, compare, schema, serve, render, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -726,6 +731,9 @@ int run(Context& ctx) {
         if (verb == "serve") {
             return cmd_serve(ctx, rest);
         }
+        if (verb == "render") {
+            return cmd_render(ctx, rest);
+        }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.
         ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
@@ -737,7 +745,7 @@ int run(Context& ctx) {
         message += " (did you mean \"" + suggestion + "\"?)";
     } else {
         message +=
-            " (commands: run, validate, report, compare, schema, serve, completion, help; see "
+            " (commands: run, validate, report, compare, schema, serve, render, completion, help; see "
             "stagegate --help)";
     }
     return invalid(ctx, message);

@@ -1,10 +1,13 @@
-// Per-request recording into fixed counters and histograms: everything is sized in the
-// constructors, so record() is a handful of increments and never allocates.
+// Per-request recording into fixed counters and histograms: counters are sized in the
+// constructors and an operation's histograms on its first response, so record() is a
+// handful of increments and allocates at most once per operation and thread.
 #include "metrics/stage_metrics.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <new>
+#include <optional>
 
 namespace orch {
 
@@ -60,12 +63,84 @@ std::string_view error_kind_name(ErrorKind kind) {
     return "other";
 }
 
+/// The latency histograms of one OperationStats, allocated together on first use.
+struct OperationStats::Histograms {
+    HdrHistogram latency;
+    HdrHistogram latency_uncorrected;
+    std::optional<HdrHistogram> latency_succeeded;  ///< set with OutcomeLatency::split
+    std::optional<HdrHistogram> latency_failed;     ///< set with OutcomeLatency::split
+};
+
+namespace {
+
+const HdrHistogram& empty_histogram() noexcept {
+    static const HdrHistogram empty;
+    return empty;
+}
+
+}  // namespace
+
 OperationStats::OperationStats(std::size_t body_pattern_count, OutcomeLatency outcome)
-    : m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {
-    if (outcome == OutcomeLatency::split) {
-        m_latency_succeeded.emplace();
-        m_latency_failed.emplace();
+    : m_outcome(outcome), m_pattern_hits(std::min<std::size_t>(body_pattern_count, 64), 0) {}
+
+OperationStats::OperationStats(const OperationStats& other)
+    : m_outcome(other.m_outcome),
+      m_requests(other.m_requests),
+      m_failures(other.m_failures),
+      m_errors(other.m_errors),
+      m_status_classes(other.m_status_classes),
+      m_pattern_hits(other.m_pattern_hits),
+      m_histograms(other.m_histograms ? std::make_unique<Histograms>(*other.m_histograms)
+                                      : nullptr),
+      m_phase_sum_us(other.m_phase_sum_us),
+      m_phase_samples(other.m_phase_samples) {}
+
+OperationStats& OperationStats::operator=(const OperationStats& other) {
+    if (this != &other) {
+        OperationStats copy(other);
+        *this = std::move(copy);
     }
+    return *this;
+}
+
+OperationStats::OperationStats(OperationStats&&) noexcept = default;
+OperationStats& OperationStats::operator=(OperationStats&&) noexcept = default;
+OperationStats::~OperationStats() = default;
+
+bool OperationStats::allocate_histograms() noexcept {
+    try {
+        m_histograms = std::make_unique<Histograms>();
+        if (m_outcome == OutcomeLatency::split) {
+            m_histograms->latency_succeeded.emplace();
+            m_histograms->latency_failed.emplace();
+        }
+        return true;
+    } catch (const std::bad_alloc&) {
+        m_histograms.reset();
+        return false;
+    }
+}
+
+const HdrHistogram& OperationStats::latency() const noexcept {
+    return m_histograms ? m_histograms->latency : empty_histogram();
+}
+
+const HdrHistogram& OperationStats::latency_uncorrected() const noexcept {
+    return m_histograms ? m_histograms->latency_uncorrected : empty_histogram();
+}
+
+const HdrHistogram* OperationStats::latency_succeeded() const noexcept {
+    if (m_outcome != OutcomeLatency::split) {
+        return nullptr;
+    }
+    return m_histograms ? &*m_histograms->latency_succeeded : &empty_histogram();
+}
+
+const HdrHistogram* OperationStats::latency_failed() const noexcept {
+    if (m_outcome != OutcomeLatency::split) {
+        return nullptr;
+    }
+    return m_histograms ? &*m_histograms->latency_failed : &empty_histogram();
 }
 
 void OperationStats::record(const RequestSample& sample) noexcept {
@@ -92,11 +167,12 @@ void OperationStats::record(const RequestSample& sample) noexcept {
     if (hundreds < m_status_classes.size()) {
         ++m_status_classes[hundreds];
     }
-    if (sample.status != 0) {
-        m_latency.record(sample.latency_us);
-        m_latency_uncorrected.record(sample.latency_uncorrected_us);
-        if (m_latency_succeeded) {
-            (sample.error == ErrorKind::none ? *m_latency_succeeded : *m_latency_failed)
+    if (sample.status != 0 && (m_histograms || allocate_histograms())) {
+        Histograms& h = *m_histograms;
+        h.latency.record(sample.latency_us);
+        h.latency_uncorrected.record(sample.latency_uncorrected_us);
+        if (h.latency_succeeded) {
+            (sample.error == ErrorKind::none ? *h.latency_succeeded : *h.latency_failed)
                 .record(sample.latency_us);
         }
     }
@@ -125,11 +201,17 @@ void OperationStats::merge(const OperationStats& other) noexcept {
     for (std::size_t i = 0; i < patterns; ++i) {
         m_pattern_hits[i] += other.m_pattern_hits[i];
     }
-    m_latency.merge(other.m_latency);
-    m_latency_uncorrected.merge(other.m_latency_uncorrected);
-    if (m_latency_succeeded && other.m_latency_succeeded) {
-        m_latency_succeeded->merge(*other.m_latency_succeeded);
-        m_latency_failed->merge(*other.m_latency_failed);
+    // An allocated but empty (reset) `other` adds nothing: no allocation here for it.
+    const Histograms* from = other.m_histograms.get();
+    if (from != nullptr && !(from->latency.empty() && from->latency_uncorrected.empty()) &&
+        (m_histograms || allocate_histograms())) {
+        Histograms& to = *m_histograms;
+        to.latency.merge(from->latency);
+        to.latency_uncorrected.merge(from->latency_uncorrected);
+        if (to.latency_succeeded && from->latency_succeeded) {
+            to.latency_succeeded->merge(*from->latency_succeeded);
+            to.latency_failed->merge(*from->latency_failed);
+        }
     }
     for (std::size_t i = 0; i < k_phase_count; ++i) {
         m_phase_sum_us[i] += other.m_phase_sum_us[i];
@@ -143,14 +225,32 @@ void OperationStats::reset() noexcept {
     m_errors.fill(0);
     m_status_classes.fill(0);
     std::fill(m_pattern_hits.begin(), m_pattern_hits.end(), 0);
-    m_latency.reset();
-    m_latency_uncorrected.reset();
-    if (m_latency_succeeded) {
-        m_latency_succeeded->reset();
-        m_latency_failed->reset();
+    if (m_histograms) {
+        Histograms& h = *m_histograms;
+        h.latency.reset();
+        h.latency_uncorrected.reset();
+        if (h.latency_succeeded) {
+            h.latency_succeeded->reset();
+            h.latency_failed->reset();
+        }
     }
     m_phase_sum_us.fill(0);
     m_phase_samples = 0;
+}
+
+std::size_t OperationStats::memory_bytes() const noexcept {
+    std::size_t bytes = sizeof(*this) + m_pattern_hits.capacity() * sizeof(std::uint64_t);
+    if (m_histograms) {
+        const Histograms& h = *m_histograms;
+        // Each memory_bytes() counts its own object, which sizeof(Histograms) holds already.
+        bytes += sizeof(Histograms) + h.latency.memory_bytes() - sizeof(HdrHistogram) +
+                 h.latency_uncorrected.memory_bytes() - sizeof(HdrHistogram);
+        if (h.latency_succeeded) {
+            bytes += h.latency_succeeded->memory_bytes() - sizeof(HdrHistogram) +
+                     h.latency_failed->memory_bytes() - sizeof(HdrHistogram);
+        }
+    }
+    return bytes;
 }
 
 double OperationStats::phase_mean_us(std::size_t phase) const noexcept {
@@ -182,6 +282,15 @@ void StageMetrics::merge(const StageMetrics& other) noexcept {
     m_dropped += other.m_dropped;
     m_dropped_all_busy += other.m_dropped_all_busy;
     m_iterations += other.m_iterations;
+}
+
+std::size_t StageMetrics::memory_bytes() const noexcept {
+    std::size_t bytes = sizeof(*this) + m_totals.memory_bytes() - sizeof(OperationStats);
+    bytes += (m_operations.capacity() - m_operations.size()) * sizeof(OperationStats);
+    for (const auto& op : m_operations) {
+        bytes += op.memory_bytes();
+    }
+    return bytes;
 }
 
 void StageMetrics::reset() noexcept {

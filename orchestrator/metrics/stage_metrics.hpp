@@ -1,12 +1,14 @@
 // The measurement model every executor fills: per request, one RequestSample goes into a
 // StageMetrics (totals plus one OperationStats per operation). Each worker thread owns its
 // own StageMetrics; they are merged at snapshot time, so recording takes no lock.
+// An operation's histograms (~60 KB) are allocated when it first records a response, not
+// up front: operations x worker threads that never record cost a few hundred bytes each.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -94,7 +96,7 @@ struct RequestSample {
 };
 
 /// Whether an OperationStats keeps, beside the latency of every response, the latency of
-/// successful and of failed responses apart (two more histograms, allocated up front).
+/// successful and of failed responses apart (two more histograms).
 enum class OutcomeLatency : std::uint8_t {
     combined,  ///< one histogram of every response (per operation)
     split,     ///< also succeeded/failed apart (a stage's totals, for the series)
@@ -105,11 +107,22 @@ class OperationStats {
   public:
     explicit OperationStats(std::size_t body_pattern_count = 0,
                             OutcomeLatency outcome = OutcomeLatency::combined);
+    OperationStats(const OperationStats& other);
+    OperationStats& operator=(const OperationStats& other);
+    OperationStats(OperationStats&&) noexcept;
+    OperationStats& operator=(OperationStats&&) noexcept;
+    ~OperationStats();
 
     /// Counts the sample; a `generator` sample only in errors(generator): it was never sent,
-    /// so it is neither a request nor a failure of the backend.
+    /// so it is neither a request nor a failure of the backend. The first sample with a
+    /// response allocates the histograms (once); every later call never allocates. Should
+    /// that one allocation fail, the sample is counted but its latency is not recorded.
     void record(const RequestSample& sample) noexcept;
+    /// Adds `other` in; allocates the histograms here only if `other` has latencies. Without
+    /// memory for them, the latencies of `other` are left out (the counts are not).
     void merge(const OperationStats& other) noexcept;
+    /// Forgets every sample; keeps the histograms once allocated (so recording again does
+    /// not allocate).
     void reset() noexcept;
 
     std::uint64_t requests() const noexcept { return m_requests; }
@@ -124,32 +137,36 @@ class OperationStats {
     std::uint64_t status_class(std::size_t hundreds) const noexcept {
         return hundreds < m_status_classes.size() ? m_status_classes[hundreds] : 0;
     }
-    const HdrHistogram& latency() const noexcept { return m_latency; }
-    const HdrHistogram& latency_uncorrected() const noexcept { return m_latency_uncorrected; }
+    /// The latency of every response (an empty histogram before the first one).
+    const HdrHistogram& latency() const noexcept;
+    const HdrHistogram& latency_uncorrected() const noexcept;
     /// With OutcomeLatency::split, the latency of the responses that succeeded / that failed
     /// (a status or expectation not allowed: 4xx, 429, 5xx, expect); nullptr otherwise. A
     /// failure without a response (timeout, refused, reset, interrupted...) has no latency
     /// and is in neither, as in latency(): latency() holds exactly the samples of both.
-    const HdrHistogram* latency_succeeded() const noexcept {
-        return m_latency_succeeded ? &*m_latency_succeeded : nullptr;
-    }
-    const HdrHistogram* latency_failed() const noexcept {
-        return m_latency_failed ? &*m_latency_failed : nullptr;
-    }
+    const HdrHistogram* latency_succeeded() const noexcept;
+    const HdrHistogram* latency_failed() const noexcept;
     /// Mean phase time in microseconds over the samples that had phases; 0 when none.
     double phase_mean_us(std::size_t phase) const noexcept;
     std::uint64_t phase_samples() const noexcept { return m_phase_samples; }
 
+    /// Bytes this object holds (itself, its pattern counters and its histograms if
+    /// allocated), for memory checks.
+    std::size_t memory_bytes() const noexcept;
+    /// Whether the histograms are allocated (after the first response recorded or merged).
+    bool has_histograms() const noexcept { return m_histograms != nullptr; }
+
   private:
+    struct Histograms;
+    bool allocate_histograms() noexcept;
+
+    OutcomeLatency m_outcome;
     std::uint64_t m_requests = 0;
     std::uint64_t m_failures = 0;
     std::array<std::uint64_t, k_error_kind_count> m_errors{};
     std::array<std::uint64_t, 6> m_status_classes{};
     std::vector<std::uint64_t> m_pattern_hits;
-    HdrHistogram m_latency;
-    HdrHistogram m_latency_uncorrected;
-    std::optional<HdrHistogram> m_latency_succeeded;  ///< set with OutcomeLatency::split
-    std::optional<HdrHistogram> m_latency_failed;     ///< set with OutcomeLatency::split
+    std::unique_ptr<Histograms> m_histograms;  ///< null until the first response
     std::array<long double, k_phase_count> m_phase_sum_us{};
     std::uint64_t m_phase_samples = 0;
 };
@@ -161,7 +178,8 @@ class StageMetrics {
   public:
     StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);
 
-    /// Records into totals and into operations()[sample.operation]. Never allocates.
+    /// Records into totals and into operations()[sample.operation]. Allocates only on an
+    /// operation's first response (its histograms), never after.
     void record(const RequestSample& sample) noexcept;
     void merge(const StageMetrics& other) noexcept;
     void reset() noexcept;
@@ -184,6 +202,8 @@ class StageMetrics {
     std::uint64_t dropped() const noexcept { return m_dropped; }
     std::uint64_t dropped_all_busy() const noexcept { return m_dropped_all_busy; }
     std::uint64_t iterations() const noexcept { return m_iterations; }
+    /// Bytes held by the totals and every operation, for memory checks.
+    std::size_t memory_bytes() const noexcept;
 
   private:
     std::size_t m_body_pattern_count;

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 export PORT=$(free_port)
 
 # --- help VERB is VERB --help; an unknown verb is INVALID with a suggestion.
-for verb in run validate report compare schema completion; do
+for verb in run validate report compare schema render completion; do
   run_stagegate help "$verb"; expect_rc 0; cp "$WORK/stdout.txt" "$WORK/help.txt"
   run_stagegate "$verb" --help; expect_rc 0
   cmp -s "$WORK/help.txt" "$WORK/stdout.txt" || fail "help $verb differs from $verb --help"
@@ -27,7 +27,10 @@ complete_words() {  # prints COMPREPLY, one per line, for the words given (last 
     COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
     _stagegate; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$WORK/stagegate.bash" "$@")
 }
-[[ "$(complete_words stagegate r)" == $'report\nrun' ]] || fail "stagegate r<TAB>: $(complete_words stagegate r)"
+[[ "$(complete_words stagegate r)" == $'render\nreport\nrun' ]] || fail "stagegate r<TAB>: $(complete_words stagegate r)"
+[[ "$(complete_words stagegate render '')" == $'github\nk8s' ]] || fail "render <TAB>: $(complete_words stagegate render '')"
+[[ "$(complete_words stagegate render k8s q)" == "quick.yaml" ]] || fail "render k8s q<TAB>"
+[[ "$(complete_words stagegate render k8s quick.yaml --par)" == "--parallelism" ]] || fail "render --par<TAB>"
 [[ "$(complete_words stagegate run '')" == $'other.yml\nquick.yaml\nsub dir' ]] ||
   fail "stagegate run <TAB>: $(complete_words stagegate run '')"
 [[ "$(complete_words stagegate validate q)" == "quick.yaml" ]] || fail "stagegate validate q<TAB>"
@@ -52,7 +55,8 @@ if command -v fish >/dev/null 2>&1; then
   fish_complete() {  # candidates (first column) for the command line $1
     (cd "$WORK/files" && fish --no-config -c "source '$WORK/stagegate.fish'; complete -C '$1'" | cut -f1 | sort)
   }
-  [[ "$(fish_complete 'stagegate r')" == $'report
+  [[ "$(fish_complete 'stagegate r')" == $'render
+report
 run' ]] || fail "fish: stagegate r<TAB>: $(fish_complete 'stagegate r')"
   [[ "$(fish_complete 'stagegate run ')" == $'other.yml
 quick.yaml
@@ -73,7 +77,7 @@ if command -v groff >/dev/null 2>&1; then
   groff -man -Tutf8 -ww -z "$WORK/stagegate.1" 2>"$WORK/groff.txt" || fail "groff failed"
   [[ ! -s "$WORK/groff.txt" ]] || { cat "$WORK/groff.txt"; fail "groff warns about the man page"; }
   groff -man -Tutf8 "$WORK/stagegate.1" 2>/dev/null | sed 's/.\x08//g' >"$WORK/man.txt"
-  for verb in run validate report compare schema completion help; do
+  for verb in run validate report compare schema render completion help; do
     grep -q "^   $verb\$" "$WORK/man.txt" || fail "man page has no section for $verb"
   done
   grep -q -- "--set KEY.PATH=VALUE" "$WORK/man.txt" || fail "man page lost the options' hyphens"

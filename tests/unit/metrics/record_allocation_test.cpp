@@ -1,5 +1,6 @@
-// record() must never allocate: this file replaces the global operator new and counts the
-// calls made on this thread while `t_counting` is set (only around the recording loops).
+// record() must not allocate (StageMetrics: only an operation's first response allocates its
+// histograms): this file replaces the global operator new and counts the calls made on this
+// thread while `t_counting` is set (only around the recording loops).
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -102,8 +103,37 @@ TEST_CASE("HdrHistogram::record does not allocate") {
     CHECK(n == 0);
 }
 
-TEST_CASE("StageMetrics::record does not allocate") {
+TEST_CASE("StageMetrics::record allocates an operation's histograms once, on its first response") {
     StageMetrics metrics(3, 5);
+    RequestSample timeout;
+    timeout.operation = 1;
+    timeout.error = ErrorKind::timeout;  // no response: no latency, nothing to allocate
+    CHECK(allocations_during([&] { metrics.record(timeout); }) == 0);
+    RequestSample answered;
+    answered.operation = 1;
+    answered.status = 200;
+    answered.latency_us = 1'000;
+    // The totals' histograms and operation 1's.
+    CHECK(allocations_during([&] { metrics.record(answered); }) > 0);
+    CHECK(metrics.operations()[1].has_histograms());
+    CHECK_FALSE(metrics.operations()[0].has_histograms());
+    CHECK(allocations_during([&] { metrics.record(answered); }) == 0);
+    metrics.reset();  // keeps the histograms
+    CHECK(allocations_during([&] { metrics.record(answered); }) == 0);
+    answered.operation = 2;
+    CHECK(allocations_during([&] { metrics.record(answered); }) > 0);
+    CHECK(allocations_during([&] { metrics.record(answered); }) == 0);
+}
+
+TEST_CASE("StageMetrics::record does not allocate once each operation has had a response") {
+    StageMetrics metrics(3, 5);
+    for (std::uint32_t op = 0; op < 3; ++op) {
+        RequestSample first;
+        first.operation = op;
+        first.status = 200;
+        metrics.record(first);
+    }
+    metrics.reset();
     std::size_t n = allocations_during([&] {
         for (std::uint32_t i = 0; i < 100'000; ++i) {
             RequestSample sample;

@@ -1,6 +1,7 @@
 #include "metrics/stage_metrics.hpp"
 
 #include <cerrno>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -274,4 +275,92 @@ TEST_CASE("stage totals keep the latency of succeeded and failed responses apart
     m.reset();
     CHECK(m.totals().latency_failed()->empty());
     CHECK(m.totals().latency_succeeded()->empty());
+}
+
+namespace {
+
+/// 200 operations x 16 threads, as a worker pool records them: one StageMetrics per thread.
+struct ThreadsOfOperations {
+    static constexpr std::size_t k_operations = 200;
+    static constexpr std::size_t k_threads = 16;
+    std::vector<StageMetrics> threads;
+    ThreadsOfOperations() : threads(k_threads, StageMetrics(k_operations, 2)) {}
+    std::size_t memory_bytes() const {
+        std::size_t bytes = 0;
+        for (const auto& t : threads) {
+            bytes += t.memory_bytes();
+        }
+        return bytes;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("operations x threads that do not record cost a few hundred bytes each") {
+    ThreadsOfOperations pool;
+    const std::size_t cells = ThreadsOfOperations::k_operations * ThreadsOfOperations::k_threads;
+    // Before any request: well under the 20 KB per operation and thread the issue allows.
+    CHECK(pool.memory_bytes() / cells < 1'024);
+
+    // Only operation 7 records, on thread 3: one operation's histograms plus the totals'.
+    const std::size_t before = pool.memory_bytes();
+    for (std::int64_t i = 1; i <= 1'000; ++i) {
+        pool.threads[3].record(ok(7, i * 100));
+    }
+    pool.threads[3].record(failed(7, ErrorKind::status_5xx, 503));
+    pool.threads[3].record(failed(7, ErrorKind::timeout));
+    const std::size_t one_operation = HdrHistogram().memory_bytes() * 2;
+    const std::size_t totals = HdrHistogram().memory_bytes() * 4;
+    CHECK(pool.memory_bytes() - before <= one_operation + totals + 1'024);
+    CHECK(pool.threads[3].operations()[7].has_histograms());
+    CHECK_FALSE(pool.threads[3].operations()[6].has_histograms());
+    CHECK_FALSE(pool.threads[2].operations()[7].has_histograms());
+
+    // Merged as at snapshot time: the same numbers as one StageMetrics that recorded it all,
+    // and the merged stage allocates only the one operation that has latencies.
+    StageMetrics merged(ThreadsOfOperations::k_operations, 2);
+    for (const auto& t : pool.threads) {
+        merged.merge(t);
+    }
+    StageMetrics direct(ThreadsOfOperations::k_operations, 2);
+    for (std::int64_t i = 1; i <= 1'000; ++i) {
+        direct.record(ok(7, i * 100));
+    }
+    direct.record(failed(7, ErrorKind::status_5xx, 503));
+    direct.record(failed(7, ErrorKind::timeout));
+    for (const StageMetrics* m : {&merged, &direct}) {
+        const OperationStats& op = m->operations()[7];
+        CHECK(op.requests() == 1'002);
+        CHECK(op.failures() == 2);
+        CHECK(op.errors(ErrorKind::timeout) == 1);
+        CHECK(op.latency().count() == 1'001);
+        CHECK(op.latency().min() == 100);
+        CHECK(op.latency().max() == 100'000);
+        CHECK(op.latency().value_at_percentile(95) ==
+              direct.operations()[7].latency().value_at_percentile(95));
+        CHECK(m->totals().latency_failed()->count() == 1);
+        CHECK(m->totals().latency_succeeded()->count() == 1'000);
+        CHECK(m->operations()[8].requests() == 0);
+        CHECK(m->operations()[8].latency().empty());
+    }
+    CHECK(merged.memory_bytes() == direct.memory_bytes());
+    CHECK_FALSE(merged.operations()[8].has_histograms());
+
+    // A reset thread keeps its histograms but merges nothing in, and allocates nothing there.
+    pool.threads[3].reset();
+    StageMetrics after_reset(ThreadsOfOperations::k_operations, 2);
+    after_reset.merge(pool.threads[3]);
+    CHECK_FALSE(after_reset.operations()[7].has_histograms());
+}
+
+TEST_CASE("a copied StageMetrics owns its own histograms") {
+    StageMetrics a(2, 0);
+    a.record(ok(1, 2'000));
+    StageMetrics b = a;
+    b.record(ok(1, 4'000));
+    CHECK(a.operations()[1].latency().count() == 1);
+    CHECK(b.operations()[1].latency().count() == 2);
+    a = b;
+    CHECK(a.operations()[1].latency().max() == 4'000);
+    CHECK(a.operations()[0].latency().empty());
 }
