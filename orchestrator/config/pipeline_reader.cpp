@@ -428,9 +428,7 @@ class PipelineReader {
                 read_observe(map, *observe, stage);
             } else {
                 read_load(map, stage);
-                if (auto v = map.required("duration",
-                                          "e.g. duration: 30s (or observe: 2m for "
-                                          "a stage without synthetic load)")) {
+                if (auto v = map.required("duration", "e.g. duration: 30s")) {
                     if (auto d = m_reader.duration(*v, true)) {
                         stage.duration = *d;
                     }

@@ -197,6 +197,9 @@ void HookRunner::append_log(const HookRecord& record, const std::filesystem::pat
 
 std::string HookRunner::describe_failure(const HookRecord& record) {
     std::string text = record.kind + " hook [" + argv_text(record.argv) + "] ";
+    if (record.timed_out) {
+        return text + record.error + " (its output is in hooks.log)";
+    }
     if (record.exit_code) {
         text += "exited with code " + std::to_string(*record.exit_code);
     } else {
