@@ -657,6 +657,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     SubreaperScope subreaper;
     options.interrupts = &g_interrupts;
     options.backend_pid = &g_backend_pid;
+    options.make_executor = [](const Pipeline& stage_pipeline) {
+        return executors().create(stage_pipeline.scenario.executor, stage_pipeline);
+    };
     RunReport report = run_pipeline(*pipeline, **executor, writers, options, console);
 
     print_summary(ctx.out, report, color);

@@ -101,7 +101,9 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
     clear_progress_line();
     m_last_periodic_s = 0;
     std::string load;
-    if (stage.rate) {
+    if (stage.observe) {
+        load = "observe (no load)";
+    } else if (stage.rate) {
         load = num("%g/s", stage.rate->from_per_s);
         if (stage.rate->to_per_s != stage.rate->from_per_s) {
             load += ".." + num("%g/s", stage.rate->to_per_s);
@@ -298,7 +300,12 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
     };
     for (const auto& stage : report.stages) {
         const Snapshot& m = stage.metrics;
-        std::string load = stage.rate.empty() ? std::to_string(stage.vus) + " VUs" : stage.rate;
+        std::string load = stage.observe        ? std::string("observe")
+                           : stage.rate.empty() ? std::to_string(stage.vus) + " VUs"
+                                                : stage.rate;
+        if (stage.traffic_percent) {
+            load += " " + num("%g%%", *stage.traffic_percent);
+        }
         bool ran = stage.verdict != Verdict::skipped && m.get("requests");
         out << pad(shown(stage.name), 14) << pad(load, 14)
             << pad(ran ? format_count(m.get("requests").value_or(0)) : "-", 10)
@@ -309,6 +316,12 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
             << pad(latency(m, "p95"), 10) << pad(latency(m, "p99"), 10)
             << verdict_text(stage.verdict, color) << (stage_has_no_gate(stage) ? " (no gate)" : "")
             << "\n";
+    }
+    if (!report.hooks.empty()) {
+        out << "\nhooks (output in hooks.log):\n";
+        for (const auto& hook : report.hooks) {
+            out << "  " << shown(format_hook(hook)) << "\n";
+        }
     }
     print_failures(out, report, color);
     out << "\nverdict: " << verdict_text(report.verdict, color) << " (exit " << report.exit_code

@@ -244,6 +244,9 @@ void scale_durations(Pipeline& pipeline, double factor) {
         if (stage.cooldown) {
             stage.cooldown = scaled(*stage.cooldown, factor);
         }
+        if (stage.observe) {
+            stage.observe = stage.duration;
+        }
     }
 }
 

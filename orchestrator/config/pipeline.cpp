@@ -24,6 +24,27 @@ std::vector<std::string> Pipeline::operation_names() const {
     return names;
 }
 
+const char* hook_kind_name(HookKind kind) {
+    switch (kind) {
+        case HookKind::before_run:
+            return "before_run";
+        case HookKind::after_run:
+            return "after_run";
+        case HookKind::before:
+            return "before";
+        case HookKind::after:
+            return "after";
+        case HookKind::on_fail:
+            return "on_fail";
+    }
+    return "?";
+}
+
+bool observable_metric(std::string_view metric) {
+    return metric.starts_with("backend.") || metric.starts_with("prom(") ||
+           metric.starts_with("prom.");
+}
+
 std::vector<std::string> Pipeline::body_pattern_names() const {
     std::vector<std::string> names;
     names.reserve(body_patterns.size());

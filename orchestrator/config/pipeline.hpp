@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -171,6 +172,25 @@ struct RateSpec {
 /// The open model's default max_vus: one second of requests at the peak rate (at least 1).
 int default_max_vus(const RateSpec& rate);
 
+/// A hook (pipeline `hooks:` or a stage's `hooks:`): a program run at a point of the run,
+/// argv only (no shell unless the user writes [sh, -c, ...]), in its own process group,
+/// stopped at `timeout` (pipeline/hooks.hpp runs it).
+enum class HookKind { before_run, after_run, before, after, on_fail };
+
+struct HookSpec {
+    HookKind kind = HookKind::before;
+    std::vector<std::string> command;  ///< argv; command[0] resolved like backend.command
+    Duration timeout = std::chrono::seconds(60);
+    SourcePos pos;
+};
+
+/// The YAML key of `kind` ("before_run", "on_fail", ...).
+const char* hook_kind_name(HookKind kind);
+
+/// True when a criterion on `metric` can be judged in an observe stage (no synthetic load):
+/// backend.* metrics and Prometheus criteria (prom(...)).
+bool observable_metric(std::string_view metric);
+
 struct StageSpec {
     std::string name;
     int vus = 0;                   ///< closed model
@@ -188,6 +208,15 @@ struct StageSpec {
     std::optional<Duration> think_time;   ///< overrides scenario.think_time
     std::vector<CriterionSpec> criteria;  ///< defaults.criteria first, then the stage's own
     SourcePos pos;
+    /// `traffic: 10%`: the share of real traffic the new version gets at this step (0..100),
+    /// passed to hooks (STAGEGATE_TRAFFIC) and shown in the reports.
+    std::optional<double> traffic_percent;
+    /// `observe: 2m`: no synthetic load; the stage waits this long, polls health and judges
+    /// backend (and Prometheus) criteria only. `duration` equals it.
+    std::optional<Duration> observe;
+    /// `target:` of the stage: the pipeline's target with the stage's keys merged over it.
+    std::optional<TargetSpec> target;
+    std::vector<HookSpec> hooks;  ///< before, after, on_fail (at most one each)
 };
 
 struct Defaults {
@@ -208,6 +237,7 @@ struct Pipeline {
     Scenario scenario;
     Defaults defaults;
     std::vector<StageSpec> stages;
+    std::vector<HookSpec> hooks;  ///< run level: before_run, after_run, on_fail (one each)
     /// `--time-scale` already applied to the stage durations, ramps and cooldowns (1: none).
     double time_scale = 1.0;
 

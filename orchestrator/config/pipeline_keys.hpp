@@ -10,9 +10,9 @@ namespace orch::pipeline_keys {
 
 // --- Interface ---
 
-inline const std::vector<std::string> top_level = {"version",  "name",     "target",
-                                                   "backend",  "health",   "body_patterns",
-                                                   "scenario", "defaults", "stages"};
+inline const std::vector<std::string> top_level = {
+    "version",       "name",     "target",   "backend", "health",
+    "body_patterns", "scenario", "defaults", "stages",  "hooks"};
 inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
                                                 "transport", "compression", "insecure"};
 inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
@@ -35,8 +35,16 @@ inline const std::vector<std::string> expect = {"status", "json", "headers", "bo
 inline const std::vector<std::string> defaults = {"cooldown", "health_check_before_stage",
                                                   "criteria"};
 inline const std::vector<std::string> stage = {
-    "name",      "vus",           "rate",     "max_vus",    "duration", "ramp_up",
-    "ramp_down", "graceful_stop", "cooldown", "think_time", "criteria"};
+    "name",     "vus",       "rate",          "max_vus",  "duration",
+    "ramp_up",  "ramp_down", "graceful_stop", "cooldown", "think_time",
+    "criteria", "traffic",   "observe",       "target",   "hooks"};
+/// `hooks:` at run level and at stage level, and one hook in its map form.
+inline const std::vector<std::string> run_hooks = {"before_run", "after_run", "on_fail"};
+inline const std::vector<std::string> stage_hooks = {"before", "after", "on_fail"};
+inline const std::vector<std::string> hook = {"command", "timeout"};
+/// A stage's `target:`: the keys merged over the pipeline's target.
+inline const std::vector<std::string> stage_target = {"base_url",  "headers",     "timeout",
+                                                      "transport", "compression", "insecure"};
 /// The map form of a criterion.
 inline const std::vector<std::string> criterion = {"expr", "name", "severity", "abort"};
 

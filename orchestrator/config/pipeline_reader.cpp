@@ -3,6 +3,7 @@
 // operations and body patterns; a stage is either closed or open model).
 #include "config/pipeline_reader.hpp"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -64,6 +65,9 @@ class PipelineReader {
                                   "a list of stages, e.g. - {name: smoke, vus: 5, "
                                   "duration: 30s}")) {
             read_stages(*v, pipeline);
+        }
+        if (auto v = map.get("hooks")) {
+            pipeline.hooks = read_hooks(*v, pipeline_keys::run_hooks);
         }
         return true;
     }
@@ -132,8 +136,17 @@ class PipelineReader {
         if (!map.ok()) {
             return;
         }
-        TargetSpec& target = pipeline.target;
-        if (auto v = map.required("base_url", "e.g. base_url: http://127.0.0.1:8080")) {
+        read_target_keys(map, pipeline, pipeline.target, true);
+    }
+
+    // The keys a pipeline's target and a stage's target share; a stage's target starts
+    // from a copy of the pipeline's and needs no base_url.
+    void read_target_keys(MapReader& map, Pipeline& pipeline, TargetSpec& target,
+                          bool base_url_required) {
+        std::optional<Located> base_url =
+            base_url_required ? map.required("base_url", "e.g. base_url: http://127.0.0.1:8080")
+                              : map.get("base_url");
+        if (auto v = base_url) {
             if (auto url = m_reader.non_empty_text(*v)) {
                 if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
                     m_reader.error(*v, "\"" + *url + "\" does not start with http:// or https://");
@@ -411,11 +424,29 @@ class PipelineReader {
                     stage.name = *name;
                 }
             }
-            read_load(map, stage);
-            if (auto v = map.required("duration", "e.g. duration: 30s")) {
-                if (auto d = m_reader.duration(*v, true)) {
-                    stage.duration = *d;
+            if (auto observe = map.get("observe")) {
+                read_observe(map, *observe, stage);
+            } else {
+                read_load(map, stage);
+                if (auto v = map.required("duration", "e.g. duration: 30s")) {
+                    if (auto d = m_reader.duration(*v, true)) {
+                        stage.duration = *d;
+                    }
                 }
+            }
+            if (auto v = map.get("traffic")) {
+                stage.traffic_percent = read_traffic(*v);
+            }
+            if (auto v = map.get("target")) {
+                MapReader target_map(m_reader, *v, pipeline_keys::stage_target);
+                if (target_map.ok()) {
+                    TargetSpec target = pipeline.target;
+                    read_target_keys(target_map, pipeline, target, false);
+                    stage.target = std::move(target);
+                }
+            }
+            if (auto v = map.get("hooks")) {
+                stage.hooks = read_hooks(*v, pipeline_keys::stage_hooks);
             }
             auto read_duration = [&](const char* key, auto& field) {
                 if (auto v = map.get(key)) {
@@ -451,13 +482,137 @@ class PipelineReader {
                 }
             }
             stage.criteria = pipeline.defaults.criteria;
+            if (stage.observe) {
+                // defaults.criteria that measure the load do not apply where there is none.
+                std::erase_if(stage.criteria, [](const CriterionSpec& c) {
+                    return !observable_metric(c.criterion.metric);
+                });
+            }
             if (auto v = map.get("criteria")) {
                 for (auto& criterion : read_criteria(*v)) {
+                    if (stage.observe && !observable_metric(criterion.criterion.metric)) {
+                        m_reader.error(criterion.pos, child_path(map.path(), "criteria"),
+                                       "\"" + criterion.criterion.expr +
+                                           "\" measures synthetic load, and an observe stage "
+                                           "sends none: judge backend.* (or prom(...)) metrics "
+                                           "here, or give the stage vus/rate and a duration");
+                        continue;
+                    }
                     stage.criteria.push_back(std::move(criterion));
                 }
             }
             pipeline.stages.push_back(std::move(stage));
         }
+    }
+
+    // `observe: 2m`: a stage without synthetic load; no load key may stand beside it.
+    void read_observe(MapReader& map, const Located& at, StageSpec& stage) {
+        for (const char* key : {"vus", "rate", "max_vus", "duration", "ramp_up", "ramp_down",
+                                "graceful_stop", "think_time"}) {
+            if (auto v = map.get(key)) {
+                m_reader.error(*v, std::string(key) +
+                                       " describes synthetic load, and an observe stage sends "
+                                       "none (observe: is how long it watches): remove " +
+                                       key + ", or remove observe");
+            }
+        }
+        if (auto d = m_reader.duration(at, true)) {
+            stage.observe = *d;
+            stage.duration = *d;
+        }
+    }
+
+    // `traffic: 10%`: a percentage from 0% to 100%.
+    std::optional<double> read_traffic(const Located& at) {
+        auto text = m_reader.non_empty_text(at);
+        if (!text) {
+            return std::nullopt;
+        }
+        static const std::regex k_percent(R"(([0-9]+(\.[0-9]+)?)%)");
+        std::smatch match;
+        std::string value = trimmed(*text);
+        if (!std::regex_match(value, match, k_percent) || match[1].str().size() > 12) {
+            m_reader.error(at, "\"" + *text +
+                                   "\" is not a traffic share (write a percentage from 0% to "
+                                   "100%, e.g. traffic: 10%)");
+            return std::nullopt;
+        }
+        double percent = std::stod(match[1].str());
+        if (percent > 100) {
+            m_reader.error(at, "\"" + *text + "\" is more than 100% (a share of the traffic)");
+            return std::nullopt;
+        }
+        return percent;
+    }
+
+    // `hooks:` at run level (`level` = run_hooks) or stage level (stage_hooks). Each entry
+    // is an argv list or {command: [...], timeout: 60s}.
+    std::vector<HookSpec> read_hooks(const Located& at, const std::vector<std::string>& level) {
+        std::vector<HookSpec> hooks;
+        const bool run_level = &level == &pipeline_keys::run_hooks;
+        std::vector<std::string> every_kind = pipeline_keys::run_hooks;
+        every_kind.insert(every_kind.end(), pipeline_keys::stage_hooks.begin(),
+                          pipeline_keys::stage_hooks.end());
+        MapReader map(m_reader, at, every_kind);
+        if (!map.ok()) {
+            return hooks;
+        }
+        for (const auto& entry : map.entries()) {
+            if (std::find(level.begin(), level.end(), entry.key) == level.end()) {
+                m_reader.error(entry.key_node,
+                               run_level ? "\"" + entry.key +
+                                               "\" is a stage hook (stages[].hooks); the run's "
+                                               "hooks are before_run, after_run and on_fail"
+                                         : "\"" + entry.key +
+                                               "\" is a run hook (top-level hooks:); a stage's "
+                                               "hooks are before, after and on_fail");
+                continue;
+            }
+            HookSpec hook;
+            hook.kind = entry.key == "before_run"  ? HookKind::before_run
+                        : entry.key == "after_run" ? HookKind::after_run
+                        : entry.key == "before"    ? HookKind::before
+                        : entry.key == "after"     ? HookKind::after
+                                                   : HookKind::on_fail;
+            hook.pos = entry.value.pos;
+            Located command_at = entry.value;
+            if (entry.value.node.IsMap()) {
+                MapReader hook_map(m_reader, entry.value, pipeline_keys::hook);
+                if (!hook_map.ok()) {
+                    continue;
+                }
+                if (auto v = hook_map.get("timeout")) {
+                    if (auto d = m_reader.duration(*v, true)) {
+                        hook.timeout = *d;
+                    } else {
+                        continue;
+                    }
+                }
+                auto command = hook_map.required("command", "e.g. command: [scripts/rollback.sh]");
+                if (!command) {
+                    continue;
+                }
+                command_at = *command;
+            }
+            auto argv =
+                m_reader.string_list(command_at,
+                                     "a hook is an argv list, not a shell line: [prog, arg] (for a "
+                                     "shell, write [sh, -c, \"...\"])");
+            if (!argv) {
+                continue;
+            }
+            if (argv->empty()) {
+                m_reader.error(command_at, "is empty (give the program and its arguments)");
+                continue;
+            }
+            if (argv->front().empty()) {
+                m_reader.error(command_at, "the program name is empty");
+                continue;
+            }
+            hook.command = std::move(*argv);
+            hooks.push_back(std::move(hook));
+        }
+        return hooks;
     }
 
     std::optional<std::string> read_stage_name(const Located& at,

@@ -18,6 +18,7 @@
 #include "core/redact.hpp"
 #include "pipeline/backend_watch.hpp"
 #include "pipeline/hints.hpp"
+#include "pipeline/hooks.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
 #include "report/bounded_series.hpp"
@@ -310,16 +311,84 @@ struct RunState {
     MetricNames names;
     std::stop_source run_stop;  ///< fired on SIGINT/SIGTERM
     std::atomic<int> no_interrupts{0};
+    std::optional<HookRunner> hooks;
     const std::atomic<int>& interrupts() const {
         return options.interrupts != nullptr ? *options.interrupts : no_interrupts;
     }
 };
+
+/// The executor a stage runs with: the run's, or for a stage with its own `target:` one
+/// made for a copy of the pipeline with that target merged in.
+struct StageExecutor {
+    Executor* executor = nullptr;
+    RunContext context;
+    std::unique_ptr<Pipeline> pipeline;
+    std::unique_ptr<Executor> owned;
+};
+
+Result<StageExecutor> executor_for(RunState& state, const StageSpec& stage) {
+    StageExecutor chosen;
+    chosen.executor = &state.executor;
+    chosen.context = state.context;
+    if (!stage.target) {
+        return chosen;
+    }
+    if (!state.options.make_executor) {
+        return fail(ErrorCode::infrastructure,
+                    "stage \"" + stage.name +
+                        "\" has its own target, and this run cannot make "
+                        "an executor for it");
+    }
+    chosen.pipeline = std::make_unique<Pipeline>(state.pipeline);
+    chosen.pipeline->target = *stage.target;
+    auto made = state.options.make_executor(*chosen.pipeline);
+    if (!made) {
+        return tl::unexpected(made.error());
+    }
+    chosen.owned = std::move(*made);
+    chosen.context.pipeline = chosen.pipeline.get();
+    ORCH_TRY(chosen.owned->prepare(chosen.context));
+    chosen.executor = chosen.owned.get();
+    return chosen;
+}
+
+/// An observe stage's "load": none. Waits the stage's length (the watch polls health and
+/// stops early on a crash, an unhealthy answer or an interrupt) and returns an empty run, so
+/// the stage is judged like any other, on backend (and Prometheus) metrics only.
+Result<StageRun> observe_only(const RunState& state, const StageSpec& stage, BackendWatch& watch,
+                              std::stop_token stop) {
+    state.listener.on_message("observing for " + format_duration(stage.duration) +
+                              " (no synthetic load)");
+    Stopwatch clock;
+    const double total_s = to_seconds(stage.duration);
+    while (!stop.stop_requested()) {
+        double remaining_s = total_s - clock.seconds();
+        if (remaining_s <= 0) {
+            break;
+        }
+        watch.wait(std::min(remaining_s, 1.0));
+    }
+    StageRun run(StageMetrics(state.names.operations.size(), state.names.body_patterns.size()));
+    run.duration_s = clock.seconds();
+    run.stopped_early = stop.stop_requested();
+    return run;
+}
 
 /// Runs one stage against a healthy backend; fills `stage_report`.
 void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& stage,
                StageReport& stage_report, const StageReport* previous) {
     stage_report.started_at = iso8601_now();
     const Pipeline& pipeline = state.pipeline;
+    StageExecutor load;
+    if (!stage.observe) {
+        auto chosen = executor_for(state, stage);
+        if (!chosen) {
+            stage_report.verdict = Verdict::error;
+            stage_report.reason = "executor failed: " + chosen.error().message;
+            return;
+        }
+        load = std::move(*chosen);
+    }
 
     if (pipeline.defaults.health_check_before_stage && pipeline.health) {
         HealthAnswer before = supervisor.check_health();
@@ -344,7 +413,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
                      [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
     StageObserverImpl observer(stage, judge, stage_stop, state.listener, *watch, state.names);
     Stopwatch clock;
-    auto run = state.executor.run_stage(state.context, stage, observer, stage_stop.get_token());
+    auto run = stage.observe ? observe_only(state, stage, *watch, stage_stop.get_token())
+                             : load.executor->run_stage(load.context, stage, observer,
+                                                        stage_stop.get_token());
     observer.store_series(stage_report);
     BackendFacts facts = watch->facts();
     watch.reset();
@@ -411,8 +482,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
                               " into the stage: " + facts.exit->describe();
     } else if (observer.nothing_listening()) {
         stage_report.verdict = Verdict::error;
-        stage_report.reason = "nothing is listening at " + redact(pipeline.target.base_url) +
-                              ": all " + std::to_string(*observer.nothing_listening()) +
+        stage_report.reason = "nothing is listening at " +
+                              redact(load.context.pipeline->target.base_url) + ": all " +
+                              std::to_string(*observer.nothing_listening()) +
                               " requests of the stage's first second failed to connect (" +
                               "connection refused); the stage was stopped. Start the service, "
                               "or point target.base_url at it";
@@ -490,6 +562,72 @@ std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration le
     return {};
 }
 
+/// Where a hook of `stage` (null: a run-level hook) runs, for its STAGEGATE_* variables.
+HookPoint hook_point(const StageSpec* stage, int index, std::string verdict) {
+    HookPoint point;
+    if (stage != nullptr) {
+        point.stage = stage->name;
+        point.stage_index = index;
+        point.traffic_percent = stage->traffic_percent;
+    }
+    point.verdict = std::move(verdict);
+    return point;
+}
+
+/// Runs the hook of `kind` in `hooks`, if there is one, after writing results.json (the
+/// hook's STAGEGATE_RESULTS: the results so far); records it in the report. Returns its
+/// record, or nullopt when there is no such hook.
+std::optional<HookRecord> run_hook(RunState& state, RunReport& report,
+                                   const std::vector<HookSpec>& hooks, HookKind kind,
+                                   const HookPoint& point, OnInterrupt on_interrupt) {
+    const HookSpec* hook = find_hook(hooks, kind);
+    if (hook == nullptr || !state.hooks) {
+        return std::nullopt;
+    }
+    for (const Reporter* reporter : state.reporters) {
+        if (reporter->file_name() == "results.json") {
+            (void)reporter->write_to(state.options.out_dir, report);
+        }
+    }
+    std::string where = point.stage.empty() ? "" : "stage \"" + point.stage + "\" ";
+    state.listener.on_message(where + hook_kind_name(kind) +
+                              " hook: " + redact(hook->command.front()));
+    HookRecord record = state.hooks->run(*hook, point, on_interrupt);
+    if (!record.succeeded()) {
+        state.listener.on_message(where + HookRunner::describe_failure(record));
+    }
+    report.hooks.push_back(record);
+    return record;
+}
+
+/// A hook that reports (after, after_run) or rolls back (on_fail) failed: the verdict
+/// stands, every report says so.
+void warn_hook_failed(RunReport& report, const std::optional<HookRecord>& record) {
+    if (record && !record->succeeded()) {
+        std::string where = record->stage.empty() ? "" : "stage \"" + record->stage + "\": ";
+        report.warnings.push_back(where + HookRunner::describe_failure(*record));
+    }
+}
+
+/// A verdict that calls for the rollback (on_fail hooks).
+bool calls_for_rollback(Verdict verdict) {
+    return verdict == Verdict::fail || verdict == Verdict::error || verdict == Verdict::interrupted;
+}
+
+/// The stage's `after` hook (with its verdict) and, when it did not pass, its `on_fail`.
+void run_stage_end_hooks(RunState& state, RunReport& report, const StageSpec& stage, int index,
+                         Verdict verdict) {
+    std::string verdict_text(to_string(verdict));
+    warn_hook_failed(report,
+                     run_hook(state, report, stage.hooks, HookKind::after,
+                              hook_point(&stage, index, verdict_text), OnInterrupt::stop_hook));
+    if (calls_for_rollback(verdict)) {
+        warn_hook_failed(report,
+                         run_hook(state, report, stage.hooks, HookKind::on_fail,
+                                  hook_point(&stage, index, verdict_text), OnInterrupt::run_on));
+    }
+}
+
 void begin_report(RunState& state, RunReport& report, const std::vector<const StageSpec*>& stages) {
     const Pipeline& p = state.pipeline;
     report.pipeline_name = p.name;
@@ -512,6 +650,12 @@ void begin_report(RunState& state, RunReport& report, const std::vector<const St
         s.operations = state.names.operations;
         s.mix = asked_mix(p.scenario);
         s.think_time_s = to_seconds(stage->think_time.value_or(p.scenario.think_time));
+        s.traffic_percent = stage->traffic_percent;
+        s.observe = stage->observe.has_value();
+        if (s.observe) {
+            s.mix.clear();
+            s.think_time_s = 0;
+        }
         for (const auto& c : stage->criteria) {
             CriterionResult r;
             r.criterion = c.criterion;
@@ -541,6 +685,14 @@ RunReport finish(RunState& state, RunReport& report, BackendSupervisor* supervis
         }
     }
     conclude(report);
+    // The run's own hooks, with its verdict: the rollback first, then the notification.
+    std::string verdict(to_string(report.verdict));
+    if (calls_for_rollback(report.verdict)) {
+        warn_hook_failed(report, run_hook(state, report, state.pipeline.hooks, HookKind::on_fail,
+                                          hook_point(nullptr, -1, verdict), OnInterrupt::run_on));
+    }
+    warn_hook_failed(report, run_hook(state, report, state.pipeline.hooks, HookKind::after_run,
+                                      hook_point(nullptr, -1, verdict), OnInterrupt::run_on));
     if (auto ok = write_reports(report, state.reporters, state.options.out_dir); !ok) {
         record_write_failure(report, ok.error(), state.reporters, state.options.out_dir);
     }
@@ -634,7 +786,7 @@ Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
 RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                        const std::vector<const Reporter*>& reporters, const RunOptions& options,
                        RunListener& listener) {
-    RunState state{pipeline, executor, reporters, options, listener, {}, {}, {}, {}};
+    RunState state{pipeline, executor, reporters, options, listener, {}, {}, {}, {}, {}};
     state.context.pipeline = &pipeline;
     state.context.out_dir = options.out_dir;
     state.context.threads = options.threads;
@@ -700,8 +852,21 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         report.exit_code = k_exit_error;
         return report;  // nowhere to write the reports
     }
+    state.hooks.emplace(HookRunContext{options.run_id, pipeline.name, options.out_dir,
+                                       std::filesystem::absolute(pipeline.file).parent_path()},
+                        &state.interrupts());
     if (auto ok = executor.prepare(state.context); !ok) {
         return stop_with(Verdict::error, ok.error().message, nullptr);
+    }
+    if (auto hook = run_hook(state, report, pipeline.hooks, HookKind::before_run,
+                             hook_point(nullptr, -1, ""), OnInterrupt::stop_hook);
+        hook && !hook->succeeded()) {
+        skip_after(static_cast<std::size_t>(-1), "not run: the before_run hook failed");
+        if (state.interrupts().load() > 0) {
+            return stop_with(Verdict::interrupted, "interrupted during the before_run hook",
+                             nullptr);
+        }
+        return stop_with(Verdict::error, HookRunner::describe_failure(*hook), nullptr);
     }
     // 2. Backend: port preflight, launch (or attach) and wait until healthy.
     SupervisorOptions supervisor_options;
@@ -765,8 +930,21 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
             }
         }
         listener.on_stage_start(stage, i, stages->size());
-        run_stage(state, supervisor, stage, stage_report, previous);
+        const int index = static_cast<int>(i);
+        if (auto hook = run_hook(state, report, stage.hooks, HookKind::before,
+                                 hook_point(&stage, index, ""), OnInterrupt::stop_hook);
+            hook && !hook->succeeded()) {
+            // The stage is not run: the change it was to measure may not have happened.
+            stage_report.started_at = iso8601_now();
+            bool interrupted = state.interrupts().load() > 0;
+            stage_report.verdict = interrupted ? Verdict::interrupted : Verdict::error;
+            stage_report.reason = interrupted ? "interrupted during the before hook"
+                                              : "not run: " + HookRunner::describe_failure(*hook);
+        } else {
+            run_stage(state, supervisor, stage, stage_report, previous);
+        }
         listener.on_stage_end(stage_report);
+        run_stage_end_hooks(state, report, stage, index, stage_report.verdict);
         report.highest_passed_stage.clear();
         conclude(report);  // interim verdict for the results written after each stage
         auto written = write_reports(report, reporters, options.out_dir);

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,10 @@ struct RunOptions {
     /// Set to the backend's pid (its process group) while it runs, 0 otherwise, so a second
     /// SIGINT can kill the group at once from the signal handler.
     std::atomic<int>* backend_pid = nullptr;
+    /// Makes an executor for `pipeline` (the executor registry's factory). Used for a stage
+    /// with its own `target:` (the pipeline with that target merged in); without it such a
+    /// stage ends with ERROR.
+    std::function<Result<std::unique_ptr<Executor>>(const Pipeline&)> make_executor;
 };
 
 /// What the runner tells a person while it works (the CLI prints it). All optional.

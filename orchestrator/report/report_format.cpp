@@ -276,7 +276,9 @@ std::string_view criterion_status(const CriterionResult& result) {
 
 std::string format_load(const StageReport& stage) {
     std::string load;
-    if (!stage.rate.empty()) {
+    if (stage.observe) {
+        load = "observe (no load)";
+    } else if (!stage.rate.empty()) {
         load = stage.rate;
         if (stage.max_vus > 0) {
             load += " (max " + std::to_string(stage.max_vus) + " VUs)";
@@ -287,7 +289,23 @@ std::string format_load(const StageReport& stage) {
     if (stage.planned_duration_s > 0) {
         load += " for " + format_seconds(stage.planned_duration_s);
     }
+    if (stage.traffic_percent) {
+        char percent[32];
+        std::snprintf(percent, sizeof percent, ", traffic %g%%", *stage.traffic_percent);
+        load += percent;
+    }
     return load;
+}
+
+std::string format_hook(const HookRecord& hook) {
+    std::string text = hook.stage.empty() ? "run " : "stage " + hook.stage + " ";
+    text += hook.kind + " [";
+    for (std::size_t i = 0; i < hook.argv.size(); ++i) {
+        text += (i > 0 ? " " : "") + hook.argv[i];
+    }
+    text += "]: ";
+    text += hook.exit_code ? "exit " + std::to_string(*hook.exit_code) : hook.error;
+    return text + " in " + format_seconds(hook.duration_s);
 }
 
 }  // namespace orch

@@ -73,7 +73,12 @@ std::string format_margin(const std::optional<double>& margin);
 /// PASS, FAIL, WARN (a missed warn criterion) or NO DATA.
 std::string_view criterion_status(const CriterionResult& result);
 
-/// The configured load of a stage: "5 VUs for 30s", "200/s (max 200 VUs) for 2m".
+/// The configured load of a stage: "5 VUs for 30s", "200/s (max 200 VUs) for 2m",
+/// "observe (no load) for 2m"; with `traffic:` ", traffic 10%" after it.
 std::string format_load(const StageReport& stage);
+
+/// One hook that ran, in words: "stage canary-10 before [scripts/set-weight.sh 10]: exit 0
+/// in 0.12s"; "run on_fail [...]: timed out after 5s (its process group was stopped) ...".
+std::string format_hook(const HookRecord& hook);
 
 }  // namespace orch

@@ -260,6 +260,28 @@ ojson stage_json(const StageReport& stage) {
     j["health_after"] = health_json(stage.health_after);
     j["hints"] = text_array(stage.hints);
     j["extra"] = stage.extra.is_object() ? ojson(stage.extra) : ojson::object();
+    if (stage.traffic_percent) {
+        j["traffic"] = number_or_null(*stage.traffic_percent);
+    }
+    if (stage.observe) {
+        j["observe"] = true;
+    }
+    return j;
+}
+
+ojson hook_json(const HookRecord& hook) {
+    ojson j = ojson::object();
+    j["stage"] = text_or_null(hook.stage);
+    j["kind"] = text(hook.kind);
+    j["argv"] = text_array(hook.argv);
+    j["exit_code"] = hook.exit_code ? ojson(*hook.exit_code) : ojson(nullptr);
+    j["duration_s"] = number_or_null(hook.duration_s);
+    if (hook.timed_out) {
+        j["timed_out"] = true;
+    }
+    if (!hook.error.empty()) {
+        j["error"] = text(hook.error);
+    }
     return j;
 }
 
@@ -612,6 +634,8 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
     if (const nlohmann::json* extra = f.object("extra")) {
         s.extra = *extra;
     }
+    s.traffic_percent = f.number("traffic");
+    s.observe = f.boolean("observe");
     return s;
 }
 
@@ -667,6 +691,22 @@ Result<RunReport> report_from(const nlohmann::json& json) {
     r.backend_log_tail = f.texts("backend_log_tail");
     r.recommendation = f.text("recommendation");
     r.warnings = f.texts("warnings");
+    if (const nlohmann::json* hooks = f.array("hooks")) {
+        for (std::size_t i = 0; i < hooks->size(); ++i) {
+            Fields h((*hooks)[i], "results.hooks[" + std::to_string(i) + "]", error);
+            HookRecord hook;
+            hook.stage = h.text("stage");
+            hook.kind = h.text("kind", Need::required);
+            hook.argv = h.texts("argv");
+            if (h.get("exit_code", Need::optional) != nullptr) {
+                hook.exit_code = h.integer("exit_code");
+            }
+            hook.duration_s = h.number("duration_s").value_or(0);
+            hook.timed_out = h.boolean("timed_out");
+            hook.error = h.text("error");
+            r.hooks.push_back(std::move(hook));
+        }
+    }
     if (error) {
         return fail(ErrorCode::invalid_input, "invalid results file: " + error->message);
     }
@@ -704,6 +744,13 @@ nlohmann::ordered_json to_ordered_json(const RunReport& report) {
     j["recommendation"] = text(report.recommendation);
     if (!report.warnings.empty()) {
         j["warnings"] = text_array(report.warnings);
+    }
+    if (!report.hooks.empty()) {
+        ojson hooks = ojson::array();
+        for (const auto& hook : report.hooks) {
+            hooks.push_back(hook_json(hook));
+        }
+        j["hooks"] = std::move(hooks);
     }
     // Derived from the stages, so it is recomputed on reading, never read back.
     if (ojson capacity = capacity_json(analyse_capacity(report)); !capacity.is_null()) {

@@ -83,6 +83,21 @@ struct StageReport {
     std::optional<HealthSample> health_after;
     std::vector<std::string> hints;  ///< root-cause hints, each naming its evidence
     nlohmann::json extra = nlohmann::json::object();  ///< executor extras
+    /// `traffic: 10%` of the stage (results.json `traffic`, percent), when it has one.
+    std::optional<double> traffic_percent;
+    bool observe = false;  ///< an observe stage: no synthetic load (results.json `observe`)
+};
+
+/// One hook that ran (results.json `hooks[]`).
+struct HookRecord {
+    std::string stage;              ///< empty for a run-level hook (null in results.json)
+    std::string kind;               ///< before_run, after_run, before, after, on_fail
+    std::vector<std::string> argv;  ///< redacted
+    std::optional<int> exit_code;   ///< nullopt when it did not exit by itself
+    double duration_s = 0;
+    bool timed_out = false;
+    std::string error;  ///< why there is no exit code (timed out, signal, cannot start)
+    bool succeeded() const { return exit_code && *exit_code == 0; }
 };
 
 struct RunReport {
@@ -105,6 +120,7 @@ struct RunReport {
     /// Run-level warnings every report shows (e.g. "TLS verification is off"); results.json
     /// carries `warnings` only when there is one.
     std::vector<std::string> warnings;
+    std::vector<HookRecord> hooks;  ///< in the order they ran
 };
 
 /// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.

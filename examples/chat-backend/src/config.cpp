@@ -132,6 +132,7 @@ ConfigResult parse_config(const EnvLookup& lookup) {
     p.integer("RATE_LIMIT_PER_MIN", c.rate_limit_per_min, 1, 100'000'000);
     p.integer("HTTP_THREADS", c.http_threads, 1, 4096);
     p.boolean("LOG_REQUESTS", c.log_requests);
+    p.string("APP_VERSION", c.app_version);
 
     FaultConfig& f = c.faults;
     p.millis("FAULT_STARTUP_DELAY_MS", f.startup_delay, 0);

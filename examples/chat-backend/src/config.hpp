@@ -34,6 +34,9 @@ struct Config {
     int rate_limit_per_min = 600;
     int http_threads = 256;
     bool log_requests = false;
+    /// APP_VERSION: sent as `X-Version` on every response (a canary's two versions tell
+    /// apart behind one router); empty: no header.
+    std::string app_version;
     FaultConfig faults;
 };
 

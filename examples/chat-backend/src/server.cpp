@@ -190,6 +190,9 @@ Server::Server(const Config& config, Store& store, Faults& faults)
                        res.status == 404 ? "not found" : "HTTP " + std::to_string(res.status));
             return httplib::Server::HandlerResponse::Handled;
         }));
+    if (!m_config.app_version.empty()) {
+        m_http.set_default_headers({{"X-Version", m_config.app_version}});
+    }
     m_http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
         if (m_config.log_requests) {
             std::fprintf(stderr, "chat-backend: %s %s %d\n", req.method.c_str(), req.path.c_str(),

@@ -956,6 +956,15 @@ class HtmlReporter final : public Reporter {
             out += "<h2>Stages</h2>\n";
             write_stage_table(out, report);
         }
+        if (!report.hooks.empty()) {
+            out +=
+                "<h2>Hooks</h2>\n<p class=\"muted\">In the order they ran; their output is in "
+                "hooks.log.</p>\n<ul>\n";
+            for (const auto& hook : report.hooks) {
+                out += "<li>" + esc(format_hook(hook)) + "</li>\n";
+            }
+            out += "</ul>\n";
+        }
         write_charts(out, report);
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
             write_stage(out, report, i);

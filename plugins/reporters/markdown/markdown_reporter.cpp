@@ -680,6 +680,13 @@ class MarkdownReporter final : public Reporter {
         if (!report.stages.empty()) {
             write_stage_table(out, report);
         }
+        if (!report.hooks.empty()) {
+            out += "## Hooks\n\nIn the order they ran; their output is in hooks.log.\n\n";
+            for (const auto& hook : report.hooks) {
+                out += "- " + escape(format_hook(hook)) + "\n";
+            }
+            out += "\n";
+        }
         for (std::size_t i = 0; i < report.stages.size(); ++i) {
             write_stage(out, report, i);
         }

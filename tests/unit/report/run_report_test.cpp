@@ -130,6 +130,34 @@ RunReport with_capacity() {
     return report;
 }
 
+/// A rollout run: a traffic step, an observe stage, hooks that passed, failed and timed out.
+RunReport with_hooks() {
+    RunReport report = samples::failed_run();
+    report.stages[0].traffic_percent = 10;
+    report.stages[1].traffic_percent = 50;
+    report.stages[1].observe = true;
+    HookRecord before;
+    before.stage = report.stages[0].name;
+    before.kind = "before";
+    before.argv = {"scripts/set-weight.sh", "10"};
+    before.exit_code = 0;
+    before.duration_s = 0.25;
+    HookRecord stuck;
+    stuck.stage = report.stages[1].name;
+    stuck.kind = "before";
+    stuck.argv = {"sleep", "300"};
+    stuck.timed_out = true;
+    stuck.error = "timed out after 1s (its process group was stopped)";
+    stuck.duration_s = 1.01;
+    HookRecord rollback;
+    rollback.kind = "on_fail";
+    rollback.argv = {"scripts/set-weight.sh", "0"};
+    rollback.exit_code = 3;
+    rollback.duration_s = 0.5;
+    report.hooks = {before, stuck, rollback};
+    return report;
+}
+
 RunReport with_baseline_criteria() {
     RunReport report = samples::passing_run();
     CriterionResult resolved;
@@ -199,6 +227,27 @@ TEST_CASE("results.json reads back into the same RunReport") {
     SECTION("a run that never started a stage") {
         RunReport report = samples::error_run();
         check_same(report, read_back(report));
+    }
+    SECTION("a rollout: traffic steps, an observe stage and hooks") {
+        RunReport report = with_hooks();
+        RunReport back = read_back(report);
+        check_same(report, back);
+        CHECK(back.stages[0].traffic_percent == 10);
+        CHECK(back.stages[1].observe);
+        CHECK_FALSE(back.stages[0].observe);
+        REQUIRE(back.hooks.size() == 3);
+        CHECK(back.hooks[0].stage == report.stages[0].name);
+        CHECK(back.hooks[0].argv == report.hooks[0].argv);
+        CHECK(back.hooks[0].succeeded());
+        CHECK(back.hooks[1].timed_out);
+        CHECK_FALSE(back.hooks[1].exit_code);
+        CHECK(back.hooks[1].error == report.hooks[1].error);
+        CHECK(back.hooks[2].stage.empty());
+        CHECK(back.hooks[2].exit_code == 3);
+        nlohmann::json j = to_json(report);
+        CHECK(j["hooks"][2]["stage"].is_null());
+        CHECK(j["stages"][0]["traffic"] == 10);
+        CHECK_FALSE(to_json(samples::passing_run()).contains("hooks"));
     }
     SECTION("an open-model stage with a ramp and a health pointer holding dots") {
         RunReport report = samples::failed_run();
@@ -391,7 +440,7 @@ TEST_CASE("results.json validates against schemas/results.schema.json") {
     int n = 0;
     for (const RunReport& report :
          {samples::failed_run(), samples::passing_run(), samples::error_run(),
-          samples::hostile_run(), with_baseline_criteria(), with_capacity()}) {
+          samples::hostile_run(), with_baseline_criteria(), with_capacity(), with_hooks()}) {
         auto file = dir.path() / ("results-" + std::to_string(n++) + ".json");
         testing::write_text(
             file, to_ordered_json(report).dump(2, ' ', false,
