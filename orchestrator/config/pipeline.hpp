@@ -196,6 +196,12 @@ struct Defaults {
     std::vector<CriterionSpec> criteria;
 };
 
+/// `metrics.prometheus`: where prom("PROMQL") criteria are queried (pipeline/prom_judge).
+struct PrometheusSpec {
+    std::string url;              ///< http(s)://host:port[/prefix], no trailing slash
+    std::vector<Header> headers;  ///< sent with every query; constant templates (no slots)
+};
+
 struct Pipeline {
     int version = 1;
     std::string name;
@@ -208,6 +214,7 @@ struct Pipeline {
     Scenario scenario;
     Defaults defaults;
     std::vector<StageSpec> stages;
+    std::optional<PrometheusSpec> prometheus;  ///< `metrics.prometheus`, when configured
     /// `--time-scale` already applied to the stage durations, ramps and cooldowns (1: none).
     double time_scale = 1.0;
 

@@ -10,9 +10,9 @@ namespace orch::pipeline_keys {
 
 // --- Interface ---
 
-inline const std::vector<std::string> top_level = {"version",  "name",     "target",
-                                                   "backend",  "health",   "body_patterns",
-                                                   "scenario", "defaults", "stages"};
+inline const std::vector<std::string> top_level = {
+    "version",       "name",     "target",   "backend", "health",
+    "body_patterns", "scenario", "defaults", "stages",  "metrics"};
 inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
                                                 "transport", "compression", "insecure"};
 inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
@@ -37,6 +37,8 @@ inline const std::vector<std::string> defaults = {"cooldown", "health_check_befo
 inline const std::vector<std::string> stage = {
     "name",      "vus",           "rate",     "max_vus",    "duration", "ramp_up",
     "ramp_down", "graceful_stop", "cooldown", "think_time", "criteria"};
+inline const std::vector<std::string> metrics = {"prometheus"};
+inline const std::vector<std::string> prometheus = {"url", "headers"};
 /// The map form of a criterion.
 inline const std::vector<std::string> criterion = {"expr", "name", "severity", "abort"};
 
