@@ -75,4 +75,17 @@ grep -q "0\.[3-6][0-9]*" "$WORK/bad/report.md" || fail "report.md does not show 
 grep -q "prom(" "$WORK/bad/report.html" || fail "report.html does not show the prom criterion"
 grep -q "prom(" "$WORK/bad/junit.xml" && grep -q "0\.[3-6]" "$WORK/bad/junit.xml" ||
   fail "junit.xml does not show the prom criterion and its actual"
+# results.json with prom criteria validates against its schema (when the npm tools are there).
+ajv="$SOURCE_DIR/tests/schema/node_modules/.bin/ajv"
+if [[ -x "$ajv" ]]; then
+  "$STAGEGATE" schema results >"$WORK/results.schema.json"
+  for out in good bad; do
+    "$ajv" validate --spec=draft7 -c ajv-formats -s "$WORK/results.schema.json" \
+      -d "$WORK/$out/results.json" >"$WORK/ajv.txt" 2>&1 || { cat "$WORK/ajv.txt" >&2; fail "$out/results.json invalid"; }
+  done
+fi
+# A stored results.json renders again with the prom criterion's actual (unit read back).
+run_stagegate report "$WORK/bad/results.json" --format md
+expect_rc 0
+grep -q "| 0\.5 |" "$WORK/stdout.txt" || fail "report from results.json lost the actual: $(grep prom "$WORK/stdout.txt" | head -3)"
 echo "ok (healthy: ratio 0 PASS, worst rate $rps/s over 2 range points; 5xx backend: ratio $ratio FAIL)"
