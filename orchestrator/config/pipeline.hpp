@@ -225,6 +225,12 @@ struct Defaults {
     std::vector<CriterionSpec> criteria;
 };
 
+/// `metrics.prometheus`: where prom("PROMQL") criteria are queried (pipeline/prom_judge).
+struct PrometheusSpec {
+    std::string url;              ///< http(s)://host:port[/prefix], no trailing slash
+    std::vector<Header> headers;  ///< sent with every query; constant templates (no slots)
+};
+
 struct Pipeline {
     int version = 1;
     std::string name;
@@ -238,6 +244,7 @@ struct Pipeline {
     Defaults defaults;
     std::vector<StageSpec> stages;
     std::vector<HookSpec> hooks;  ///< run level: before_run, after_run, on_fail (one each)
+    std::optional<PrometheusSpec> prometheus;  ///< `metrics.prometheus`, when configured
     /// `--time-scale` already applied to the stage durations, ramps and cooldowns (1: none).
     double time_scale = 1.0;
 

@@ -12,7 +12,8 @@ namespace orch::pipeline_keys {
 
 inline const std::vector<std::string> top_level = {
     "version",       "name",     "target",   "backend", "health",
-    "body_patterns", "scenario", "defaults", "stages",  "hooks"};
+    "body_patterns", "scenario", "defaults", "stages",  "hooks",
+    "metrics"};
 inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
                                                 "transport", "compression", "insecure"};
 inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
@@ -45,6 +46,8 @@ inline const std::vector<std::string> hook = {"command", "timeout"};
 /// A stage's `target:`: the keys merged over the pipeline's target.
 inline const std::vector<std::string> stage_target = {"base_url",  "headers",     "timeout",
                                                       "transport", "compression", "insecure"};
+inline const std::vector<std::string> metrics = {"prometheus"};
+inline const std::vector<std::string> prometheus = {"url", "headers"};
 /// The map form of a criterion.
 inline const std::vector<std::string> criterion = {"expr", "name", "severity", "abort"};
 

@@ -57,6 +57,9 @@ class PipelineReader {
         if (auto v = map.get("health")) {
             read_health(*v, pipeline);
         }
+        if (auto v = map.get("metrics")) {
+            read_metrics(*v, pipeline);
+        }
         m_catalog = MetricCatalog{pipeline.operation_names(), pipeline.body_pattern_names()};
         if (auto v = map.get("defaults")) {
             read_defaults(*v, pipeline);
@@ -312,6 +315,49 @@ class PipelineReader {
         pipeline.health = std::move(health);
     }
 
+    // metrics: { prometheus: { url, headers } }: where prom("...") criteria are queried.
+    void read_metrics(const Located& at, Pipeline& pipeline) {
+        MapReader map(m_reader, at, pipeline_keys::metrics);
+        if (!map.ok()) {
+            return;
+        }
+        auto v = map.required("prometheus",
+                              "e.g. metrics: { prometheus: { url: http://127.0.0.1:9090 } }");
+        if (!v) {
+            return;
+        }
+        // Set even when the block has problems: they are reported once, here, not again at
+        // every prom(...) criterion.
+        m_has_prometheus = true;
+        MapReader prom(m_reader, *v, pipeline_keys::prometheus);
+        if (!prom.ok()) {
+            return;
+        }
+        PrometheusSpec spec;
+        if (auto u = prom.required("url", "e.g. url: http://127.0.0.1:9090")) {
+            if (auto url = m_reader.non_empty_text(*u)) {
+                if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+                    m_reader.error(*u, "\"" + *url +
+                                           "\" does not start with http:// or https:// (e.g. "
+                                           "http://127.0.0.1:9090)");
+                } else if (url->find_first_of(" \t\r\n?#") != std::string::npos) {
+                    m_reader.error(*u, "\"" + *url +
+                                           "\" holds a space, ? or #: give Prometheus' base "
+                                           "URL (the /api/v1/... paths are added)");
+                } else {
+                    spec.url = *url;
+                    while (!spec.url.empty() && spec.url.back() == '/') {
+                        spec.url.pop_back();
+                    }
+                }
+            }
+        }
+        if (auto h = prom.get("headers")) {
+            spec.headers = read_headers(m_reader, *h, {});
+        }
+        pipeline.prometheus = std::move(spec);
+    }
+
     void read_defaults(const Located& at, Pipeline& pipeline) {
         MapReader map(m_reader, at, pipeline_keys::defaults);
         if (!map.ok()) {
@@ -387,6 +433,18 @@ class PipelineReader {
         auto parsed = parse_criterion(*text, m_catalog);
         if (!parsed) {
             m_reader.error(expr_at, parsed.error().message);
+            return std::nullopt;
+        }
+        if (parsed->is_prom() && !m_has_prometheus) {
+            m_reader.error(expr_at, "\"" + parsed->metric +
+                                        "\" needs a Prometheus to ask: add metrics: { "
+                                        "prometheus: { url: http://127.0.0.1:9090 } }");
+            return std::nullopt;
+        }
+        if (parsed->is_prom() && abort) {
+            m_reader.error(at, "abort: true does not fit \"" + parsed->metric +
+                                   "\": prom(...) criteria are judged once, at the stage's "
+                                   "end (remove abort)");
             return std::nullopt;
         }
         if (!ok) {
@@ -746,6 +804,7 @@ class PipelineReader {
     YamlReader& m_reader;
     std::filesystem::path m_base_dir;
     MetricCatalog m_catalog;
+    bool m_has_prometheus = false;  ///< metrics.prometheus is written (prom() criteria allowed)
 };
 
 }  // namespace

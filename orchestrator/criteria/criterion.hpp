@@ -3,6 +3,7 @@
 //
 //   criterion := metric op value [ "over" duration ]
 //   metric    := [ operation "." ] name          name: see MetricCatalog::describe
+//              | "prom(" quoted ")"              PromQL, judged by pipeline/prom_judge
 //   op        := "<" | "<=" | ">" | ">=" | "==" | "!="
 //   value     := number [ unit ]                  unit: ms s us % KB MB GB /s
 //              | relative                         see BaselineFormula
@@ -81,7 +82,12 @@ struct BaselineFormula {
 struct Criterion {
     std::string expr;    ///< as written, e.g. "send.p95 < 250ms over 10s"
     std::string name;    ///< display name; defaults to expr
-    std::string metric;  ///< the Snapshot name, e.g. "send.p95"
+    std::string metric;  ///< the Snapshot name, e.g. "send.p95"; `prom("...")` as written
+    /// For `prom("QUERY") OP VALUE`: QUERY (PromQL, quotes unescaped), judged against
+    /// Prometheus at the stage's end (pipeline/prom_judge.hpp); empty for other criteria.
+    /// Its unit is MetricUnit::number: the value is converted to Prometheus' base units
+    /// (`1%` is 0.01, `250ms` is 0.25 s, `1KB` is 1024 bytes).
+    std::string promql;
     CompareOp op = CompareOp::lt;
     double target = 0;  ///< in the metric's canonical unit
     MetricUnit unit = MetricUnit::count;
@@ -97,6 +103,9 @@ struct Criterion {
     /// by --set, or read from a results.json written without it). Annotations, JUnit.
     int line = 0;
     int column = 0;
+
+    /// A criterion over PromQL (`prom("...")`), judged against Prometheus.
+    bool is_prom() const { return !promql.empty(); }
 
     /// A relative criterion whose baseline value is unknown: it fails with "no baseline data".
     bool lacks_baseline() const { return relative && !baseline; }

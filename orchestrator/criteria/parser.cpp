@@ -2,7 +2,12 @@
 // (the input comes from users and will be fuzzed). Grammar, as k6 writes its thresholds':
 //
 //   criterion := ws metric ws op ws value [ ws "over" ws duration ] ws
+//              | ws prom ws op ws number ws [ unit ] [ ws "over" ws duration ] ws
 //   metric    := 1*( any byte except whitespace and "<>=!" )   ; [OPERATION "."] NAME
+//   prom      := "prom" ws "(" ws ( dquoted | squoted ) ws ")"
+//   dquoted   := '"' *( '\"' | any byte except '"' ) '"'     ; \" is a literal "
+//   squoted   := "'" *( "\'" | any byte except "'" ) "'"     ; \' is a literal '
+//                ; every other backslash is kept as is (PromQL's own escapes pass through)
 //   op        := "<=" | "<" | ">=" | ">" | "==" | "!="
 //   value     := number ws [ unit ] | relative
 //   number    := [ "+" | "-" ] ( 1*digit [ "." *digit ] | "." 1*digit )   ; |value| <= 1e15
@@ -16,6 +21,9 @@
 //
 // In a relative value `%` is percent of the baseline value; any other unit must fit the
 // metric like an absolute value's, and a factor after `*` is a bare positive number.
+//
+// A prom() value is converted to Prometheus' base units (seconds, bytes, ratios): `%` is
+// /100, ms and us are seconds, KB MB GB are 1024-based bytes, /s and a bare number as is.
 //
 // The text must be valid UTF-8 without control characters. NAME is resolved (and its unit
 // found) by metric_unit() in metric_unit.cpp; the metric decides which units fit (a latency
@@ -191,6 +199,9 @@ class CriterionParser {
         if (at_end()) {
             return error("empty criterion (" + std::string(k_example) + ")");
         }
+        if (at_prom()) {
+            return parse_prom();
+        }
         Criterion criterion;
         std::string_view metric =
             take_while([](char c) { return !is_space(c) && !is_operator_char(c); });
@@ -281,6 +292,146 @@ class CriterionParser {
     }
 
   private:
+    static constexpr std::string_view k_prom_example =
+        "e.g. prom(\"sum(rate(http_requests_total{code=~'5..'}[1m]))\") < 5";
+    static constexpr std::size_t k_max_promql = 4096;
+
+    /// `prom` followed by `(`.
+    bool at_prom() const {
+        if (!at_word("prom")) {
+            return false;
+        }
+        std::string_view r = rest().substr(4);
+        std::size_t k = 0;
+        while (k < r.size() && is_space(r[k])) {
+            ++k;
+        }
+        return k < r.size() && r[k] == '(';
+    }
+
+    /// Prometheus' base units: seconds, bytes, ratios (a percentage is a fraction).
+    static std::optional<double> prom_unit_factor(std::string_view unit) {
+        struct Factor {
+            std::string_view unit;
+            double factor;
+        };
+        constexpr std::array<Factor, 9> k_factors = {{{"", 1.0},
+                                                      {"%", 0.01},
+                                                      {"s", 1.0},
+                                                      {"ms", 0.001},
+                                                      {"us", 0.000001},
+                                                      {"KB", 1024.0},
+                                                      {"MB", 1024.0 * 1024.0},
+                                                      {"GB", 1024.0 * 1024.0 * 1024.0},
+                                                      {"/s", 1.0}}};
+        for (const auto& f : k_factors) {
+            if (f.unit == unit) {
+                return f.factor;
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// `prom("QUERY") OP VALUE [over WINDOW]`: the cursor is at `prom`.
+    Result<Criterion> parse_prom() {
+        std::size_t start = m_pos;
+        m_pos += 4;
+        skip_space();
+        ++m_pos;  // '(' (at_prom saw it)
+        skip_space();
+        if (at_end() || (m_text[m_pos] != '"' && m_text[m_pos] != '\'')) {
+            return error("prom(...) in " + quoted(m_text) + " takes the PromQL in quotes (" +
+                         std::string(k_prom_example) + ")");
+        }
+        char quote = m_text[m_pos++];
+        std::string query;
+        bool closed = false;
+        while (!at_end()) {
+            char c = m_text[m_pos];
+            if (c == '\\' && m_pos + 1 < m_text.size() && m_text[m_pos + 1] == quote) {
+                query += quote;
+                m_pos += 2;
+                continue;
+            }
+            ++m_pos;
+            if (c == quote) {
+                closed = true;
+                break;
+            }
+            query += c;
+        }
+        std::string other = quote == '"' ? "'" : "\"";
+        std::string same(1, quote);
+        if (!closed) {
+            return error("the PromQL in " + quoted(m_text) + " has no closing " + same +
+                         " (end it with " + same + ")");
+        }
+        skip_space();
+        if (at_end() || m_text[m_pos] != ')') {
+            return error("expected \")\" after the PromQL's closing " + same + " in " +
+                         quoted(m_text) + (at_end() ? "" : ", got " + quoted(rest())) + " (a " +
+                         same + " inside the query ends it: use " + other + " inside, or write \\" +
+                         same + ")");
+        }
+        ++m_pos;
+        std::string_view metric = m_text.substr(start, m_pos - start);
+        if (trimmed(query).empty()) {
+            return error("prom(...) in " + quoted(m_text) + " has an empty query (" +
+                         std::string(k_prom_example) + ")");
+        }
+        if (query.size() > k_max_promql) {
+            return error("the PromQL in " + quoted(m_text) + " is longer than " +
+                         std::to_string(k_max_promql) + " bytes");
+        }
+        skip_space();
+        auto op = parse_operator(metric);
+        if (!op) {
+            return tl::unexpected(op.error());
+        }
+        skip_space();
+        if (at_relative()) {
+            return error(quoted(trimmed(m_text)) +
+                         ": a prom(...) criterion takes a plain value, not a baseline formula");
+        }
+        auto value = parse_number(*op);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        skip_space();
+        std::string_view unit;
+        if (!at_end() && !at_keyword("over")) {
+            unit = take_unit();
+        }
+        skip_space();
+        std::optional<Duration> window;
+        if (at_keyword("over")) {
+            m_pos += 4;
+            auto parsed = parse_window();
+            if (!parsed) {
+                return tl::unexpected(parsed.error());
+            }
+            window = *parsed;
+        } else if (!at_end()) {
+            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text));
+        }
+        auto factor = prom_unit_factor(unit);
+        if (!factor) {
+            return error("unit " + quoted(unit) + " does not fit prom(...) in " + quoted(m_text) +
+                         " (Prometheus uses base units: use %, s, ms, us, KB, MB, GB, /s or a "
+                         "bare number)");
+        }
+        Criterion criterion;
+        criterion.expr = std::string(trimmed(m_text));
+        criterion.name = criterion.expr;
+        criterion.metric = std::string(metric);
+        criterion.promql = std::move(query);
+        criterion.op = *op;
+        criterion.target = *value * *factor;
+        criterion.unit = MetricUnit::number;
+        criterion.window = window;
+        return criterion;
+    }
+
     /// A parsed relative value; the units of offsets and constants are converted once the
     /// metric's unit is known (`units[i]` is the unit written with `formula.terms[i]`).
     struct RelativeValue {

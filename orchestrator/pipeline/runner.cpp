@@ -19,6 +19,7 @@
 #include "pipeline/backend_watch.hpp"
 #include "pipeline/hints.hpp"
 #include "pipeline/hooks.hpp"
+#include "pipeline/prom_judge.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
 #include "report/bounded_series.hpp"
@@ -283,6 +284,12 @@ bool generator_shaped(const Criterion& criterion) {
     return false;
 }
 
+/// The wall clock in unix seconds (Prometheus' time axis).
+double unix_seconds_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string describe_criterion_miss(const CriterionResult& r) {
     std::string text = r.criterion.name;
     if (r.criterion.lacks_baseline()) {
@@ -413,6 +420,7 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
                      [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
     StageObserverImpl observer(stage, judge, stage_stop, state.listener, *watch, state.names);
     Stopwatch clock;
+    StageWindow window{unix_seconds_now(), 0};
     auto run = stage.observe ? observe_only(state, stage, *watch, stage_stop.get_token())
                              : load.executor->run_stage(load.context, stage, observer,
                                                         stage_stop.get_token());
@@ -420,6 +428,7 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     BackendFacts facts = watch->facts();
     watch.reset();
     stage_report.duration_s = clock.seconds();
+    window.end_s = unix_seconds_now();
 
     if (!run) {
         stage_report.verdict = Verdict::error;
@@ -435,6 +444,15 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     }
     stage_report.metrics = snapshot;
     stage_report.criteria = judge.judge(snapshot);
+    // prom("...") criteria: a stage-end step of their own, needing only the stage's window.
+    std::optional<std::string> prom_error;
+    if (!facts.interrupted && state.interrupts().load() == 0) {
+        if (auto judged =
+                judge_prom_criteria(pipeline.prometheus, stage, window, stage_report.criteria);
+            !judged) {
+            prom_error = judged.error().message;
+        }
+    }
     stage_report.extra = run->extra;
     stage_report.extra["generator_cpu_percent"] = run->generator_cpu_percent;
     if (!run->generator_note.empty()) {
@@ -476,6 +494,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     } else if (facts.output_error) {
         stage_report.verdict = Verdict::error;
         stage_report.reason = "stopped: " + *facts.output_error;
+    } else if (prom_error) {
+        stage_report.verdict = Verdict::error;
+        stage_report.reason = *prom_error;
     } else if (facts.exit) {
         stage_report.verdict = Verdict::fail;
         stage_report.reason = "backend crashed " + fmt("%.1fs", facts.exit_at_s) +

@@ -185,7 +185,8 @@ std::string format_value(double value, MetricUnit unit) {
         case MetricUnit::megabytes:
             return format_megabytes(value);
         case MetricUnit::number:
-            return format_trimmed(value, 3);
+            // A fraction (a prom("...") ratio such as 0.0123) keeps 3 significant digits.
+            return std::fabs(value) < 1 ? format_significant(value) : format_trimmed(value, 3);
     }
     return format_trimmed(value, 3);
 }

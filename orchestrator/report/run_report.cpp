@@ -431,8 +431,9 @@ std::optional<CompareOp> compare_op_from(std::string_view text) {
 // "" is both count and plain number: a health pointer's value is the plain number.
 std::optional<MetricUnit> metric_unit_from(std::string_view label, std::string_view metric) {
     if (label.empty()) {
-        return metric.find("health./") != std::string_view::npos ? MetricUnit::number
-                                                                 : MetricUnit::count;
+        bool plain = metric.find("health./") != std::string_view::npos ||
+                     metric.rfind("prom(", 0) == 0;  // a prom("...") criterion's value
+        return plain ? MetricUnit::number : MetricUnit::count;
     }
     for (MetricUnit unit : {MetricUnit::per_second, MetricUnit::percent, MetricUnit::milliseconds,
                             MetricUnit::megabytes}) {

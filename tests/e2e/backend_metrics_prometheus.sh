@@ -9,28 +9,13 @@ export PORT=$(free_port)
 # Every second request of the history route fails with an injected 500 (deterministic).
 start_backend "$PORT" DISABLE_RATE_LIMIT=true FAULT_ERROR_RATE=0.5
 
-prom_port=$(free_port)
-mkdir -p "$WORK/prometheus-data"
-cat >"$WORK/prometheus.yml" <<YAML
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: chat-backend
-    static_configs: [{ targets: ["127.0.0.1:$PORT"] }]
-YAML
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
-  --web.listen-address="127.0.0.1:$prom_port" >"$WORK/prometheus.log" 2>&1 &
-STARTED_PIDS+=("$!")
+start_prometheus "$PORT"
 
-# Instant query; prints the first sample's value, or nothing when the result is empty.
-query() {
-  curl -fsS --max-time 5 "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" \
-    | jq -r '.data.result[0].value[1] // empty'
-}
 # Waits (at most 60 s) until QUERY gives WANT.
 wait_for() {
   local got=""
   for _ in $(seq 1 120); do
-    got=$(query "$1" 2>/dev/null || true)
+    got=$(prom_value "$1" 2>/dev/null || true)
     [[ "$got" == "$2" ]] && return 0
     sleep 0.5
   done
@@ -38,7 +23,6 @@ wait_for() {
   fail "$1 is \"$got\" after 60 s, expected $2"
 }
 
-wait_for 'up{job="chat-backend"}' 1
 history() {
   for _ in $(seq 1 "$1"); do
     curl -s -o /dev/null "http://127.0.0.1:$PORT/conversations/c1/messages?limit=5"
@@ -55,13 +39,13 @@ for _ in $(seq 1 7); do
 done
 # FAULT_ERROR_RATE applies to every non-observability request in order: 27 requests, 13 fail.
 wait_for 'sum(http_requests_total)' 27
-[[ "$(query 'sum(http_requests_total{code=~"5.."})')" == 13 ]] || fail "5xx count is not 13"
-[[ "$(query 'sum(http_requests_total{code=~"2.."})')" == 14 ]] || fail "2xx count is not 14"
-[[ "$(query 'chat_database_errors_total')" == 13 ]] || fail "database errors are not 13"
-[[ "$(query 'chat_database_pool_size')" == 10 ]] || fail "pool size is not 10"
-[[ "$(query 'sum(http_request_duration_seconds_count)')" == 27 ]] || fail "histogram count is not 27"
-ratio=$(query "sum(rate(http_requests_total{code=~'5..'}[1m])) / sum(rate(http_requests_total[1m]))")
+[[ "$(prom_value 'sum(http_requests_total{code=~"5.."})')" == 13 ]] || fail "5xx count is not 13"
+[[ "$(prom_value 'sum(http_requests_total{code=~"2.."})')" == 14 ]] || fail "2xx count is not 14"
+[[ "$(prom_value 'chat_database_errors_total')" == 13 ]] || fail "database errors are not 13"
+[[ "$(prom_value 'chat_database_pool_size')" == 10 ]] || fail "pool size is not 10"
+[[ "$(prom_value 'sum(http_request_duration_seconds_count)')" == 27 ]] || fail "histogram count is not 27"
+ratio=$(prom_value "sum(rate(http_requests_total{code=~'5..'}[1m])) / sum(rate(http_requests_total[1m]))")
 [[ "$ratio" =~ ^[0-9.e+-]+$ ]] && awk -v r="$ratio" 'BEGIN { exit !(r > 0 && r <= 1) }' || fail "the 5xx ratio is \"$ratio\""
-p95=$(query 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))')
+p95=$(prom_value 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))')
 [[ "$p95" =~ ^[0-9.e+-]+$ ]] && awk -v p="$p95" 'BEGIN { exit !(p > 0) }' || fail "histogram_quantile gave \"$p95\""
 echo "ok (Prometheus scraped 27 requests, 13 of them 5xx; 5xx ratio $ratio, p95 ${p95}s)"

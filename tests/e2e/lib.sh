@@ -161,3 +161,43 @@ md_table_columns() {
     { in_table = 0 }
   ' "$1"
 }
+
+# Starts Debian's prometheus on a free loopback port with a temp config and data folder in
+# $WORK, scraping GET /metrics of every 127.0.0.1 port given, every second (job
+# chat-backend, instance 127.0.0.1:PORT), its queries logged to $WORK/prometheus-queries.log.
+# Sets PROM_URL; waits (at most 60 s) until every target is up. Ended by cleanup.
+# usage: start_prometheus PORT...
+start_prometheus() {
+  local prom_port targets="" port
+  prom_port=$(free_port)
+  PROM_URL="http://127.0.0.1:$prom_port"
+  for port in "$@"; do
+    targets+="${targets:+, }\"127.0.0.1:$port\""
+  done
+  mkdir -p "$WORK/prometheus-data"
+  cat >"$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+  query_log_file: $WORK/prometheus-queries.log
+scrape_configs:
+  - job_name: chat-backend
+    static_configs: [{ targets: [$targets] }]
+YAML
+  prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$WORK/prometheus.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  for _ in $(seq 1 120); do
+    [[ "$(prom_value "sum(up{job=\"chat-backend\"})" 2>/dev/null)" == "$#" ]] && return 0
+    sleep 0.5
+  done
+  tail -5 "$WORK/prometheus.log" >&2
+  fail "Prometheus did not scrape $* within 60 s"
+}
+
+# Instant query on start_prometheus' server; prints the first sample's value, or nothing
+# when the result is empty.
+prom_value() {
+  curl -fsS --max-time 5 "$PROM_URL/api/v1/query" --data-urlencode "query=$1" \
+    | jq -r '.data.result[0].value[1] // empty'
+}
