@@ -260,6 +260,9 @@ ojson stage_json(const StageReport& stage) {
     j["health_after"] = health_json(stage.health_after);
     j["hints"] = text_array(stage.hints);
     j["extra"] = stage.extra.is_object() ? ojson(stage.extra) : ojson::object();
+    if (stage.part) {
+        j["part"] = stage_part_json(*stage.part, stage.operations);
+    }
     return j;
 }
 
@@ -612,6 +615,14 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
     if (const nlohmann::json* extra = f.object("extra")) {
         s.extra = *extra;
     }
+    if (const nlohmann::json* part = f.object("part")) {
+        auto read = stage_part_from_json(*part, s.operations, f.at("part"));
+        if (!read) {
+            f.problem(read.error().message);
+        } else {
+            s.part = std::make_shared<const StagePart>(std::move(*read));
+        }
+    }
     return s;
 }
 
@@ -667,6 +678,13 @@ Result<RunReport> report_from(const nlohmann::json& json) {
     r.backend_log_tail = f.texts("backend_log_tail");
     r.recommendation = f.text("recommendation");
     r.warnings = f.texts("warnings");
+    if (const nlohmann::json* segment = f.object("segment")) {
+        if (auto info = part_info_from_json(*segment)) {
+            r.part_info = std::move(*info);
+        } else {
+            f.problem("results." + info.error().message);
+        }
+    }
     if (error) {
         return fail(ErrorCode::invalid_input, "invalid results file: " + error->message);
     }
@@ -694,6 +712,9 @@ nlohmann::ordered_json to_ordered_json(const RunReport& report) {
     run["executor"] = text_or_null(report.executor);
     run["base_url"] = text_or_null(report.base_url);
     j["run"] = std::move(run);
+    if (report.part_info) {
+        j["segment"] = part_info_json(*report.part_info);
+    }
     ojson stages = ojson::array();
     for (const auto& stage : report.stages) {
         stages.push_back(stage_json(stage));

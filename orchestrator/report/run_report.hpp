@@ -15,6 +15,7 @@
 #include "core/result.hpp"
 #include "criteria/criterion.hpp"
 #include "metrics/snapshot.hpp"
+#include "report/part.hpp"
 
 namespace orch {
 
@@ -83,6 +84,9 @@ struct StageReport {
     std::optional<HealthSample> health_after;
     std::vector<std::string> hints;  ///< root-cause hints, each naming its evidence
     nlohmann::json extra = nlohmann::json::object();  ///< executor extras
+    /// A segment's lossless measurement of the stage (results.json `part`, report/part.hpp):
+    /// set by `run --segment`, read back for `stagegate merge`; null otherwise.
+    std::shared_ptr<const StagePart> part;
 };
 
 struct RunReport {
@@ -105,6 +109,8 @@ struct RunReport {
     /// Run-level warnings every report shows (e.g. "TLS verification is off"); results.json
     /// carries `warnings` only when there is one.
     std::vector<std::string> warnings;
+    /// `run --segment I/N`: which share of which pipeline this is (results.json `segment`).
+    std::optional<PartInfo> part_info;
 };
 
 /// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.
