@@ -30,7 +30,7 @@ TEST_CASE("segment shares add up exactly: 5 VUs over 3 segments are 2, 2, 1", "[
     }
 }
 
-TEST_CASE("--segment I/N is parsed and checked", "[segment]") {
+TEST_CASE("segment I/N is parsed and checked", "[segment]") {
     auto ok = parse_segment("1/3");
     REQUIRE(ok);
     CHECK(ok->index == 1);
@@ -50,7 +50,7 @@ TEST_CASE("--segment I/N is parsed and checked", "[segment]") {
     says("1/3x", "expected I/N");
 }
 
-TEST_CASE("--start-at takes RFC 3339 and refuses anything else", "[segment]") {
+TEST_CASE("start-at takes RFC 3339 and refuses anything else", "[segment]") {
     auto utc = parse_rfc3339("2026-12-03T10:15:00Z");
     REQUIRE(utc);
     CHECK(*utc == 1796292900LL * 1000000000LL);
