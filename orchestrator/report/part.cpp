@@ -9,8 +9,7 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using json = nlohmann::json;
 
-ojson histogram_json(const HdrHistogram& histogram) {
-    HistogramRecord r = encode_histogram(histogram);
+ojson record_json(const HistogramRecord& r) {
     ojson j = ojson::object();
     j["count"] = r.count;
     j["min"] = r.min;
@@ -21,15 +20,8 @@ ojson histogram_json(const HdrHistogram& histogram) {
     return j;
 }
 
-ojson record_json(const HistogramRecord& r) {
-    ojson j = ojson::object();
-    j["count"] = r.count;
-    j["min"] = r.min;
-    j["max"] = r.max;
-    j["sum"] = r.sum;
-    j["overflow"] = r.overflow;
-    j["hdr"] = r.hdr;
-    return j;
+ojson histogram_json(const HdrHistogram& histogram) {
+    return record_json(encode_histogram(histogram));
 }
 
 ojson operation_json(const OperationStats& stats) {

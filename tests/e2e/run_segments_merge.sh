@@ -96,6 +96,14 @@ run_stagegate merge "${parts[0]}" "${parts[1]}" --allow-missing --out "$WORK/par
 expect_rc 4
 [[ $(jqr "$WORK/partial/results.json" .verdict) == INCONCLUSIVE ]] || fail "allow-missing verdict"
 
+# A segment that starts more than 1 s after --start-at says so and records it.
+past=$(date -u -d '-3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+run_stagegate run "$P" --only closed --segment 1/3 --start-at "$past" --out "$WORK/latepart" \
+  --no-progress --set stages.closed.duration=1s
+grep -q "after its planned time" "$WORK/stdout.txt" || fail "a late segment does not say so"
+jq -e '.stages[0].part.late_s > 1' "$WORK/latepart/results.json" >/dev/null ||
+  fail "late_s not recorded: $(jqr "$WORK/latepart/results.json" '.stages[0].part.late_s')"
+
 # A segment more than 1 s late makes the merge INCONCLUSIVE.
 late="$WORK/late.json"
 jq '.stages[0].part.late_s = 2.5' "${parts[1]}" >"$late"
