@@ -27,14 +27,17 @@
 #include "cli/serve_verb.hpp"
 #include "cli/terminal.hpp"
 #include "config/loader.hpp"
+#include "config/sha256.hpp"
 #include "core/atomic_file.hpp"
 #include "core/clock.hpp"
 #include "core/exit_code.hpp"
 #include "core/open_files.hpp"
 #include "core/redact.hpp"
 #include "core/schemas.hpp"
+#include "core/segment.hpp"
 #include "pipeline/baseline.hpp"
 #include "pipeline/output_lock.hpp"
+#include "pipeline/part_merge.hpp"
 #include "pipeline/runner.hpp"
 
 #ifndef STAGEGATE_VERSION
@@ -117,6 +120,8 @@ Usage:
   stagegate report RESULTS.json [--format md|html|junit|json|openmetrics|gitlab-load-performance]
                   [-o FILE]
   stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
+  stagegate merge PART.json... --out DIR [--allow-missing]
+                                            add up the parts of a segmented run, judge, report
   stagegate schema [pipeline|results|stage-result]
   stagegate serve --pipelines DIR --token-file F [--listen 127.0.0.1:8686] [--out DIR]
                   [--max-queued N]          HTTP service running pipelines for rollouts
@@ -149,6 +154,14 @@ Options:
   --baseline RESULTS.json judge baseline criteria (send.p95 < baseline + 10%) against
                           the matching stage of an earlier run's results.json
   --threads N             load generator threads (default: number of cores)
+  --segment I/N           run only segment I (0 to N-1) of every stage: every N-th VU
+                          (closed model) or arrival (open model), numbered as in the whole
+                          run; results.json keeps a lossless part for `stagegate merge`
+  --start-at TIME         start stage 1 at TIME (RFC 3339, e.g. 2026-12-03T10:15:00Z) and
+                          each later stage at its planned time, so segments run in step; a
+                          segment more than 1 s late says so (the merge is INCONCLUSIVE)
+  --no-backend            do not launch `backend:` (another segment owns it): attach to the
+                          target, with the pipeline's health checks
   --no-progress           no live progress lines
   --strict                refuse (exit 2) a stage without a fail criterion, which could
                           only PASS (without it such a stage is reported as "no gate")
@@ -182,6 +195,19 @@ noise are left out: latency that moved less than 5% or less than 0.2 ms, any oth
 less than 1%. --all shows them too (marked "within noise"). Exit 0.
 )";
 
+constexpr const char* k_merge_help =
+    R"(Usage: stagegate merge PART.json... --out DIR [--allow-missing]
+
+Adds up the results.json parts that `stagegate run P --segment I/N` wrote (one per segment):
+counts add, latency histograms merge bucket for bucket (percentiles as if one process had
+measured everything), per-second series add by wall-clock second, backend figures come from
+the segment that launched the backend. Then every stage's criteria are judged on the merged
+stage and report.md, report.html, results.json and junit.xml are written into DIR, with the
+exit code of one run. INVALID (exit 2, the file named): parts of different pipelines (file,
+--set, --time-scale), a duplicate or missing segment, a corrupt histogram, another results
+version. --allow-missing judges without a missing segment: the result is INCONCLUSIVE.
+)";
+
 constexpr const char* k_schema_help = R"(Usage: stagegate schema [pipeline|results|stage-result]
 
 Prints a JSON Schema: of the pipeline file (default), of results.json, or of the stage
@@ -211,6 +237,7 @@ const std::vector<std::pair<std::string_view, std::string_view>>& verb_helps() {
         {"validate", k_validate_help},
         {"report", k_report_help},
         {"compare", k_compare_help},
+        {"merge", k_merge_help},
         {"schema", k_schema_help},
         {"serve", k_serve_help},
         {"render", k_render_help},
@@ -464,7 +491,7 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
         message += " (did you mean \"" + suggestion + "\"?)";
     }
     return invalid(
-        ctx, message + "; verbs: run, validate, report, compare, schema, serve, render, completion, help");
+        ctx, message + "; verbs: run, validate, report, compare, merge, schema, serve, render, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -536,9 +563,124 @@ int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
     return k_exit_pass;
 }
 
+/// --segment and --start-at as given (checked before the pipeline is read: exit 2).
+struct SegmentOptions {
+    std::optional<Segment> segment;
+    std::optional<std::int64_t> start_at_ns;
+};
+
+Result<SegmentOptions> segment_options(const ParsedArgs& args) {
+    SegmentOptions options;
+    if (auto text = args.value("--segment")) {
+        auto segment = parse_segment(*text);
+        if (!segment) {
+            return tl::unexpected(segment.error());
+        }
+        options.segment = *segment;
+    }
+    if (auto text = args.value("--start-at")) {
+        auto at = parse_rfc3339(*text);
+        if (!at) {
+            return tl::unexpected(at.error());
+        }
+        options.start_at_ns = *at;
+    }
+    return options;
+}
+
+/// --segment, --start-at and --no-backend on a loaded pipeline: the part's identity (the
+/// hash covers the file, every --set and --time-scale, so parts of differently overridden
+/// runs do not merge) and, with --no-backend, attach mode (no launch; health as the
+/// pipeline asks).
+Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
+                                   const SegmentOptions& segmenting, RunOptions& options) {
+    options.start_at_ns = segmenting.start_at_ns;
+    bool no_backend = args.has("--no-backend");
+    if (no_backend) {
+        pipeline.backend.reset();
+    }
+    if (!segmenting.segment) {
+        return {};
+    }
+    if (pipeline.scenario.executor != "builtin") {
+        return fail(ErrorCode::invalid_input,
+                    "--segment: only the builtin executor splits a stage (scenario.executor is " +
+                        pipeline.scenario.executor + ")");
+    }
+    PartInfo info;
+    info.segment = *segmenting.segment;
+    std::string identity = pipeline.sha256;
+    for (const auto& set : args.all("--set")) {
+        identity += "\n--set " + set;
+    }
+    char scale[64];
+    std::snprintf(scale, sizeof scale, "\n--time-scale %.17g", pipeline.time_scale);
+    identity += scale;
+    info.pipeline_hash = sha256_hex(identity);
+    info.start_at = args.value("--start-at").value_or("");
+    info.owns_backend = pipeline.backend.has_value();
+    options.part = std::move(info);
+    return {};
+}
+
+int cmd_merge(Context& ctx, const std::vector<std::string>& rest) {
+    ArgSpec spec{{"--help", "--allow-missing", "--no-progress"}, {"--out"}, {}, {{"-h", "--help"}}};
+    auto args = parse_args(rest, spec, "merge");
+    if (!args) {
+        return invalid(ctx, args.error().message);
+    }
+    if (args->has("--help")) {
+        ctx.out << k_merge_help;
+        return k_exit_pass;
+    }
+    if (args->positionals.empty()) {
+        return invalid(ctx,
+                       "merge takes the parts' results.json files (see stagegate merge --help)");
+    }
+    auto out = args->value("--out");
+    if (!out) {
+        return invalid(ctx, "merge needs --out DIR for the merged reports");
+    }
+    std::vector<PartFile> parts;
+    for (const auto& path : args->positionals) {
+        auto report = read_results(path);
+        if (!report) {
+            return invalid(ctx, report.error().message);
+        }
+        parts.push_back(PartFile{path, std::move(*report)});
+    }
+    MergeOptions options;
+    options.allow_missing = args->has("--allow-missing");
+    options.run_id = new_run_id();
+    options.version = version();
+    auto merged = merge_parts(parts, options);
+    if (!merged) {
+        return invalid(ctx, merged.error().message);
+    }
+    if (auto ok = prepare_output_dir(*out); !ok) {
+        ctx.err << "stagegate: " << shown_lines(ok.error().message) << "\n";
+        return k_exit_error;
+    }
+    for (const auto& format : {"json", "md", "junit", "html"}) {
+        auto reporter = reporters().create(format);
+        if (!reporter) {
+            continue;
+        }
+        if (auto ok = (*reporter)->write_to(*out, *merged); !ok) {
+            ctx.err << "stagegate: " << shown_lines(ok.error().message) << "\n";
+            return k_exit_error;
+        }
+    }
+    TerminalStyle style = terminal_style(ctx.stdout_is_tty, ctx.getenv);
+    print_summary(ctx.out, *merged, style.color);
+    ctx.out << "reports: " << *out << "/report.md (also report.html, results.json, junit.xml)\n";
+    return merged->exit_code;
+}
+
 int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
-    ArgSpec spec{{"--help", "--no-progress", "--strict"},
-                 {"--out", "--from", "--baseline", "--threads", "--log-level", "--time-scale"},
+    ArgSpec spec{{"--help", "--no-progress", "--strict", "--no-backend"},
+                 {"--out", "--from", "--baseline", "--threads", "--log-level", "--time-scale",
+                  "--segment", "--start-at"},
                  {"--only", "--set"},
                  {{"-h", "--help"}}};
     auto args = parse_args(rest, spec, "run");
@@ -566,6 +708,10 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
         options.threads = static_cast<int>(n);
     }
     const std::string& file = args->positionals[0];
+    auto segmenting = segment_options(*args);
+    if (!segmenting) {
+        return invalid(ctx, segmenting.error().message);
+    }
     auto loading = load_options(ctx, *args);
     if (!loading) {
         return invalid_run(ctx, *args, loading.error().message);
@@ -574,6 +720,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     if (!pipeline) {
         print_load_problems(ctx, to_error(pipeline.error(), file));
         return invalid_run(ctx, *args, invalid_problems(pipeline.error()));
+    }
+    if (auto ok = apply_segment_options(*pipeline, *args, *segmenting, options); !ok) {
+        return invalid_run(ctx, *args, file + ": " + ok.error().message);
     }
     if (auto ok = apply_baseline_option(*pipeline, args->value("--baseline")); !ok) {
         InvalidProblem where;
@@ -725,6 +874,9 @@ int run(Context& ctx) {
         if (verb == "report") {
             return cmd_report(ctx, rest);
         }
+        if (verb == "merge") {
+            return cmd_merge(ctx, rest);
+        }
         if (verb == "compare") {
             return cmd_compare(ctx, rest);
         }
@@ -748,7 +900,7 @@ int run(Context& ctx) {
         message += " (did you mean \"" + suggestion + "\"?)";
     } else {
         message +=
-            " (commands: run, validate, report, compare, schema, serve, render, completion, help; see "
+            " (commands: run, validate, report, compare, merge, schema, serve, render, completion, help; see "
             "stagegate --help)";
     }
     return invalid(ctx, message);

@@ -100,6 +100,57 @@ std::size_t HdrHistogram::memory_bytes() const noexcept {
     return sizeof(*this) + m_counts.capacity() * sizeof(std::uint64_t);
 }
 
+std::size_t HdrHistogram::bucket_of(std::int64_t value_us) noexcept {
+    return index_of(std::clamp<std::int64_t>(value_us, 0, k_max_value_us));
+}
+
+bool HdrHistogram::assign(const std::vector<std::pair<std::size_t, std::uint64_t>>& buckets,
+                          std::uint64_t overflow, std::int64_t min, std::int64_t max,
+                          long double sum) noexcept {
+    reset();
+    std::uint64_t total = 0;
+    std::size_t first = m_counts.size();
+    std::size_t last = 0;
+    // The sum lies between what the buckets' lowest and highest values add up to.
+    long double lowest_sum = 0;
+    long double highest_sum = 0;
+    for (const auto& [index, count] : buckets) {
+        if (index >= m_counts.size() || count > ~std::uint64_t{0} - total) {
+            reset();
+            return false;
+        }
+        if (count == 0) {
+            continue;
+        }
+        m_counts[index] += count;
+        total += count;
+        std::int64_t low = 0;
+        std::int64_t width = 0;
+        bucket_range(index, low, width);
+        lowest_sum += static_cast<long double>(count) * static_cast<long double>(low);
+        highest_sum += static_cast<long double>(count) * static_cast<long double>(low + width - 1);
+        first = std::min(first, index);
+        last = std::max(last, index);
+    }
+    if (total == 0) {
+        bool ok = overflow == 0 && min == 0 && max == 0 && sum == 0;
+        reset();
+        return ok;
+    }
+    bool ok = min >= 0 && min <= max && max <= k_max_value_us && index_of(min) == first &&
+              index_of(max) == last && overflow <= total && sum >= lowest_sum && sum <= highest_sum;
+    if (!ok) {
+        reset();
+        return false;
+    }
+    m_count = total;
+    m_overflow = overflow;
+    m_min = min;
+    m_max = max;
+    m_sum = sum;
+    return true;
+}
+
 std::int64_t HdrHistogram::value_at_percentile(double percentile) const noexcept {
     if (m_count == 0) {
         return 0;

@@ -45,6 +45,28 @@ class HdrHistogram {
     std::size_t bucket_count() const noexcept;
     std::size_t memory_bytes() const noexcept;
 
+    // Bucket access, for the lossless serialization (metrics/histogram_codec.hpp). The
+    // layout is HdrHistogram's for lowest value 1, highest k_max_value_us and 2 significant
+    // figures: bucket index i here is counts index i there.
+
+    /// The bucket a value falls in (values are clamped to [0, k_max_value_us]).
+    static std::size_t bucket_of(std::int64_t value_us) noexcept;
+    /// The count of bucket `index` (0 past the last bucket).
+    std::uint64_t bucket(std::size_t index) const noexcept {
+        return index < m_counts.size() ? m_counts[index] : 0;
+    }
+    /// The exact sum of the recorded values (microseconds).
+    long double sum() const noexcept { return m_sum; }
+
+    /// Rebuilds a histogram from its buckets and exact figures, as serialized. False (and
+    /// the histogram left empty) when they do not fit together: a bucket index past the
+    /// layout, counts that do not add up to the total, min or max outside their buckets
+    /// or not the first/last non-empty bucket, a sum that the buckets' values cannot add
+    /// up to.
+    bool assign(const std::vector<std::pair<std::size_t, std::uint64_t>>& buckets,
+                std::uint64_t overflow, std::int64_t min, std::int64_t max,
+                long double sum) noexcept;
+
   private:
     std::vector<std::uint64_t> m_counts;
     std::uint64_t m_count = 0;

@@ -219,6 +219,29 @@ void OperationStats::merge(const OperationStats& other) noexcept {
     m_phase_samples += other.m_phase_samples;
 }
 
+OperationStats OperationStats::from_figures(Figures figures) {
+    OperationStats stats(figures.pattern_hits.size(), figures.latency_succeeded
+                                                          ? OutcomeLatency::split
+                                                          : OutcomeLatency::combined);
+    stats.m_requests = figures.requests;
+    stats.m_failures = figures.failures;
+    stats.m_errors = figures.errors;
+    stats.m_status_classes = figures.status_classes;
+    stats.m_pattern_hits = std::move(figures.pattern_hits);
+    stats.m_latency = std::move(figures.latency);
+    stats.m_latency_uncorrected = std::move(figures.latency_uncorrected);
+    if (figures.latency_succeeded && figures.latency_failed) {
+        stats.m_latency_succeeded = std::move(figures.latency_succeeded);
+        stats.m_latency_failed = std::move(figures.latency_failed);
+    } else {
+        stats.m_latency_succeeded.reset();
+        stats.m_latency_failed.reset();
+    }
+    stats.m_phase_sum_us = figures.phase_sum_us;
+    stats.m_phase_samples = figures.phase_samples;
+    return stats;
+}
+
 void OperationStats::reset() noexcept {
     m_requests = 0;
     m_failures = 0;
@@ -291,6 +314,15 @@ std::size_t StageMetrics::memory_bytes() const noexcept {
         bytes += op.memory_bytes();
     }
     return bytes;
+}
+
+void StageMetrics::merge_operations(const OperationStats& totals,
+                                    const std::vector<OperationStats>& operations) noexcept {
+    m_totals.merge(totals);
+    std::size_t n = std::min(m_operations.size(), operations.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        m_operations[i].merge(operations[i]);
+    }
 }
 
 void StageMetrics::reset() noexcept {

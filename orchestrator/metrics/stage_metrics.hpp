@@ -149,6 +149,27 @@ class OperationStats {
     /// Mean phase time in microseconds over the samples that had phases; 0 when none.
     double phase_mean_us(std::size_t phase) const noexcept;
     std::uint64_t phase_samples() const noexcept { return m_phase_samples; }
+    /// Sum of `phase` over the samples that had phases, microseconds (exact).
+    long double phase_sum_us(std::size_t phase) const noexcept {
+        return phase < k_phase_count ? m_phase_sum_us[phase] : 0;
+    }
+
+    /// Every figure of an OperationStats, as a serialized part holds them (report/part.cpp).
+    struct Figures {
+        std::uint64_t requests = 0;
+        std::uint64_t failures = 0;
+        std::array<std::uint64_t, k_error_kind_count> errors{};
+        std::array<std::uint64_t, 6> status_classes{};
+        std::vector<std::uint64_t> pattern_hits;
+        HdrHistogram latency;
+        HdrHistogram latency_uncorrected;
+        std::optional<HdrHistogram> latency_succeeded;  ///< both or neither (split)
+        std::optional<HdrHistogram> latency_failed;
+        std::array<long double, k_phase_count> phase_sum_us{};
+        std::uint64_t phase_samples = 0;
+    };
+    /// An OperationStats holding exactly `figures`.
+    static OperationStats from_figures(Figures figures);
 
     /// Bytes this object holds (itself, its pattern counters and its histograms if
     /// allocated), for memory checks.
@@ -182,6 +203,10 @@ class StageMetrics {
     /// operation's first response (its histograms), never after.
     void record(const RequestSample& sample) noexcept;
     void merge(const StageMetrics& other) noexcept;
+    /// Adds `totals` and `operations` (as read back from a serialized part) into this
+    /// stage's; operations past operation_count are ignored.
+    void merge_operations(const OperationStats& totals,
+                          const std::vector<OperationStats>& operations) noexcept;
     void reset() noexcept;
 
     /// Open model: one request was due (scheduled) / was due but could not be sent on time.

@@ -28,6 +28,10 @@ namespace orch {
 
 namespace {
 
+/// A segment that starts a stage later than this after its planned time says so, and the
+/// merged result is INCONCLUSIVE.
+constexpr double k_late_tolerance_s = 1.0;
+
 std::string fmt(const char* format, double a, double b = 0) {
     char buf[256];
     std::snprintf(buf, sizeof buf, format, a, b);
@@ -204,6 +208,9 @@ class StageObserverImpl final : public StageObserver {
         BackendFacts facts = m_watch.facts();
         point.rss_mb = facts.rss_end_mb;
         m_series.add(point);
+        if (m_part_seconds != nullptr) {
+            add_part_second(delta, interval, length);
+        }
 
         // Built-in guard, criteria or not: when every request of the stage's first second
         // failed to connect, nothing is listening there; firing on for the whole stage
@@ -237,6 +244,9 @@ class StageObserverImpl final : public StageObserver {
     /// connect (the built-in closed-port guard fired), else nullopt.
     std::optional<std::uint64_t> nothing_listening() const { return m_nothing_listening; }
 
+    /// Keep a lossless per-second series (run --segment) in `seconds`.
+    void keep_part_seconds(std::vector<PartSecond>* seconds) { m_part_seconds = seconds; }
+
     /// The series for results.json, once the executor has returned.
     void store_series(StageReport& report) const {
         report.series = m_series.points();
@@ -244,6 +254,31 @@ class StageObserverImpl final : public StageObserver {
     }
 
   private:
+    /// The interval under the wall-clock second its middle falls in, so that segments
+    /// started together (--start-at) key the same second alike.
+    void add_part_second(const StageMetrics& delta, const Interval& interval, double length) {
+        std::chrono::duration<double> now = std::chrono::system_clock::now().time_since_epoch();
+        auto second = static_cast<std::int64_t>(std::floor(now.count() - length / 2));
+        if (m_part_seconds->empty() || m_part_seconds->back().second != second) {
+            PartSecond fresh;
+            fresh.second = second;
+            fresh.operations.assign(m_names.operations.size(), {0, 0});
+            fresh.latency = encode_histogram(HdrHistogram());
+            m_part_seconds->push_back(std::move(fresh));
+            m_part_latency.reset();
+        }
+        PartSecond& p = m_part_seconds->back();
+        p.requests += delta.totals().requests();
+        p.failures += delta.totals().failures();
+        p.vus = std::max(p.vus, interval.active_vus);
+        for (std::size_t i = 0; i < delta.operations().size() && i < p.operations.size(); ++i) {
+            p.operations[i].first += delta.operations()[i].requests();
+            p.operations[i].second += delta.operations()[i].failures();
+        }
+        m_part_latency.merge(delta.totals().latency());
+        p.latency = encode_histogram(m_part_latency);
+    }
+
     static void set_quantiles(const HdrHistogram& latency, std::optional<double>& p50,
                               std::optional<double>& p95, std::optional<double>& p99) {
         if (!latency.empty()) {
@@ -265,6 +300,8 @@ class StageObserverImpl final : public StageObserver {
     std::uint64_t m_first_second_requests = 0;
     std::uint64_t m_first_second_refused = 0;
     std::optional<std::uint64_t> m_nothing_listening;
+    std::vector<PartSecond>* m_part_seconds = nullptr;
+    HdrHistogram m_part_latency;  ///< of the part second being filled
 };
 
 /// A metric that the generator's own limits distort: latency (its queue), request counts and
@@ -383,7 +420,8 @@ Result<StageRun> observe_only(const RunState& state, const StageSpec& stage, Bac
 
 /// Runs one stage against a healthy backend; fills `stage_report`.
 void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& stage,
-               StageReport& stage_report, const StageReport* previous) {
+               StageReport& stage_report, const StageReport* previous,
+               std::optional<double> late_s) {
     stage_report.started_at = iso8601_now();
     const Pipeline& pipeline = state.pipeline;
     StageExecutor load;
@@ -419,6 +457,10 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     StageJudge judge(stage, state.names,
                      [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
     StageObserverImpl observer(stage, judge, stage_stop, state.listener, *watch, state.names);
+    std::vector<PartSecond> part_seconds;
+    if (state.options.part) {
+        observer.keep_part_seconds(&part_seconds);
+    }
     Stopwatch clock;
     StageWindow window{unix_seconds_now(), 0};
     auto run = stage.observe ? observe_only(state, stage, *watch, stage_stop.get_token())
@@ -452,6 +494,14 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
             !judged) {
             prom_error = judged.error().message;
         }
+    }
+    std::shared_ptr<StagePart> part;
+    if (state.options.part) {
+        part = std::make_shared<StagePart>(run->totals);
+        part->body_patterns = state.names.body_patterns;
+        part->seconds = std::move(part_seconds);
+        part->late_s = late_s;
+        stage_report.part = part;
     }
     stage_report.extra = run->extra;
     stage_report.extra["generator_cpu_percent"] = run->generator_cpu_percent;
@@ -528,6 +578,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
             stage_report.reason += " (so these misses are not the backend's: " + list + ")";
         }
     } else if (!missed.empty()) {
+        if (part) {
+            part->verdict_from_criteria = true;
+        }
         stage_report.verdict = Verdict::fail;
         std::string list;
         for (const auto& m : missed) {
@@ -540,6 +593,9 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.verdict = Verdict::inconclusive;
         stage_report.reason = "the load generator fell behind: " + run->generator_note;
     } else {
+        if (part) {
+            part->verdict_from_criteria = true;
+        }
         stage_report.verdict = Verdict::pass;
         stage_report.reason =
             "all " + std::to_string(stage_report.criteria.size()) + " criteria met";
@@ -649,6 +705,28 @@ void run_stage_end_hooks(RunState& state, RunReport& report, const StageSpec& st
     }
 }
 
+/// Waits (interruptibly) until `planned_ns` on the wall clock; returns how late it is then,
+/// in seconds (0 when on time).
+double wait_for_planned_start(RunState& state, std::int64_t planned_ns, const std::string& stage) {
+    auto now_ns = [] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    if (planned_ns > now_ns()) {
+        state.listener.on_message("waiting until --start-at for \"" + stage + "\" (" +
+                                  fmt("%.1f s", static_cast<double>(planned_ns - now_ns()) / 1e9) +
+                                  ")");
+    }
+    while (planned_ns > now_ns() && !state.run_stop.stop_requested() &&
+           state.interrupts().load() == 0) {
+        std::int64_t left = planned_ns - now_ns();
+        std::this_thread::sleep_for(
+            std::chrono::nanoseconds(std::min<std::int64_t>(left, 20'000'000)));
+    }
+    return std::max(0.0, static_cast<double>(now_ns() - planned_ns) / 1e9);
+}
+
 void begin_report(RunState& state, RunReport& report, const std::vector<const StageSpec*>& stages) {
     const Pipeline& p = state.pipeline;
     report.pipeline_name = p.name;
@@ -659,6 +737,7 @@ void begin_report(RunState& state, RunReport& report, const std::vector<const St
     report.version = state.options.version;
     report.executor = p.scenario.executor;
     report.base_url = redact(p.target.base_url);
+    report.part_info = state.options.part;
     for (const StageSpec* stage : stages) {
         StageReport s;
         s.name = stage->name;
@@ -721,6 +800,20 @@ RunReport finish(RunState& state, RunReport& report, BackendSupervisor* supervis
 }
 
 }  // namespace
+
+void conclude_run(RunReport& report) {
+    conclude(report);
+}
+
+std::int64_t planned_stage_start(std::int64_t start_at_ns, const Pipeline& pipeline,
+                                 const std::vector<const StageSpec*>& stages, std::size_t index) {
+    Duration offset{0};
+    for (std::size_t k = 0; k < index && k < stages.size(); ++k) {
+        offset += stages[k]->duration + std::chrono::seconds(1);
+        offset += stages[k + 1]->cooldown.value_or(pipeline.defaults.cooldown);
+    }
+    return start_at_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(offset).count();
+}
 
 Result<void> prepare_output_dir(const std::filesystem::path& out_dir) {
     std::error_code ec;
@@ -811,6 +904,9 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
     state.context.pipeline = &pipeline;
     state.context.out_dir = options.out_dir;
     state.context.threads = options.threads;
+    if (options.part) {
+        state.context.segment = options.part->segment;
+    }
     state.names.operations = pipeline.operation_names();
     state.names.body_patterns = pipeline.body_pattern_names();
     RunReport report;
@@ -950,6 +1046,26 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                 break;
             }
         }
+        std::optional<double> late_s;
+        if (options.start_at_ns) {
+            late_s = wait_for_planned_start(
+                state, planned_stage_start(*options.start_at_ns, pipeline, *stages, i), stage.name);
+            if (state.interrupts().load() > 0) {
+                stage_report.reason = "not run: interrupted while waiting for --start-at";
+                return stop_with(Verdict::interrupted,
+                                 "interrupted while waiting to start \"" + stage.name + "\"",
+                                 &supervisor);
+            }
+            if (*late_s > k_late_tolerance_s) {
+                std::string late = "segment " + options.part->segment.text() + " started stage \"" +
+                                   stage.name + "\" " + fmt("%.1f s", *late_s) +
+                                   " after its planned time: the merged result will be "
+                                   "INCONCLUSIVE";
+                report.warnings.push_back(late);
+                listener.on_message("warning: " + late);
+                spdlog::warn("{}", late);
+            }
+        }
         listener.on_stage_start(stage, i, stages->size());
         const int index = static_cast<int>(i);
         if (auto hook = run_hook(state, report, stage.hooks, HookKind::before,
@@ -962,7 +1078,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
             stage_report.reason = interrupted ? "interrupted during the before hook"
                                               : "not run: " + HookRunner::describe_failure(*hook);
         } else {
-            run_stage(state, supervisor, stage, stage_report, previous);
+            run_stage(state, supervisor, stage, stage_report, previous, late_s);
         }
         listener.on_stage_end(stage_report);
         run_stage_end_hooks(state, report, stage, index, stage_report.verdict);

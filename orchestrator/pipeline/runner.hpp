@@ -38,7 +38,23 @@ struct RunOptions {
     /// with its own `target:` (the pipeline with that target merged in); without it such a
     /// stage ends with ERROR.
     std::function<Result<std::unique_ptr<Executor>>(const Pipeline&)> make_executor;
+    /// `--segment I/N`: run that share of every stage and write a lossless part
+    /// (report/part.hpp) into results.json.
+    std::optional<PartInfo> part;
+    /// `--start-at`: Unix time in ns at which stage 1 starts; later stages start at their
+    /// planned times after it (planned_stage_start), so the segments stay in step.
+    std::optional<std::int64_t> start_at_ns;
 };
+
+/// With --start-at: when stage `index` of `stages` is planned to start, ns since the Unix
+/// epoch: stage 1 at `start_at_ns`, each later one after the earlier ones' durations, 1 s
+/// each for their last responses and results, and the cooldowns before it.
+std::int64_t planned_stage_start(std::int64_t start_at_ns, const Pipeline& pipeline,
+                                 const std::vector<const StageSpec*>& stages, std::size_t index);
+
+/// Sets the run's verdict, exit code, reason, highest passed stage, recommendation and
+/// finished_at from its stages (the worst stage wins) unless it already ended badly.
+void conclude_run(RunReport& report);
 
 /// What the runner tells a person while it works (the CLI prints it). All optional.
 class RunListener {

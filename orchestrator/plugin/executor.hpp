@@ -15,6 +15,7 @@
 
 #include "config/pipeline.hpp"
 #include "core/result.hpp"
+#include "core/segment.hpp"
 #include "metrics/stage_metrics.hpp"
 
 namespace orch {
@@ -26,6 +27,9 @@ struct RunContext {
     const Pipeline* pipeline = nullptr;
     std::filesystem::path out_dir;  ///< artifacts go here (k6 summaries, tool output)
     int threads = 0;                ///< worker threads for the engine; 0 = number of cores
+    /// `--segment I/N`: run only this share of every stage (core/segment.hpp); executors
+    /// that cannot split a stage refuse a segment other than the whole in prepare().
+    Segment segment;
 };
 
 /// One second (or so) of a running stage, for progress, abort and windowed criteria.

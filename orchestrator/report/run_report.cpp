@@ -266,6 +266,9 @@ ojson stage_json(const StageReport& stage) {
     if (stage.observe) {
         j["observe"] = true;
     }
+    if (stage.part) {
+        j["part"] = stage_part_json(*stage.part, stage.operations);
+    }
     return j;
 }
 
@@ -637,6 +640,14 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
     }
     s.traffic_percent = f.number("traffic");
     s.observe = f.boolean("observe");
+    if (const nlohmann::json* part = f.object("part")) {
+        auto read = stage_part_from_json(*part, s.operations, f.at("part"));
+        if (!read) {
+            f.problem(read.error().message);
+        } else {
+            s.part = std::make_shared<const StagePart>(std::move(*read));
+        }
+    }
     return s;
 }
 
@@ -708,6 +719,13 @@ Result<RunReport> report_from(const nlohmann::json& json) {
             r.hooks.push_back(std::move(hook));
         }
     }
+    if (const nlohmann::json* segment = f.object("segment")) {
+        if (auto info = part_info_from_json(*segment)) {
+            r.part_info = std::move(*info);
+        } else {
+            f.problem("results." + info.error().message);
+        }
+    }
     if (error) {
         return fail(ErrorCode::invalid_input, "invalid results file: " + error->message);
     }
@@ -735,6 +753,9 @@ nlohmann::ordered_json to_ordered_json(const RunReport& report) {
     run["executor"] = text_or_null(report.executor);
     run["base_url"] = text_or_null(report.base_url);
     j["run"] = std::move(run);
+    if (report.part_info) {
+        j["segment"] = part_info_json(*report.part_info);
+    }
     ojson stages = ojson::array();
     for (const auto& stage : report.stages) {
         stages.push_back(stage_json(stage));

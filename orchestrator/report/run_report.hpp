@@ -15,6 +15,7 @@
 #include "core/result.hpp"
 #include "criteria/criterion.hpp"
 #include "metrics/snapshot.hpp"
+#include "report/part.hpp"
 
 namespace orch {
 
@@ -86,6 +87,9 @@ struct StageReport {
     /// `traffic: 10%` of the stage (results.json `traffic`, percent), when it has one.
     std::optional<double> traffic_percent;
     bool observe = false;  ///< an observe stage: no synthetic load (results.json `observe`)
+    /// A segment's lossless measurement of the stage (results.json `part`, report/part.hpp):
+    /// set by `run --segment`, read back for `stagegate merge`; null otherwise.
+    std::shared_ptr<const StagePart> part;
 };
 
 /// One hook that ran (results.json `hooks[]`).
@@ -121,6 +125,8 @@ struct RunReport {
     /// carries `warnings` only when there is one.
     std::vector<std::string> warnings;
     std::vector<HookRecord> hooks;  ///< in the order they ran
+    /// `run --segment I/N`: which share of which pipeline this is (results.json `segment`).
+    std::optional<PartInfo> part_info;
 };
 
 /// results.json (schema `stagegate.results/v1`): metrics nested at the dots as SPEC says.

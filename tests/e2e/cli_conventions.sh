@@ -37,7 +37,7 @@ complete_words() {  # prints COMPREPLY, one per line, for the words given (last 
 [[ "$(complete_words stagegate report '')" == $'results.json\nsub dir' ]] ||
   fail "stagegate report <TAB>: $(complete_words stagegate report '')"
 [[ "$(complete_words stagegate report x.json --format o)" == "openmetrics" ]] || fail "--format o<TAB>"
-[[ "$(complete_words stagegate run quick.yaml --no)" == "--no-progress" ]] || fail "run --no<TAB>"
+[[ "$(complete_words stagegate run quick.yaml --no-p)" == "--no-progress" ]] || fail "run --no-p<TAB>"
 [[ "$(complete_words stagegate completion '')" == $'bash\nfish\nzsh' ]] || fail "completion <TAB>"
 # zsh: the script parses and registers with compinit. fish: it parses and completes verbs,
 # pipelines only for run, results only for report, and --format values alone.

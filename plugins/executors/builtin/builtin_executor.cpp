@@ -55,13 +55,15 @@ std::string percent_text(double value) {
     return buffer;
 }
 
-/// VUs active `elapsed` into a closed-model stage, by the same linear ramps the workers use.
-int closed_active_vus(const StageSpec& stage, Duration elapsed) {
+/// VUs of `segment` active `elapsed` into a closed-model stage, by the same linear ramps the
+/// workers use.
+int closed_active_vus(const StageSpec& stage, const Segment& segment, Duration elapsed) {
     if (elapsed >= stage.duration) {
         return 0;
     }
     int active = 0;
-    for (int n = 0; n < stage.vus; ++n) {
+    for (int n = static_cast<int>(segment.index); n < stage.vus;
+         n += static_cast<int>(segment.count)) {
         Duration start = stage.ramp_up * n / stage.vus;
         Duration stop = stage.duration - stage.ramp_down * n / stage.vus;
         if (start <= elapsed && elapsed < stop) {
@@ -121,10 +123,16 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
     }
     // Open model without max_vus: room for one second of requests at the peak rate, as
     // many as the open-files limit allows.
-    int max_in_flight = stage.vus;
+    // A segment runs its share of the VUs (of max_vus in the open model: at least one).
+    const Segment& segment = context.segment;
+    int max_in_flight = static_cast<int>(segment.share(static_cast<std::uint64_t>(stage.vus)));
     const double peak = open ? std::max(stage.rate->from_per_s, stage.rate->to_per_s) : 0;
+    int first_slot_id = 1;
     if (open) {
-        max_in_flight = stage.max_vus > 0 ? stage.max_vus : default_max_vus(*stage.rate);
+        auto whole = static_cast<std::uint64_t>(stage.max_vus > 0 ? stage.max_vus
+                                                                  : default_max_vus(*stage.rate));
+        max_in_flight = std::max(1, static_cast<int>(segment.share(whole)));
+        first_slot_id = 1 + static_cast<int>(segment.shares_before(whole));
     }
     unsigned threads = context.threads > 0 ? static_cast<unsigned>(context.threads)
                                            : std::max(1U, std::thread::hardware_concurrency());
@@ -154,7 +162,12 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
     control.graceful_stop = stage.graceful_stop;
     std::uint64_t stage_seed = m_seed + 0x9e3779b97f4a7c15ULL * ++m_stages_run;
     std::vector<std::unique_ptr<Worker>> workers;
-    std::uint32_t next_slot_id = 1;
+    auto next_slot_id = static_cast<std::uint32_t>(first_slot_id);
+    std::vector<std::uint32_t> segment_vus;  // global 0-based numbers of this segment's VUs
+    for (auto n = segment.index; !open && n < static_cast<std::uint32_t>(stage.vus);
+         n += segment.count) {
+        segment_vus.push_back(n);
+    }
     for (std::uint32_t w = 0; w < worker_count; ++w) {
         builtin::WorkerSetup setup;
         setup.plan = &m_plan;
@@ -169,10 +182,12 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
             setup.open_slots = slots;
             setup.first_slot_id = next_slot_id;
             next_slot_id += slots;
+            setup.arrival_offset = segment.index + std::uint64_t{segment.count} * w;
+            setup.arrival_stride = std::uint64_t{segment.count} * worker_count;
         } else {
             setup.total_vus = static_cast<std::uint32_t>(stage.vus);
-            for (auto n = w; n < static_cast<std::uint32_t>(stage.vus); n += worker_count) {
-                setup.vus.push_back(n);
+            for (std::size_t k = w; k < segment_vus.size(); k += worker_count) {
+                setup.vus.push_back(segment_vus[k]);
             }
         }
         auto worker = Worker::create(std::move(setup));
@@ -261,8 +276,8 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
                 active += worker->in_flight();
             }
         } else if (!control.stop.load()) {
-            active =
-                closed_active_vus(stage, std::chrono::duration_cast<Duration>(now - control.start));
+            active = closed_active_vus(stage, segment,
+                                       std::chrono::duration_cast<Duration>(now - control.start));
         }
         Interval interval;
         interval.elapsed_s = seconds_between(control.start, now);

@@ -74,7 +74,9 @@ Worker::Worker(WorkerSetup setup, std::unique_ptr<Transport> transport)
     if (open_model()) {
         m_schedule.emplace(*stage.rate, stage.duration);
         std::uint64_t total = m_schedule->total();
-        m_slot_count = total > m_setup.index ? (total - m_setup.index - 1) / m_setup.count + 1 : 0;
+        const std::uint64_t offset = m_setup.arrival_offset;
+        const std::uint64_t stride = std::max<std::uint64_t>(m_setup.arrival_stride, 1);
+        m_slot_count = total > offset ? (total - offset - 1) / stride + 1 : 0;
         m_vus.resize(m_setup.open_slots);
         m_free.reserve(m_vus.size());
         for (std::uint32_t i = 0; i < m_vus.size(); ++i) {
@@ -214,7 +216,7 @@ void Worker::start_due_closed(Clock::time_point now) {
 }
 
 Clock::time_point Worker::slot_due(std::uint64_t local_slot) const noexcept {
-    std::uint64_t global = m_setup.index + local_slot * m_setup.count;
+    std::uint64_t global = m_setup.arrival_offset + local_slot * m_setup.arrival_stride;
     return m_control.start + std::chrono::duration_cast<Clock::duration>(m_schedule->due(global));
 }
 

@@ -61,6 +61,10 @@ struct WorkerSetup {
     /// Open model: this worker's in-flight slots and the global id of its first slot.
     std::uint32_t open_slots = 0;
     std::uint32_t first_slot_id = 1;
+    /// Open model: this worker takes the stage's arrivals arrival_offset + arrival_stride * j
+    /// (j = 0, 1, ...): its stripe of its segment's stripe (core/segment.hpp).
+    std::uint64_t arrival_offset = 0;
+    std::uint64_t arrival_stride = 1;
     std::uint64_t seed = 0;
 };
 
@@ -151,7 +155,7 @@ class Worker final : public CompletionSink {
 
     // Closed model: VUs waiting to (re)start, earliest first.
     std::priority_queue<Wakeup, std::vector<Wakeup>, std::greater<>> m_sleeping;
-    // Open model: this worker takes global requests index + count * j, j = 0, 1, ...
+    // Open model: this worker takes global requests arrival_offset + arrival_stride * j
     std::optional<ArrivalSchedule> m_schedule;
     std::uint64_t m_next_slot = 0;      ///< j of the next request not yet started or dropped
     std::uint64_t m_slot_count = 0;     ///< how many j exist in the stage
