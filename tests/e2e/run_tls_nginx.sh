@@ -164,6 +164,13 @@ grep -qF "issuer CN=stagegate test CA" "$WORK/stdout.txt" "$WORK/stderr.txt" ||
   fail "the message does not show the certificate's issuer"
 grep -qF "https://127.0.0.1:$P_GOOD" "$WORK/stdout.txt" "$WORK/stderr.txt" ||
   fail "the message does not name the URL"
+# target.tls.insecure (the alias of target.insecure) runs, and every report says so.
+pipeline "https://127.0.0.1:$P_GOOD" auto "insecure: true"
+run
+expect_rc 0
+[[ $(jqr "$WORK/out/results.json" '.warnings[0]') == "target.insecure is true"* ]] ||
+  fail "no warning that verification was off"
+grep -q "Warning:\*\* target.insecure is true" "$WORK/out/report.md" || fail "report.md warning"
 # SSL_CERT_FILE is honoured as OpenSSL does.
 SSL_CERT_FILE="$PKI/ca.pem" run
 expect_rc 0

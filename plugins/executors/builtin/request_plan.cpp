@@ -226,8 +226,9 @@ Result<orch::Transport> choose_transport(const Pipeline& pipeline, const Scenari
         for (const auto& step : operation.steps) {
             if (!step.absolute) {
                 uses_base = true;
-            } else if (unfit.empty() && !step.path.segments[0].literal.starts_with("http://") &&
-                       !step.path.segments[0].literal.starts_with("https://")) {
+            } else if (unfit.empty() && !lean_supports_url(step.path.segments[0].literal)) {
+                // The literal before any {{slot}}: a slot in the host is carried by lean
+                // when the host's first part is written out, by curl otherwise.
                 unfit = step.path.segments[0].literal;
             }
         }
