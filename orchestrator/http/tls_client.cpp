@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -302,25 +303,6 @@ std::string tls_failure_text(int ssl_error, const std::string& problem, bool& de
     return "TLS handshake failed (SSL error " + std::to_string(ssl_error) + ")";
 }
 
-namespace {
-
-CURLcode add_trust_to_curl(CURL* curl, void* ssl_context, void* user) {
-    (void)curl;
-    auto* ctx = static_cast<SSL_CTX*>(ssl_context);
-    const TlsSpec& tls = static_cast<const TargetSpec*>(user)->tls;
-    SSL_CTX_set_default_verify_paths(ctx);
-    if ((!tls.ca_file.empty() || !tls.ca_dir.empty()) &&
-        SSL_CTX_load_verify_locations(ctx, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str(),
-                                      tls.ca_dir.empty() ? nullptr : tls.ca_dir.c_str()) != 1) {
-        ERR_clear_error();
-        return CURLE_SSL_CACERT_BADFILE;
-    }
-    ERR_clear_error();
-    return CURLE_OK;
-}
-
-}  // namespace
-
 void tls_apply_to_curl(void* curl_handle, const TargetSpec& target) {
     CURL* curl = static_cast<CURL*>(curl_handle);
     const TlsSpec& tls = target.tls;
@@ -328,11 +310,22 @@ void tls_apply_to_curl(void* curl_handle, const TargetSpec& target) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, verify);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, verify * 2);
     if (!target.insecure) {
-        // Trust what the lean transport trusts: OpenSSL's default paths (SSL_CERT_FILE and
-        // SSL_CERT_DIR, which libcurl itself does not read) plus ca_file and ca_dir, added to
-        // the SSL_CTX libcurl made (its own CA bundle stays).
-        curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, &add_trust_to_curl);
-        curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &target);
+        // Trust what the lean transport trusts, the way libcurl can without parsing a CA
+        // bundle per connection (its CA cache keeps one per file): ca_file (else
+        // SSL_CERT_FILE, which libcurl does not read itself, else libcurl's own bundle, the
+        // system store) and, looked up by hash only when needed, ca_dir (else SSL_CERT_DIR,
+        // else OpenSSL's default folder, the system store again).
+        const char* env_file = std::getenv("SSL_CERT_FILE");
+        const char* env_dir = std::getenv("SSL_CERT_DIR");
+        if (!tls.ca_file.empty()) {
+            curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+        } else if (env_file != nullptr && env_file[0] != '\0') {
+            curl_easy_setopt(curl, CURLOPT_CAINFO, env_file);
+        }
+        curl_easy_setopt(curl, CURLOPT_CAPATH,
+                         !tls.ca_dir.empty()                        ? tls.ca_dir.c_str()
+                         : env_dir != nullptr && env_dir[0] != '\0' ? env_dir
+                                                                    : X509_get_default_cert_dir());
     }
     if (!tls.client_cert.empty()) {
         curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.client_cert.c_str());

@@ -52,10 +52,11 @@ bool tls_prepare_connection(ssl_st* ssl, const TargetSpec& target, std::string_v
 std::string tls_failure_text(int ssl_error, const std::string& problem, bool& definite);
 
 /// Applies `target.tls` and `target.insecure` to a libcurl easy handle (`curl` is a CURL*):
-/// verification, the trust the lean transport has (OpenSSL's default paths, so
-/// SSL_CERT_FILE/SSL_CERT_DIR, plus ca_file and ca_dir, added to libcurl's SSL_CTX),
-/// client certificate, key and passphrase, minimum version. `target` must outlive the
-/// handle's transfers. `server_name` is not applied (libcurl takes SNI from the URL).
+/// verification; trust as close to the lean transport's as libcurl allows without parsing a
+/// bundle per connection (CA file: ca_file, else SSL_CERT_FILE, else libcurl's bundle; CA
+/// folder: ca_dir, else SSL_CERT_DIR, else OpenSSL's default folder); client certificate,
+/// key and passphrase; minimum version. `server_name` is not applied (libcurl takes SNI
+/// from the URL).
 void tls_apply_to_curl(void* curl, const TargetSpec& target);
 
 /// The outcome of one blocking handshake with `host`:`port` as `target` configures it
