@@ -119,6 +119,7 @@ target:
   base_url: $1
   transport: $2
   tls: { $3 }
+${5:-}
 health:
   url: ${4:-/health}
   startup_timeout: 20s
@@ -154,6 +155,16 @@ for transport in auto curl; do
     fail "$transport: TLS errors on a verified target"
 done
 grep -q "TLSv1.3" "$NG/logs/good.log" || fail "no TLS 1.3 request in nginx's log"
+# A new connection per request (Connection: close): the lean transport resumes the TLS
+# session (nginx logs $ssl_session_reused "r"), so the workload does not pay full handshakes.
+before=$(count good)
+pipeline "https://127.0.0.1:$P_GOOD" lean "ca_file: $PKI/ca.pem" "" "  headers: { Connection: close }"
+run
+expect_rc 0
+served=$(( $(count good) - before ))
+[[ "$(sent)" == "$served" ]] || fail "Connection: close: stagegate sent $(sent), nginx logged $served"
+reused=$(tail -n "$served" "$NG/logs/good.log" | grep -c ' r$' || true)
+(( reused * 2 > served )) || fail "only $reused of $served new connections resumed a TLS session"
 
 # 2. The same target without ca_file: not trusted, at once, with the fix and the certificate.
 echo "step 2" >&2
