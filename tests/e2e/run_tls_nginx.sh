@@ -137,6 +137,7 @@ run() { run_stagegate run "$WORK/p.yaml" --out "$WORK/out" --no-progress; }
 refused() {
   expect_rc 3
   (( ELAPSED_MS < 5000 )) || fail "took ${ELAPSED_MS} ms to give up: not fail-fast"
+  echo "refused in ${ELAPSED_MS} ms: $1" >&2
   grep -qF -- "$1" "$WORK/stdout.txt" "$WORK/stderr.txt" ||
     { cat "$WORK/stdout.txt" "$WORK/stderr.txt"; fail "the message does not say \"$1\""; }
 }
