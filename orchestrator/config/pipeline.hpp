@@ -57,6 +57,24 @@ struct Header {
     Template value;  ///< header values are secrets: shown as *** in every output
 };
 
+/// `target.tls`: how HTTPS targets are verified and what the client presents. Paths are
+/// absolute (the loader resolves them against the pipeline file's folder) and exist.
+struct TlsSpec {
+    enum class Version { tls1_2, tls1_3 };
+    std::filesystem::path ca_file;      ///< PEM bundle trusted besides the default store
+    std::filesystem::path ca_dir;       ///< c_rehash'ed folder trusted besides the default store
+    std::filesystem::path client_cert;  ///< PEM chain presented for mTLS (with client_key)
+    std::filesystem::path client_key;   ///< PEM key of client_cert
+    std::string client_key_password;    ///< the key's passphrase (registered as a secret)
+    std::string server_name;            ///< SNI and the name verified; empty: the URL's host
+    Version min_version = Version::tls1_2;
+    /// True when any setting differs from the defaults (for the k6/command environment).
+    bool any() const {
+        return !ca_file.empty() || !ca_dir.empty() || !client_cert.empty() ||
+               !server_name.empty() || min_version != Version::tls1_2;
+    }
+};
+
 struct TargetSpec {
     std::string base_url;  ///< no trailing slash
     std::vector<Header> headers;
@@ -67,7 +85,9 @@ struct TargetSpec {
     /// Accept-Encoding is sent only when the pipeline's headers send it. `off` (false):
     /// bodies are taken as they arrive.
     bool decode_compressed = true;
-    bool insecure = false;  ///< skip TLS verification (warned about)
+    /// Skip TLS verification (warned about): `target.insecure` or `target.tls.insecure`.
+    bool insecure = false;
+    TlsSpec tls;
 };
 
 struct BackendSpec {

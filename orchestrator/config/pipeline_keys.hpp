@@ -15,7 +15,10 @@ inline const std::vector<std::string> top_level = {
     "body_patterns", "scenario", "defaults", "stages",  "hooks",
     "metrics"};
 inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
-                                                "transport", "compression", "insecure"};
+                                                "transport", "compression", "insecure", "tls"};
+inline const std::vector<std::string> tls = {
+    "ca_file",     "ca_dir",      "client_cert", "client_key", "client_key_password",
+    "server_name", "min_version", "insecure"};
 inline const std::vector<std::string> backend = {"command",         "cwd",          "env",
                                                  "startup_timeout", "stop_timeout", "log_max"};
 inline const std::vector<std::string> health = {"url",      "expect_status", "expect_json",

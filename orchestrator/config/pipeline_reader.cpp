@@ -9,6 +9,7 @@
 
 #include "config/pipeline_keys.hpp"
 #include "config/scenario_reader.hpp"
+#include "core/redact.hpp"
 
 namespace orch {
 
@@ -187,6 +188,93 @@ class PipelineReader {
         if (auto v = map.get("insecure")) {
             if (auto insecure = m_reader.boolean(*v)) {
                 target.insecure = *insecure;
+            }
+        }
+        if (auto v = map.get("tls")) {
+            read_tls(*v, target);
+        }
+    }
+
+    /// `target.tls`: files resolved against the pipeline's folder and checked to exist;
+    /// client_cert and client_key only together; the key's passphrase is a secret.
+    void read_tls(const Located& at, TargetSpec& target) {
+        MapReader map(m_reader, at, pipeline_keys::tls);
+        if (!map.ok()) {
+            return;
+        }
+        TlsSpec& tls = target.tls;
+        auto path = [&](std::string_view key, bool folder) -> std::optional<Located> {
+            auto v = map.get(key);
+            if (!v) {
+                return std::nullopt;
+            }
+            auto text = m_reader.non_empty_text(*v);
+            if (!text) {
+                return std::nullopt;
+            }
+            std::filesystem::path resolved = resolve_relative(m_base_dir, *text);
+            std::error_code ec;
+            auto status = std::filesystem::status(resolved, ec);
+            if (!std::filesystem::exists(status)) {
+                m_reader.error(*v, "\"" + *text + "\": no such " + (folder ? "folder" : "file") +
+                                       " (" + resolved.string() + "); paths are relative to " +
+                                       "the pipeline file's folder");
+            } else if (folder != std::filesystem::is_directory(status)) {
+                m_reader.error(*v, "\"" + *text + "\" is " +
+                                       (folder ? "not a folder (ca_file takes a PEM bundle)"
+                                               : "a folder, not a PEM file (ca_dir takes a "
+                                                 "folder)"));
+            } else {
+                (key == "ca_file"       ? tls.ca_file
+                 : key == "ca_dir"      ? tls.ca_dir
+                 : key == "client_cert" ? tls.client_cert
+                                        : tls.client_key) = resolved;
+            }
+            return v;
+        };
+        path("ca_file", false);
+        path("ca_dir", true);
+        auto cert = path("client_cert", false);
+        auto key = path("client_key", false);
+        if (key && !cert) {
+            m_reader.error(*key,
+                           "client_key without client_cert: add client_cert (the PEM "
+                           "certificate that goes with this key)");
+        }
+        if (cert && !key) {
+            m_reader.error(*cert,
+                           "client_cert without client_key: add client_key (the PEM "
+                           "private key of this certificate)");
+        }
+        if (auto v = map.get("client_key_password")) {
+            if (auto password = m_reader.text(*v)) {
+                if (!key) {
+                    m_reader.error(*v, "client_key_password without client_key");
+                }
+                tls.client_key_password = *password;
+                register_secret(*password);
+            }
+        }
+        if (auto v = map.get("server_name")) {
+            if (auto name = m_reader.non_empty_text(*v)) {
+                if (name->find_first_of(" \t\r\n/:") != std::string::npos) {
+                    m_reader.error(*v, "\"" + *name +
+                                           "\" is not a host name (no scheme, port or path: "
+                                           "e.g. server_name: api.internal)");
+                } else {
+                    tls.server_name = *name;
+                }
+            }
+        }
+        if (auto v = map.get("min_version")) {
+            if (auto version = m_reader.choice(*v, {"1.2", "1.3"})) {
+                tls.min_version =
+                    *version == "1.3" ? TlsSpec::Version::tls1_3 : TlsSpec::Version::tls1_2;
+            }
+        }
+        if (auto v = map.get("insecure")) {
+            if (auto insecure = m_reader.boolean(*v)) {
+                target.insecure = target.insecure || *insecure;
             }
         }
     }

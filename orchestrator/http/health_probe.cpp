@@ -7,11 +7,14 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "core/redact.hpp"
+#include "http/tls_client.hpp"
 
 namespace orch {
 
@@ -68,6 +71,72 @@ std::string host_of(const std::string& url) {
     std::string result(host);
     curl_free(host);
     return result;
+}
+
+struct UrlParts {
+    std::string host;       ///< without IPv6 brackets
+    std::string authority;  ///< host[:port] as in the URL
+    int port = 0;           ///< the URL's, or the scheme's default
+};
+
+UrlParts url_parts(const std::string& url) {
+    UrlParts parts;
+    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+        return parts;
+    }
+    char* text = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_HOST, &text, 0) == CURLUE_OK && text != nullptr) {
+        parts.host = text;
+        curl_free(text);
+    }
+    parts.authority = parts.host;
+    text = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_PORT, &text, 0) == CURLUE_OK && text != nullptr) {
+        parts.authority += std::string(":") + text;
+        curl_free(text);
+    }
+    text = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_PORT, &text, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        text != nullptr) {
+        parts.port = std::atoi(text);
+        curl_free(text);
+    }
+    if (parts.host.size() > 2 && parts.host.front() == '[') {
+        parts.host = parts.host.substr(1, parts.host.size() - 2);
+    }
+    return parts;
+}
+
+/// `url` with its host replaced by `host`.
+std::string with_host(const std::string& url, const std::string& host) {
+    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
+        curl_url_set(handle.get(), CURLUPART_HOST, host.c_str(), 0) != CURLUE_OK) {
+        return url;
+    }
+    char* text = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_URL, &text, 0) != CURLUE_OK || text == nullptr) {
+        return url;
+    }
+    std::string result(text);
+    curl_free(text);
+    return result;
+}
+
+bool is_tls_failure(CURLcode code) {
+    switch (code) {
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_CLIENTCERT:
+            return true;
+        default:
+            return false;
+    }
 }
 
 bool is_loopback(const std::string& host) {
@@ -245,9 +314,28 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
         if (headers) {
             curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
         }
-        if (target.insecure) {
-            curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+        tls_apply_to_curl(handle, target);
+        const bool https = url.size() > 8 && (url.compare(0, 8, "https://") == 0 ||
+                                              url.compare(0, 8, "HTTPS://") == 0);
+        const UrlParts parts = url_parts(url);
+        std::string request_url = url;
+        std::unique_ptr<curl_slist, CurlDeleter> connect_to;
+        if (https && !target.tls.server_name.empty() && !parts.host.empty()) {
+            // libcurl takes SNI and the verified name from the URL: ask for server_name and
+            // connect to the URL's host, sending its Host header as the lean transport does.
+            request_url = with_host(url, target.tls.server_name);
+            std::string route = target.tls.server_name + ":" + std::to_string(parts.port) + ":" +
+                                parts.host + ":" + std::to_string(parts.port);
+            connect_to.reset(curl_slist_append(nullptr, route.c_str()));
+            curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_to.get());
+            std::string host_line = "Host: " + parts.authority;
+            curl_slist* appended = curl_slist_append(headers.get(), host_line.c_str());
+            if (appended != nullptr) {
+                headers.release();
+                headers.reset(appended);
+                curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+            }
+            curl_easy_setopt(handle, CURLOPT_URL, request_url.c_str());
         }
         if (stop.stop_possible()) {
             curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, &abort_on_stop);
@@ -275,6 +363,24 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
             long os_errno = 0;
             curl_easy_getinfo(handle, CURLINFO_OS_ERRNO, &os_errno);
             answer.error = redact(transport_error(code, os_errno, error_buffer, url, timeout));
+            if (https && is_tls_failure(code) && !parts.host.empty()) {
+                // Say why in OpenSSL's words and with the certificate, from one handshake of
+                // our own; a failure retrying cannot fix ends the wait (tls_fatal).
+                TlsDiagnosis why =
+                    tls_diagnose(target, parts.host, parts.port,
+                                 std::min<Duration>(timeout, Duration(std::chrono::seconds(5))));
+                if (why.definite) {
+                    answer.tls_fatal = true;
+                    answer.error = redact("TLS handshake with " + url + " failed: " + why.text);
+                }
+            } else if (!https &&
+                       (code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_WEIRD_SERVER_REPLY) &&
+                       std::string_view(error_buffer).find("HTTP/0.9") != std::string_view::npos) {
+                answer.tls_fatal = true;
+                answer.error = redact(url + ": the server did not answer in HTTP (" +
+                                      std::string(error_buffer) +
+                                      "); it may speak TLS: use https:// in target.base_url");
+            }
             answer.problem = answer.error;
             return answer;
         }
@@ -282,6 +388,16 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
         curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
         answer.status = static_cast<int>(status);
         answer.body = std::move(sink.body);
+        if (!https && status == 400 &&
+            answer.body.find("plain HTTP request was sent to HTTPS port") != std::string::npos) {
+            answer.tls_fatal = true;
+            answer.error = answer.problem =
+                redact(url +
+                       ": status 400, \"The plain HTTP request was sent to HTTPS port\": "
+                       "the server speaks TLS there; fix: use https:// in target.base_url "
+                       "(and target.tls settings to verify it)");
+            return answer;
+        }
         answer.json = nlohmann::json::parse(answer.body, nullptr, false);
         if (answer.json.is_discarded()) {
             answer.json = nlohmann::json(nullptr);

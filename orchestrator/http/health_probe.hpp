@@ -26,6 +26,9 @@ struct HealthAnswer {
     /// Why not healthy, in words: "status 503 (expected 200)", "/status is \"degraded\"
     /// (expected \"ok\")", "connection refused".
     std::string problem;
+    /// A TLS failure retrying cannot fix (certificate not trusted, name mismatch, expired,
+    /// handshake refused, http and https mixed up): `error` says why and what fixes it.
+    bool tls_fatal = false;
 };
 
 /// Full URL of the health check: `health.url` if absolute, else base_url + url.
@@ -33,9 +36,9 @@ std::string health_url(const TargetSpec& target, const HealthSpec& health);
 
 /// GETs `url` once, with `timeout`, sending the target's headers; never throws.
 /// Header values that hold `{{slots}}` are skipped (no request context here);
-/// `target.insecure` turns TLS verification off; loopback addresses never go through a
-/// proxy. `problem` and `error` are redacted (core/redact.hpp).
-/// A stop request on `stop` aborts the transfer within about a second (error "interrupted").
+/// `target.tls` and `target.insecure` set up TLS (http/tls_client.hpp); loopback addresses never go
+/// through a proxy. `problem` and `error` are redacted (core/redact.hpp). A stop request on `stop`
+/// aborts the transfer within about a second (error "interrupted").
 HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
                           const HealthSpec& health, Duration timeout, std::stop_token stop = {});
 

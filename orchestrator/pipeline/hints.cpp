@@ -151,6 +151,16 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
                             refused, requests) +
                         pipeline.target.base_url + " (evidence: errors.connection_refused).");
     }
+    double tls = get_or(m, "errors.tls");
+    if (tls > 0) {
+        hints.push_back(
+            fmt("%.0f of %.0f requests failed in TLS (certificate not trusted, name "
+                "mismatch, expired, or the handshake refused): the failure samples "
+                "give OpenSSL's reason; target.tls (ca_file, server_name, "
+                "client_cert/client_key, min_version) sets what is verified and "
+                "presented (evidence: errors.tls).",
+                tls, requests));
+    }
     double limited = get_or(m, "errors.status_429");
     if (limited > 0) {
         hints.push_back(

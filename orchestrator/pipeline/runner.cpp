@@ -924,7 +924,8 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         // accepts any certificate could be testing an impostor.
         std::string warning =
             "target.insecure is true: TLS certificates are not verified (for the load and the "
-            "health checks); remove it to test against a trusted certificate";
+            "health checks; target.tls.insecure is the same setting); remove it and trust the "
+            "server's CA with target.tls.ca_file to test against a verified certificate";
         report.warnings.push_back(warning);
         listener.on_message("warning: " + warning);
         spdlog::warn("{}", warning);

@@ -163,6 +163,13 @@ Result<HealthAnswer> BackendSupervisor::start(std::stop_token interrupt) {
             spdlog::info("backend is healthy ({}, {:.0f} ms)", m_health_target, answer.elapsed_ms);
             return answer;
         }
+        if (answer.tls_fatal) {
+            // Waiting cannot fix a certificate or a scheme: stop now and say why.
+            if (launch_mode) {
+                stop();
+            }
+            return fail(ErrorCode::infrastructure, answer.error);
+        }
         spdlog::debug("not healthy yet: {}", answer_in_words(answer));
         // Attach mode: nothing of ours is starting, so say each second what we wait for.
         if (!launch_mode && m_options.on_waiting && SteadyClock::now() >= next_report) {

@@ -53,6 +53,7 @@ declare -A cannot_express=(
   [limits]="the loader's bounds on what a file expands to (alias bombs, nesting depth)"
   [headers]="header names that differ only in case (JSON object keys are case-sensitive)"
   [merge-keys]="YAML merge keys (<<): the schema sees the mapping after the YAML reader merged it"
+  [files]="files that must exist on disk (target.tls ca_file, client_cert...)"
 )
 
 # Strict mode (as editors' validators and SchemaStore's CI run it): every schema compiles.

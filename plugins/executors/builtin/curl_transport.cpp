@@ -25,13 +25,16 @@
 #include <string>
 #include <vector>
 
+#include "http/tls_client.hpp"
+#include "plugins/executors/builtin/lean_transport.hpp"
+
 namespace orch::builtin {
 
 namespace {
 
 class CurlTransport final : public Transport {
   public:
-    CurlTransport(CURLM* multi, std::size_t connections, TlsVerification tls);
+    CurlTransport(CURLM* multi, std::size_t connections, const TargetSpec& target);
     ~CurlTransport() override;
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
@@ -52,7 +55,17 @@ class CurlTransport final : public Transport {
         std::vector<curl_slist> header_nodes;  ///< point into exchange->headers, not owned
         char error[CURL_ERROR_SIZE] = {};
         int socket_errno = 0;  ///< why the last socket() for this transfer failed, or 0
+        // target.tls.server_name: the URL asked of libcurl (SNI and the verified name come
+        // from it), the route to the real host, and the real Host header.
+        std::string sni_url;
+        std::string route;
+        curl_slist route_node{};
+        std::string host_line;
     };
+    /// For an https `url` with tls.server_name set: fills c's sni_url, route and host_line
+    /// and returns true (the transfer then asks for server_name and connects to the URL's
+    /// host, sending the URL's Host header, as the lean transport does).
+    bool route_by_server_name(Connection& c, const std::string& url) const;
 
     /// The options every transfer of `c` has. Set again after each curl_easy_reset.
     void apply_fixed_options(Connection& c) const;
@@ -67,7 +80,7 @@ class CurlTransport final : public Transport {
     std::vector<std::uint32_t> m_failed_starts;
     /// "Accept-Encoding:", which stops libcurl from sending its own list.
     static constexpr const char* k_no_accept_encoding = "Accept-Encoding:";
-    long m_verify = 1;
+    TargetSpec m_target;  ///< target.tls and insecure
     bool m_ready = true;
 };
 
@@ -80,12 +93,11 @@ std::int64_t diff_us(curl_off_t later, curl_off_t earlier) {
     return later > earlier ? static_cast<std::int64_t>(later - earlier) : 0;
 }
 
-CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, TlsVerification tls)
-    : m_multi(multi), m_connections(connections) {
+CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, const TargetSpec& target)
+    : m_multi(multi), m_connections(connections), m_target(target) {
     m_failed_starts.reserve(connections);
     // Room for every slot's connection, so none is closed just to keep the cache small.
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections + 4));
-    m_verify = tls == TlsVerification::on ? 1L : 0L;
     for (std::size_t i = 0; i < connections; ++i) {
         Connection& c = m_connections[i];
         c.id = static_cast<std::uint32_t>(i);
@@ -99,14 +111,12 @@ CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, TlsVerificat
 }
 
 void CurlTransport::apply_fixed_options(Connection& c) const {
-    long verify = m_verify;
     curl_easy_setopt(c.easy, CURLOPT_PRIVATE, &c);
     curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
     curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYPEER, verify);
-    curl_easy_setopt(c.easy, CURLOPT_SSL_VERIFYHOST, verify * 2);
+    tls_apply_to_curl(c.easy, m_target);  // target.tls and insecure, as the health probe
     curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
     curl_easy_setopt(c.easy, CURLOPT_WRITEFUNCTION, &CurlTransport::on_body);
     curl_easy_setopt(c.easy, CURLOPT_WRITEDATA, &c);
@@ -183,7 +193,13 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     // Accept-Encoding goes out is the request's headers' business (request_plan.cpp).
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, exchange.decode ? "" : nullptr);
 
-    curl_easy_setopt(easy, CURLOPT_URL, exchange.url.c_str());
+    bool routed = route_by_server_name(c, exchange.url);
+    curl_easy_setopt(easy, CURLOPT_URL, routed ? c.sni_url.c_str() : exchange.url.c_str());
+    if (routed) {
+        c.route_node.data = c.route.data();
+        c.route_node.next = nullptr;
+        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, &c.route_node);
+    }
     std::string_view method = exchange.method;
     bool is_head = method == "HEAD";
     curl_easy_setopt(easy, CURLOPT_NOBODY, is_head ? 1L : 0L);
@@ -207,10 +223,13 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
             return strncasecmp(line, k_no_accept_encoding, 15) == 0 &&
                    (line[15] == ':' || line[15] == ';');
         });
-    std::size_t count = exchange.headers.size() + (keep_libcurl_list_out ? 1 : 0);
+    std::size_t count =
+        exchange.headers.size() + (keep_libcurl_list_out ? 1 : 0) + (routed ? 1 : 0);
     c.header_nodes.resize(count);
     for (std::size_t i = 0; i < count; ++i) {
-        const char* line = i < exchange.headers.size() ? exchange.headers[i] : k_no_accept_encoding;
+        const char* line = i < exchange.headers.size() ? exchange.headers[i]
+                           : routed && i + 1 == count  ? c.host_line.c_str()
+                                                       : k_no_accept_encoding;
         c.header_nodes[i].data = const_cast<char*>(line);
         c.header_nodes[i].next = i + 1 < count ? &c.header_nodes[i + 1] : nullptr;
     }
@@ -230,6 +249,24 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
         return;
     }
     c.in_flight = true;
+}
+
+bool CurlTransport::route_by_server_name(Connection& c, const std::string& url) const {
+    const std::string& name = m_target.tls.server_name;
+    HttpUrl parsed;
+    if (name.empty() || !parse_http_url(url, parsed) || !parsed.tls) {
+        return false;
+    }
+    bool ipv6 = parsed.host.find(':') != std::string_view::npos;
+    std::string host = ipv6 ? "[" + std::string(parsed.host) + "]" : std::string(parsed.host);
+    std::string port = std::to_string(parsed.port);
+    c.sni_url.assign("https://").append(name).append(":").append(port).append(parsed.target);
+    c.route.assign(name).append(":").append(port).append(":").append(host).append(":").append(port);
+    c.host_line.assign("Host: ").append(host);
+    if (parsed.port != 443) {
+        c.host_line.append(":").append(port);
+    }
+    return true;
 }
 
 void CurlTransport::finish(Connection& c, CURLcode result, Clock::time_point done_at) {
@@ -376,12 +413,19 @@ bool curl_supports_scheme(std::string_view scheme) {
 
 Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
                                                        TlsVerification tls) {
+    TargetSpec target;
+    target.insecure = tls == TlsVerification::off;
+    return make_curl_transport(connections, target);
+}
+
+Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
+                                                       const TargetSpec& target) {
     ORCH_TRY(init_curl_once());
     CURLM* multi = curl_multi_init();
     if (multi == nullptr) {
         return fail(ErrorCode::infrastructure, "libcurl could not create a multi handle");
     }
-    auto transport = std::make_unique<CurlTransport>(multi, connections, tls);
+    auto transport = std::make_unique<CurlTransport>(multi, connections, target);
     if (!transport->ready()) {
         return fail(ErrorCode::infrastructure, "libcurl could not create its easy handles");
     }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "config/pipeline.hpp"
 #include "core/result.hpp"
 #include "plugins/executors/builtin/transport.hpp"
 
@@ -27,6 +28,9 @@ bool curl_supports_scheme(std::string_view scheme);
 /// TCP_NODELAY and no signals. Errors: libcurl could not create its handles.
 Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
                                                        TlsVerification tls);
+/// The same, with `target.tls` and `target.insecure` applied (http/tls_client.hpp).
+Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
+                                                       const TargetSpec& target);
 
 /// The ErrorKind of a failed libcurl transfer: `curl_code` is its CURLcode, `os_errno`
 /// the errno libcurl saw (CURLINFO_OS_ERRNO).

@@ -19,6 +19,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -31,9 +33,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "http/tls_client.hpp"
 
 namespace orch::builtin {
 
@@ -70,8 +75,10 @@ std::string errno_text(int error) {
 struct Origin {
     std::string host;
     std::uint16_t port = 80;
-    std::string host_line;  ///< "Host: name[:port]\r\n"
-    std::string where;      ///< "name:port" for messages
+    bool tls = false;                ///< https: every connection does a TLS handshake
+    SSL_SESSION* session = nullptr;  ///< the newest resumable TLS session (owned)
+    std::string host_line;           ///< "Host: name[:port]\r\n"
+    std::string where;               ///< "name:port" for messages
     /// Every address the name resolved to, in getaddrinfo's order (IPv6 and IPv4, as
     /// libcurl tries them); a new connection tries them from `preferred` on.
     std::vector<sockaddr_storage> addresses;
@@ -80,7 +87,7 @@ struct Origin {
     std::string error;          ///< resolution failure in words; empty when resolved
 };
 
-enum class State : std::uint8_t { idle, connecting, sending, receiving };
+enum class State : std::uint8_t { idle, connecting, handshaking, sending, receiving };
 
 /// Which part of the header block the parser delivered last (for rebuilding it).
 enum class HeaderPart : std::uint8_t { none, status, field, value };
@@ -106,6 +113,8 @@ struct Connection {
     std::uint32_t id = 0;
     int fd = -1;
     std::uint32_t generation = 0;  ///< bumped at every socket opened for this slot
+    SSL* ssl = nullptr;            ///< the TLS side of the open socket (https origins)
+    std::string tls_problem;       ///< what the verify callback found wrong, for messages
     int origin = -1;               ///< origin of the open socket
     std::size_t attempt = 0;       ///< addresses of the origin tried by this connect
     bool served = false;           ///< the open socket completed an exchange before
@@ -117,7 +126,8 @@ struct Connection {
     bool reused = false;
     bool retried = false;
     bool head_request = false;
-    bool idempotent = true;  ///< the method may be sent twice (RFC 9110 9.2.2)
+    bool body_in_head = false;  ///< TLS: the body was appended to `head` (one record)
+    bool idempotent = true;     ///< the method may be sent twice (RFC 9110 9.2.2)
     bool got_bytes = false;
     bool complete = false;
     bool keep_alive = true;
@@ -132,6 +142,7 @@ struct Connection {
     std::size_t written = 0;  ///< bytes of head + body the kernel took
     http_parser parser{};
     std::int64_t blocked_us = 0;
+    Clock::time_point tcp_at{};    ///< TCP connection up (TLS: handshake starts); {} if reused
     Clock::time_point ready_at{};  ///< connection usable (connected, or reused)
     Clock::time_point request_sent{};
     Clock::time_point first_byte{};
@@ -140,7 +151,7 @@ struct Connection {
 
 class LeanTransport final : public Transport {
   public:
-    LeanTransport(int epoll_fd, int wake_fd, std::size_t connections);
+    LeanTransport(int epoll_fd, int wake_fd, std::size_t connections, const TargetSpec& target);
     ~LeanTransport() override;
     LeanTransport(const LeanTransport&) = delete;
     LeanTransport& operator=(const LeanTransport&) = delete;
@@ -158,6 +169,13 @@ class LeanTransport final : public Transport {
     int cached_origin(std::string_view url, std::string_view& target) const noexcept;
     void build_head(Connection& c, std::string_view target, const Origin& origin);
     void open_connection(Connection& c);
+    /// The TCP connection is up: a TLS origin's handshake starts, a plain one sends.
+    void connected(Connection& c);
+    void handshake(Connection& c);
+    /// Reads into m_buffer through TLS or not: > 0 bytes, 0 end of stream, -1 with errno
+    /// (EAGAIN: nothing now), -2 a TLS error (its words in `tls_error`).
+    ssize_t receive(Connection& c, std::string& tls_error);
+    static int on_new_session(SSL* ssl, SSL_SESSION* session);
     void send_request(Connection& c);
     void read_response(Connection& c, std::uint32_t events);
     bool drained(Connection& c);
@@ -181,8 +199,11 @@ class LeanTransport final : public Transport {
 
     int m_epoll;
     int m_wake;
+    TargetSpec m_target;  ///< TLS settings (target.tls, insecure)
+    TlsContext m_tls;     ///< made at the first https origin
+    std::string m_tls_setup_error;
     std::vector<Connection> m_connections;
-    std::vector<Origin> m_origins;
+    std::deque<Origin> m_origins;             ///< a deque: TLS sessions keep pointers to origins
     std::string m_last_prefix;                ///< "http://authority" of the last URL parsed in full
     int m_last_origin = -1;                   ///< its origin; -1 before the first
     std::vector<std::uint32_t> m_done;        ///< completions not yet reported
@@ -200,9 +221,11 @@ class LeanTransport final : public Transport {
     http_parser_settings m_settings_plain{};
 };
 
-LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
+LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections,
+                             const TargetSpec& target)
     : m_epoll(epoll_fd),
       m_wake(wake_fd),
+      m_target(target),
       m_connections(connections),
       m_buffer(k_read_buffer_bytes) {
     for (std::size_t i = 0; i < connections; ++i) {
@@ -229,8 +252,11 @@ LeanTransport::LeanTransport(int epoll_fd, int wake_fd, std::size_t connections)
 
 LeanTransport::~LeanTransport() {
     for (auto& c : m_connections) {
-        if (c.fd >= 0) {
-            ::close(c.fd);
+        close_socket(c);
+    }
+    for (auto& origin : m_origins) {
+        if (origin.session != nullptr) {
+            SSL_SESSION_free(origin.session);
         }
     }
     ::close(m_wake);
@@ -245,7 +271,8 @@ void LeanTransport::wakeup() {
 
 int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     for (std::size_t i = 0; i < m_origins.size(); ++i) {
-        if (m_origins[i].port == url.port && m_origins[i].host == url.host) {
+        if (m_origins[i].port == url.port && m_origins[i].tls == url.tls &&
+            m_origins[i].host == url.host) {
             return static_cast<int>(i);
         }
     }
@@ -254,10 +281,12 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     Origin origin;
     origin.host.assign(url.host);
     origin.port = url.port;
+    origin.tls = url.tls;
     bool ipv6_literal = origin.host.find(':') != std::string::npos;
     std::string shown = ipv6_literal ? "[" + origin.host + "]" : origin.host;
     origin.where = shown + ":" + std::to_string(url.port);
-    origin.host_line = "Host: " + (url.port == 80 ? shown : origin.where) + "\r\n";
+    origin.host_line =
+        "Host: " + (url.port == (url.tls ? 443 : 80) ? shown : origin.where) + "\r\n";
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -356,6 +385,11 @@ void LeanTransport::build_head(Connection& c, std::string_view target, const Ori
         head.append("\r\n");
     }
     head.append("\r\n");
+    // TLS: one SSL_write, so head and body go out in one record.
+    c.body_in_head = origin.tls && exchange.has_body && !exchange.body.empty();
+    if (c.body_in_head) {
+        head.append(exchange.body);
+    }
 }
 
 void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
@@ -370,6 +404,7 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.keep_alive = true;
     c.written = 0;
     c.blocked_us = 0;
+    c.tcp_at = Clock::time_point{};
     c.request_sent = Clock::time_point{};
     c.first_byte = Clock::time_point{};
     std::string_view method(exchange.method);
@@ -389,8 +424,8 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
         HttpUrl url;
         if (!parse_http_url(exchange.url, url)) {
             fail(c, ErrorKind::other,
-                 "the lean transport speaks plain http:// only, not \"" + exchange.url +
-                     "\" (use target.transport: curl)");
+                 "the lean transport speaks http:// and https:// without a user name, not \"" +
+                     exchange.url + "\" (use target.transport: curl)");
             return;
         }
         origin = origin_for(url, c.blocked_us);
@@ -407,6 +442,21 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     if (!o.error.empty()) {
         fail(c, ErrorKind::dns, o.error);
         return;
+    }
+    if (o.tls && !m_tls) {
+        if (m_tls_setup_error.empty()) {
+            auto context = make_tls_context(m_target);
+            if (context) {
+                m_tls = std::move(*context);
+                SSL_CTX_sess_set_new_cb(m_tls.get(), &LeanTransport::on_new_session);
+            } else {
+                m_tls_setup_error = context.error().message;
+            }
+        }
+        if (!m_tls) {
+            fail(c, ErrorKind::tls, m_tls_setup_error);
+            return;
+        }
     }
     build_head(c, target, o);
     c.ready_at = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
@@ -450,8 +500,7 @@ void LeanTransport::open_connection(Connection& c) {
         ::connect(c.fd, reinterpret_cast<const sockaddr*>(&address), origin.address_lengths[index]);
     if (result == 0) {
         m_origins[static_cast<std::size_t>(c.origin)].preferred = index;
-        c.ready_at = Clock::now();
-        send_request(c);
+        connected(c);
         return;
     }
     int error = errno;
@@ -462,11 +511,132 @@ void LeanTransport::open_connection(Connection& c) {
     on_peer_gone(c, error, "connect");
 }
 
+void LeanTransport::connected(Connection& c) {
+    Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+    if (!origin.tls) {
+        c.ready_at = Clock::now();
+        send_request(c);
+        return;
+    }
+    c.tcp_at = Clock::now();
+    c.tls_problem.clear();
+    c.ssl = SSL_new(m_tls.get());
+    if (c.ssl == nullptr || SSL_set_fd(c.ssl, c.fd) != 1 ||
+        !tls_prepare_connection(c.ssl, m_target, origin.host, &c.tls_problem)) {
+        ERR_clear_error();
+        fail(c, ErrorKind::generator, "cannot set up a TLS connection (out of memory?)");
+        return;
+    }
+    SSL_set_connect_state(c.ssl);
+    SSL_set_app_data(c.ssl, &origin);
+    if (origin.session != nullptr) {
+        SSL_set_session(c.ssl, origin.session);  // resumption: no full handshake
+    }
+    c.state = State::handshaking;
+    handshake(c);
+}
+
+void LeanTransport::handshake(Connection& c) {
+    ERR_clear_error();
+    errno = 0;
+    int result = SSL_do_handshake(c.ssl);
+    if (result == 1) {
+        c.ready_at = Clock::now();
+        send_request(c);
+        return;
+    }
+    int error = SSL_get_error(c.ssl, result);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+        return;  // the socket's next edge resumes it
+    }
+    int os_error = errno;
+    bool definite = false;
+    std::string why = tls_failure_text(error, c.tls_problem, definite);
+    const Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
+    if (!definite) {
+        // Reset or closed mid-handshake: the server's trouble, not a TLS setting.
+        fail(c, os_error != 0 ? ErrorKind::connection_reset : ErrorKind::connection_closed,
+             "TLS handshake with " + origin.where + ": " + why);
+        return;
+    }
+    fail(c, ErrorKind::tls, "TLS handshake with " + origin.where + " failed: " + why);
+}
+
+ssize_t LeanTransport::receive(Connection& c, std::string& tls_error) {
+    if (c.ssl == nullptr) {
+        return ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
+    }
+    ERR_clear_error();
+    errno = 0;
+    int got = SSL_read(c.ssl, m_buffer.data(), static_cast<int>(m_buffer.size()));
+    if (got > 0) {
+        return got;
+    }
+    int error = SSL_get_error(c.ssl, got);
+    switch (error) {
+        case SSL_ERROR_WANT_READ:
+        case SSL_ERROR_WANT_WRITE:
+            errno = EAGAIN;
+            return -1;
+        case SSL_ERROR_ZERO_RETURN:
+            return 0;
+        case SSL_ERROR_SYSCALL:
+            ERR_clear_error();
+            if (errno == 0) {
+                return 0;
+            }
+            return -1;
+        default: {
+            bool definite = false;
+            tls_error = tls_failure_text(error, c.tls_problem, definite);
+            return -2;
+        }
+    }
+}
+
+int LeanTransport::on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* origin = static_cast<Origin*>(SSL_get_app_data(ssl));
+    if (origin == nullptr) {
+        return 0;
+    }
+    if (origin->session != nullptr) {
+        SSL_SESSION_free(origin->session);
+    }
+    origin->session = session;  // ours now: returning 1 keeps OpenSSL's reference
+    return 1;
+}
+
 void LeanTransport::send_request(Connection& c) {
     c.state = State::sending;
     const Exchange& exchange = *c.exchange;
     std::size_t head_size = c.head.size();
-    std::size_t body_size = exchange.has_body ? exchange.body.size() : 0;
+    std::size_t body_size = exchange.has_body && !c.body_in_head ? exchange.body.size() : 0;
+    while (c.ssl != nullptr && c.written < head_size + body_size) {
+        const char* data = c.written < head_size ? c.head.data() + c.written
+                                                 : exchange.body.data() + (c.written - head_size);
+        std::size_t length =
+            c.written < head_size ? head_size - c.written : head_size + body_size - c.written;
+        ERR_clear_error();
+        errno = 0;
+        int sent = SSL_write(c.ssl, data, static_cast<int>(std::min<std::size_t>(length, 1 << 30)));
+        if (sent > 0) {
+            c.written += static_cast<std::size_t>(sent);
+            continue;
+        }
+        int error = SSL_get_error(c.ssl, sent);
+        if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) {
+            return;  // the next event resumes here
+        }
+        if (error == SSL_ERROR_SYSCALL || error == SSL_ERROR_ZERO_RETURN) {
+            int os_error = errno;
+            ERR_clear_error();
+            on_peer_gone(c, os_error != 0 ? os_error : EPIPE, "send");
+            return;
+        }
+        bool definite = false;
+        fail(c, ErrorKind::tls, "TLS: " + tls_failure_text(error, c.tls_problem, definite));
+        return;
+    }
     while (c.written < head_size + body_size) {
         iovec parts[2];
         int count = 0;
@@ -512,6 +682,16 @@ void LeanTransport::on_event(Connection& c, std::uint32_t events) {
                 // A kept-alive connection the server closed (or wrote to unasked) is dropped
                 // now, so the next request connects afresh instead of retrying. The event
                 // may be stale (data read before it was reported): peek first.
+                if (c.ssl != nullptr) {
+                    // TLS 1.3 sends session tickets after the handshake: reading them keeps
+                    // the connection; application data or a close ends it.
+                    std::string ignored;
+                    ssize_t got = receive(c, ignored);
+                    if (!(got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+                        close_socket(c);
+                    }
+                    return;
+                }
                 char probe = 0;
                 ssize_t got = ::recv(c.fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
                 if (!(got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
@@ -533,10 +713,12 @@ void LeanTransport::on_event(Connection& c, std::uint32_t events) {
             Origin& origin = m_origins[static_cast<std::size_t>(c.origin)];
             origin.preferred = (origin.preferred + c.attempt) % origin.addresses.size();
             c.attempt = 0;
-            c.ready_at = Clock::now();
-            send_request(c);
+            connected(c);
             break;
         }
+        case State::handshaking:
+            handshake(c);
+            break;
         case State::sending:
             if ((events & k_writable) != 0) {
                 send_request(c);
@@ -547,7 +729,7 @@ void LeanTransport::on_event(Connection& c, std::uint32_t events) {
     }
     // A send that failed may have retried on a new socket: these events were the old one's.
     if (c.generation != generation || c.fd < 0 || c.state == State::idle ||
-        c.state == State::connecting) {
+        c.state == State::connecting || c.state == State::handshaking) {
         return;
     }
     // Sending: a server may answer (413, say) before it read the whole request.
@@ -567,8 +749,9 @@ void LeanTransport::read_response(Connection& c, std::uint32_t events) {
     const http_parser_settings* settings = c.exchange->want_headers ? &m_settings
                                            : c.exchange->decode     ? &m_settings_no_headers
                                                                     : &m_settings_plain;
+    std::string tls_error;
     for (;;) {
-        ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
+        ssize_t got = receive(c, tls_error);
         if (got > 0) {
             Clock::time_point now = Clock::now();
             if (!c.got_bytes) {
@@ -609,6 +792,10 @@ void LeanTransport::read_response(Connection& c, std::uint32_t events) {
             on_peer_gone(c, 0, "recv");
             return;
         }
+        if (got == -2) {
+            fail(c, ErrorKind::tls, "TLS: " + tls_error);
+            return;
+        }
         int error = errno;
         if (error == EINTR) {
             continue;
@@ -622,8 +809,9 @@ void LeanTransport::read_response(Connection& c, std::uint32_t events) {
 }
 
 bool LeanTransport::drained(Connection& c) {
+    std::string ignored;
     for (;;) {
-        ssize_t got = ::recv(c.fd, m_buffer.data(), m_buffer.size(), 0);
+        ssize_t got = receive(c, ignored);
         if (got < 0 && errno == EINTR) {
             continue;
         }
@@ -712,7 +900,9 @@ void LeanTransport::finish(Connection& c, Clock::time_point done_at) {
     Clock::time_point resolved = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
     exchange.has_phases = true;
     exchange.phases.blocked = c.blocked_us;
-    exchange.phases.connecting = micros(c.ready_at - resolved);
+    Clock::time_point tcp = c.tcp_at == Clock::time_point{} ? c.ready_at : c.tcp_at;
+    exchange.phases.connecting = micros(tcp - resolved);
+    exchange.phases.tls = micros(c.ready_at - tcp);
     exchange.phases.sending = micros(c.request_sent - c.ready_at);
     exchange.phases.waiting = micros(c.first_byte - c.request_sent);
     exchange.phases.receiving = micros(done_at - c.first_byte);
@@ -741,6 +931,13 @@ void LeanTransport::fail(Connection& c, ErrorKind kind, std::string_view message
 }
 
 void LeanTransport::close_socket(Connection& c) {
+    if (c.ssl != nullptr) {
+        // No close_notify round trip; marked shut down so the session stays resumable.
+        SSL_set_quiet_shutdown(c.ssl, 1);
+        SSL_shutdown(c.ssl);
+        SSL_free(c.ssl);
+        c.ssl = nullptr;
+    }
     if (c.fd >= 0) {
         ::close(c.fd);  // also leaves the epoll set
         c.fd = -1;
@@ -761,10 +958,11 @@ void LeanTransport::expire(Clock::time_point now) {
             m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
             continue;
         }
-        const char* during = c.state == State::connecting ? "connecting"
-                             : c.state == State::sending  ? "sending the request"
-                             : c.got_bytes                ? "receiving the response"
-                                                          : "waiting for the response";
+        const char* during = c.state == State::connecting    ? "connecting"
+                             : c.state == State::handshaking ? "in the TLS handshake"
+                             : c.state == State::sending     ? "sending the request"
+                             : c.got_bytes                   ? "receiving the response"
+                                                             : "waiting for the response";
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.exchange->timeout);
         fail(c, ErrorKind::timeout,
              "timed out after " + std::to_string(ms.count()) + " ms (" + during + ")");
@@ -1058,11 +1256,13 @@ int LeanTransport::on_message_complete(http_parser* parser) {
 }  // namespace
 
 bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
-    constexpr std::string_view k_scheme = "http://";
-    if (!equal_lower(url, k_scheme)) {
+    constexpr std::string_view k_plain = "http://";
+    constexpr std::string_view k_secure = "https://";
+    bool tls = equal_lower(url, k_secure);
+    if (!tls && !equal_lower(url, k_plain)) {
         return false;
     }
-    std::string_view rest = url.substr(k_scheme.size());
+    std::string_view rest = url.substr(tls ? k_secure.size() : k_plain.size());
     std::size_t authority_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, authority_end);
     std::string_view target =
@@ -1095,7 +1295,7 @@ bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
     if (host.empty()) {
         return false;
     }
-    std::uint16_t port = 80;
+    std::uint16_t port = tls ? 443 : 80;
     if (!port_text.empty()) {
         unsigned value = 0;
         auto [end, error] =
@@ -1112,6 +1312,7 @@ bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
     }
     out.host = host;
     out.port = port;
+    out.tls = tls;
     out.target = target;
     return true;
 }
@@ -1122,6 +1323,11 @@ bool lean_supports_url(std::string_view url) noexcept {
 }
 
 Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections) {
+    return make_lean_transport(connections, TargetSpec{});
+}
+
+Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections,
+                                                       const TargetSpec& target) {
     int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0) {
         return fail(ErrorCode::infrastructure,
@@ -1145,7 +1351,7 @@ Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections) 
                     "the lean transport cannot watch its eventfd: " + errno_text(error));
     }
     return std::unique_ptr<Transport>(
-        std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections));
+        std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections, target));
 }
 
 }  // namespace orch::builtin

@@ -1,7 +1,9 @@
-// The lean Transport: stagegate's own HTTP/1.1 client for plain http:// targets, the way wrk
-// does it. One epoll per worker, one non-blocking keep-alive socket per connection slot, the
-// request written with one sendmsg from the slot's reused buffers, the response parsed by
-// Debian's libhttp-parser. No TLS, no proxy, no redirects: anything else takes libcurl.
+// The lean Transport: stagegate's own HTTP/1.1 client for http:// and https:// targets, the
+// way wrk does it. One epoll per worker, one non-blocking keep-alive socket per connection
+// slot, the request written with one sendmsg (TLS: one SSL_write) from the slot's reused
+// buffers, the response parsed by Debian's libhttp-parser. TLS is OpenSSL's, driven on the
+// same edge-triggered epoll (a call that wants to read or write waits for the next edge).
+// No proxy, no redirects, no HTTP/2: anything else takes libcurl.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "config/pipeline.hpp"
 #include "core/result.hpp"
 #include "plugins/executors/builtin/transport.hpp"
 
@@ -16,15 +19,16 @@ namespace orch::builtin {
 
 // --- Interface ---
 
-/// The parts of a plain http:// URL the lean transport needs; views into the URL.
+/// The parts of an http:// or https:// URL the lean transport needs; views into the URL.
 struct HttpUrl {
     std::string_view host;    ///< without the brackets of an IPv6 literal
-    std::uint16_t port = 80;  ///< 80 when the URL names none
+    std::uint16_t port = 80;  ///< 80 (https: 443) when the URL names none
+    bool tls = false;         ///< https://
     std::string_view target;  ///< path and query ("/a?b"), may be empty; no fragment
 };
 
-/// Splits `url` when it is `http://host[:port][/path][?query]` (scheme in any case, no user
-/// info); nothing for anything else (https, a user name, a bad port).
+/// Splits `url` when it is `http[s]://host[:port][/path][?query]` (scheme in any case, no
+/// user info); false for anything else (another scheme, a user name, a bad port).
 bool parse_http_url(std::string_view url, HttpUrl& out) noexcept;
 
 /// True when the lean transport can carry `url` (parse_http_url accepts it).
@@ -39,7 +43,16 @@ bool lean_supports_url(std::string_view url) noexcept;
 /// method, or nothing of the request written; otherwise it fails as `connection_closed`.
 /// Host names are resolved once, on first use, with getaddrinfo as libcurl does: every IPv6
 /// and IPv4 address in its order, the first that connects wins and is kept for the
-/// transport's life (a stage). Errors: epoll or eventfd could not be created.
+/// transport's life (a stage). https origins: TLS 1.2/1.3 as `target` sets it up
+/// (http/tls_client.hpp: verification, CA, client certificate, SNI, ALPN http/1.1), the
+/// handshake on the same loop (`timing.tls`), and the newest session of each origin
+/// offered on every new connection, so reconnects (`Connection: close`) resume instead of
+/// paying a full handshake. A handshake the server refuses, or a certificate that fails
+/// verification, fails as `tls` with the reason and the fix in its message.
+/// Errors: epoll or eventfd could not be created.
+Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections,
+                                                       const TargetSpec& target);
+/// make_lean_transport with default TLS settings (verification on, system store).
 Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections);
 
 }  // namespace orch::builtin

@@ -226,7 +226,9 @@ Result<orch::Transport> choose_transport(const Pipeline& pipeline, const Scenari
         for (const auto& step : operation.steps) {
             if (!step.absolute) {
                 uses_base = true;
-            } else if (unfit.empty() && !step.path.segments[0].literal.starts_with("http://")) {
+            } else if (unfit.empty() && !lean_supports_url(step.path.segments[0].literal)) {
+                // The literal before any {{slot}}: a slot in the host is carried by lean
+                // when the host's first part is written out, by curl otherwise.
                 unfit = step.path.segments[0].literal;
             }
         }
@@ -244,7 +246,7 @@ Result<orch::Transport> choose_transport(const Pipeline& pipeline, const Scenari
     }
     if (!unfit.empty()) {
         return fail(ErrorCode::invalid_input,
-                    "target.transport: lean speaks plain http:// only (no TLS, no user name in "
+                    "target.transport: lean speaks http:// and https:// only (no user name in "
                     "the URL), not \"" +
                         unfit + "\" (use transport: auto or curl)");
     }
@@ -266,6 +268,7 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
     }
     plan.think_time = scenario.think_time;
     plan.tls = pipeline.target.insecure ? TlsVerification::off : TlsVerification::on;
+    plan.target = pipeline.target;
     plan.slots = compile_slots(scenario);
 
     double total_weight = 0;

@@ -81,6 +81,7 @@ struct ScenarioPlan {
     std::vector<std::regex> body_patterns;     ///< pipeline.body_patterns, in order
     Duration think_time{0};
     TlsVerification tls = TlsVerification::on;
+    orch::TargetSpec target;  ///< target.tls and insecure, for the transports
     orch::Transport transport =
         orch::Transport::curl;  /// curl or lean (auto is resolved by compile_plan)
 

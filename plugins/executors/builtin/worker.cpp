@@ -53,8 +53,8 @@ struct Worker::Vu {
 Result<std::unique_ptr<Worker>> Worker::create(WorkerSetup setup) {
     std::size_t connections = setup.stage->rate ? setup.open_slots : setup.vus.size();
     auto transport = setup.plan->transport == orch::Transport::lean
-                         ? make_lean_transport(connections)
-                         : make_curl_transport(connections, setup.plan->tls);
+                         ? make_lean_transport(connections, setup.plan->target)
+                         : make_curl_transport(connections, setup.plan->target);
     if (!transport) {
         return tl::unexpected(transport.error());
     }

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "config/tls_environment.hpp"
 #include "core/units.hpp"
 
 namespace orch {
@@ -23,7 +24,7 @@ std::vector<std::pair<std::string, std::string>> command_environment(
     const std::filesystem::path& out_dir) {
     const bool open_model = stage.rate.has_value();
     const int vus = open_model ? stage.max_vus : stage.vus;
-    return {
+    std::vector<std::pair<std::string, std::string>> env = {
         {"STAGEGATE_STAGE", stage.name},
         {"STAGEGATE_VUS", std::to_string(vus)},
         {"STAGEGATE_MAX_VUS", std::to_string(vus)},
@@ -36,6 +37,9 @@ std::vector<std::pair<std::string, std::string>> command_environment(
         {"STAGEGATE_RESULT_FILE", result_file.string()},
         {"STAGEGATE_OUT_DIR", out_dir.string()},
     };
+    auto tls = tls_tool_environment(pipeline.target);  // target.tls (config/tls_environment.hpp)
+    env.insert(env.end(), tls.begin(), tls.end());
+    return env;
 }
 
 }  // namespace orch

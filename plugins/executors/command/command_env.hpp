@@ -23,6 +23,7 @@ namespace orch {
 /// - STAGEGATE_BASE_URL: target.base_url;
 /// - STAGEGATE_RESULT_FILE: where the program writes its stage result;
 /// - STAGEGATE_OUT_DIR: the output folder, for any other artifact the program keeps.
+/// - target.tls as config/tls_environment.hpp exports it (SSL_CERT_FILE, STAGEGATE_TLS_*).
 std::vector<std::pair<std::string, std::string>> command_environment(
     const Pipeline& pipeline, const StageSpec& stage, const std::filesystem::path& result_file,
     const std::filesystem::path& out_dir);

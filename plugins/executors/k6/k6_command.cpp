@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "config/tls_environment.hpp"
 #include "core/units.hpp"
 
 namespace orch {
@@ -79,6 +80,9 @@ K6Command build_k6_command(const Pipeline& pipeline, const StageSpec& stage,
         {"BASE_URL", pipeline.target.base_url},
         {"K6_NO_USAGE_REPORT", "true"},  // the same, for k6 versions that read only this
     };
+    for (auto& variable : tls_tool_environment(pipeline.target)) {
+        env.push_back(std::move(variable));  // target.tls, as k6 (Go) reads it
+    }
     return command;
 }
 

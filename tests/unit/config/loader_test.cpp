@@ -363,7 +363,7 @@ stages: [ { name: s, vus: 1, duration: 1s } ]
     REQUIRE(no_match.size() == 1);
     CHECK(no_match[0] ==
           "chat.yaml:2:31: target.zzzzzz: unknown key \"zzzzzz\" (valid keys: "
-          "base_url, headers, timeout, transport, compression, insecure)");
+          "base_url, headers, timeout, transport, compression, insecure, tls)");
 }
 
 TEST_CASE("every problem in the file is reported at once") {

@@ -447,8 +447,8 @@ TEST_CASE("builtin executor: prepare refuses what it cannot run") {
     REQUIRE_FALSE(prepared);
     CHECK(prepared.error().message.find("gopher+tls") != std::string::npos);
 
-    // The lean transport carries plain http:// only: lean on https is refused up front.
-    PipelineBuilder lean("https://127.0.0.1:1");
+    // The lean transport carries http:// and https:// only: lean on ftp is refused up front.
+    PipelineBuilder lean("ftp://127.0.0.1:1");
     lean.operation(lean.request("get", "GET", "/"));
     lean.pipeline().target.transport = Transport::lean;
     auto lean_executor = make_builtin_executor(lean.pipeline());

@@ -245,7 +245,16 @@ TEST_CASE("lean transport: URLs it carries") {
     REQUIRE(parse_http_url("http://[::1]:9/x", url));
     CHECK(url.host == "::1");
     CHECK(url.port == 9);
-    CHECK_FALSE(lean_supports_url("https://127.0.0.1/"));
+    CHECK_FALSE(url.tls);
+    REQUIRE(parse_http_url("HTTPS://api.internal/v1", url));
+    CHECK(url.tls);
+    CHECK(url.host == "api.internal");
+    CHECK(url.port == 443);
+    CHECK(url.target == "/v1");
+    REQUIRE(parse_http_url("https://[::1]:8443", url));
+    CHECK(url.port == 8443);
+    CHECK(lean_supports_url("https://127.0.0.1/"));
+    CHECK_FALSE(lean_supports_url("https://user@127.0.0.1/"));
     CHECK_FALSE(lean_supports_url("http://user:pw@127.0.0.1/"));
     CHECK_FALSE(lean_supports_url("http://127.0.0.1:99999/"));
     CHECK_FALSE(lean_supports_url("http://:80/"));
@@ -356,7 +365,7 @@ TEST_CASE("lean transport: each request goes to its own URL's origin and target"
     Exchange longer = request(base_two + "0/x");
     run(*transport, longer);
     CHECK(longer.transport_error == ErrorKind::other);
-    CHECK(longer.error_message.find("plain http:// only") != std::string::npos);
+    CHECK(longer.error_message.find("speaks http:// and https://") != std::string::npos);
     CHECK(two.requests() == 2);
 }
 
@@ -706,11 +715,22 @@ TEST_CASE("lean transport: refused, silent and resetting peers") {
         CHECK(exchange.transport_error == ErrorKind::connection_reset);
         CHECK(resetting.accepted() == 1);
     }
-    SECTION("https is not for the lean transport") {
-        Exchange exchange = request("https://127.0.0.1:1/");
+    SECTION("another scheme is not for the lean transport") {
+        Exchange exchange = request("ftp://127.0.0.1:1/");
         run(*transport, exchange);
         CHECK(exchange.transport_error == ErrorKind::other);
         CHECK(exchange.error_message.find("transport: curl") != std::string::npos);
+    }
+    SECTION("https to a plain-http server: a TLS error that says so") {
+        test::TestServer plain;  // answers the ClientHello with a 400 in plain HTTP
+        plain.on("/", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("hi", "text/plain");
+        });
+        plain.start();
+        Exchange exchange = request("https://127.0.0.1:" + std::to_string(plain.port()) + "/");
+        run(*transport, exchange);
+        CHECK(exchange.transport_error == ErrorKind::tls);
+        CHECK(exchange.error_message.find("does not speak TLS") != std::string::npos);
     }
 }
 
@@ -893,16 +913,20 @@ TEST_CASE("lean transport: auto picks lean for plain http:// and curl otherwise"
     };
     CHECK(chosen("http://127.0.0.1:8080", orch::Transport::auto_select)->transport ==
           orch::Transport::lean);
+    // auto picks lean for https too.
     CHECK(chosen("https://127.0.0.1:8443", orch::Transport::auto_select)->transport ==
-          orch::Transport::curl);
+          orch::Transport::lean);
     CHECK(chosen("http://127.0.0.1:8080", orch::Transport::auto_select,
                  "https://127.0.0.1:8443/elsewhere")
+              ->transport == orch::Transport::lean);
+    CHECK(chosen("http://127.0.0.1:8080", orch::Transport::auto_select,
+                 "https://user@127.0.0.1:8443/elsewhere")
               ->transport == orch::Transport::curl);
     CHECK(chosen("http://127.0.0.1:8080", orch::Transport::curl)->transport ==
           orch::Transport::curl);
     CHECK(chosen("http://127.0.0.1:8080", orch::Transport::lean)->transport ==
           orch::Transport::lean);
-    auto refused = chosen("http://127.0.0.1:8080", orch::Transport::lean, "https://x.test/");
+    auto refused = chosen("http://127.0.0.1:8080", orch::Transport::lean, "https://user@x.test/");
     REQUIRE_FALSE(refused);
-    CHECK(refused.error().message.find("https://x.test/") != std::string::npos);
+    CHECK(refused.error().message.find("https://user@x.test/") != std::string::npos);
 }

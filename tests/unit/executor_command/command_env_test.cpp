@@ -48,3 +48,36 @@ TEST_CASE("open model: rate, ramp end and max_vus") {
     CHECK(value("STAGEGATE_VUS") == "64");
     CHECK(value("STAGEGATE_DURATION_S") == "120");
 }
+
+TEST_CASE("target.tls reaches the tool as environment") {
+    Pipeline pipeline = test::command_pipeline({"tool"});
+    StageSpec stage = test::closed_stage("smoke", 1, 1000ms);
+    auto plain = command_environment(pipeline, stage, "/r.json", "/out");
+    pipeline.target.tls.ca_file = "/pki/ca.pem";
+    pipeline.target.tls.client_cert = "/pki/client.pem";
+    pipeline.target.tls.client_key = "/pki/client.key";
+    pipeline.target.tls.client_key_password = "do-not-export";
+    pipeline.target.tls.server_name = "api.internal";
+    pipeline.target.insecure = true;
+    auto env = command_environment(pipeline, stage, "/r.json", "/out");
+    REQUIRE(env.size() > plain.size());
+    auto value = [&](const std::string& name) -> std::string {
+        for (const auto& [key, v] : env) {
+            if (key == name) {
+                return v;
+            }
+        }
+        return "(unset)";
+    };
+    CHECK(value("SSL_CERT_FILE") == "/pki/ca.pem");
+    CHECK(value("CURL_CA_BUNDLE") == "/pki/ca.pem");
+    CHECK(value("STAGEGATE_TLS_CA_FILE") == "/pki/ca.pem");
+    CHECK(value("STAGEGATE_TLS_CLIENT_CERT") == "/pki/client.pem");
+    CHECK(value("STAGEGATE_TLS_CLIENT_KEY") == "/pki/client.key");
+    CHECK(value("STAGEGATE_TLS_SERVER_NAME") == "api.internal");
+    CHECK(value("STAGEGATE_TLS_INSECURE") == "true");
+    CHECK(value("SSL_CERT_DIR") == "(unset)");
+    for (const auto& [key, v] : env) {
+        CHECK(v.find("do-not-export") == std::string::npos);
+    }
+}
