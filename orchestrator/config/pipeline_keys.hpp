@@ -11,11 +11,10 @@ namespace orch::pipeline_keys {
 // --- Interface ---
 
 inline const std::vector<std::string> top_level = {
-    "version",       "name",     "target",   "backend", "health",
-    "body_patterns", "scenario", "defaults", "stages",  "hooks",
-    "metrics"};
-inline const std::vector<std::string> target = {"base_url",  "headers",     "timeout",
-                                                "transport", "compression", "insecure", "tls"};
+    "version",  "name",     "target", "backend", "health", "body_patterns",
+    "scenario", "defaults", "stages", "hooks",   "metrics"};
+inline const std::vector<std::string> target = {"base_url",    "headers",  "timeout", "transport",
+                                                "compression", "insecure", "tls"};
 inline const std::vector<std::string> tls = {
     "ca_file",     "ca_dir",      "client_cert", "client_key", "client_key_password",
     "server_name", "min_version", "insecure"};
@@ -47,8 +46,8 @@ inline const std::vector<std::string> run_hooks = {"before_run", "after_run", "o
 inline const std::vector<std::string> stage_hooks = {"before", "after", "on_fail"};
 inline const std::vector<std::string> hook = {"command", "timeout"};
 /// A stage's `target:`: the keys merged over the pipeline's target.
-inline const std::vector<std::string> stage_target = {"base_url",  "headers",     "timeout",
-                                                      "transport", "compression", "insecure"};
+inline const std::vector<std::string> stage_target = {
+    "base_url", "headers", "timeout", "transport", "compression", "insecure", "tls"};
 inline const std::vector<std::string> metrics = {"prometheus"};
 inline const std::vector<std::string> prometheus = {"url", "headers"};
 /// The map form of a criterion.
