@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "config/pipeline.hpp"
+#include "pipeline/run_clock.hpp"
+#include "pipeline/supervisor.hpp"
 #include "plugin/executor.hpp"
 #include "plugin/reporter.hpp"
 #include "report/run_report.hpp"
@@ -32,6 +34,11 @@ struct RunOptions {
     /// Set to the backend's pid (its process group) while it runs, 0 otherwise, so a second
     /// SIGINT can kill the group at once from the signal handler.
     std::atomic<int>* backend_pid = nullptr;
+    /// Seams for the runner's unit tests, null in a real run: the clock cooldowns and the
+    /// backend watch use (default: the steady clock), and a backend to use instead of the
+    /// one run_pipeline would supervise (default: a BackendSupervisor of the pipeline).
+    RunClock* clock = nullptr;
+    BackendSupervisor* backend = nullptr;
 };
 
 /// What the runner tells a person while it works (the CLI prints it). All optional.
