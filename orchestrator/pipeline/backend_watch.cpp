@@ -78,11 +78,14 @@ void BackendFacts::add_to(Snapshot& snapshot) const {
 }
 
 BackendWatch::BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
-                           const std::atomic<int>& interrupts, HealthPolling health_polling)
+                           const std::atomic<int>& interrupts, HealthPolling health_polling,
+                           const RunClock& clock)
     : m_supervisor(supervisor),
       m_stop(std::move(stop)),
       m_interrupts(interrupts),
-      m_health_polling(health_polling) {
+      m_health_polling(health_polling),
+      m_clock(clock),
+      m_started_s(clock.now_s()) {
     if (auto rss = m_supervisor.rss_mb()) {
         m_facts.rss_start_mb = rss;
         m_facts.rss_end_mb = rss;
@@ -111,8 +114,12 @@ void BackendWatch::wait(double seconds) {
     }
 }
 
+void BackendWatch::nap(std::stop_token own_stop, double seconds) {
+    std::unique_lock lock(m_nap_mutex);
+    m_nap.wait_for(lock, own_stop, std::chrono::duration<double>(seconds), [] { return false; });
+}
+
 void BackendWatch::watch_exit(std::stop_token own_stop) {
-    Stopwatch clock;
     while (!own_stop.stop_requested()) {
         if (m_interrupts.load() > 0) {
             std::lock_guard lock(m_mutex);
@@ -130,23 +137,21 @@ void BackendWatch::watch_exit(std::stop_token own_stop) {
             std::lock_guard lock(m_mutex);
             if (!m_facts.exit) {
                 m_facts.exit = exit;
-                m_facts.exit_at_s = clock.seconds();
+                m_facts.exit_at_s = m_clock.now_s() - m_started_s;
             }
             m_stop.request_stop();
             return;  // nothing more to watch
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        nap(own_stop, 0.1);
     }
 }
 
 void BackendWatch::sample(std::stop_token own_stop) {
-    Stopwatch clock;
     double next_sample_s = 1.0;
     while (!own_stop.stop_requested()) {
-        double now = clock.seconds();
+        double now = m_clock.now_s() - m_started_s;
         if (now < next_sample_s) {
-            std::this_thread::sleep_for(
-                std::chrono::duration<double>(std::min(next_sample_s - now, 0.05)));
+            nap(own_stop, std::min(next_sample_s - now, 0.05));
             continue;
         }
         next_sample_s += 1.0;
@@ -168,7 +173,7 @@ void BackendWatch::sample(std::stop_token own_stop) {
                 ++m_facts.health_failures;
                 m_facts.last_health_problem = answer->problem;
                 if (!m_facts.unhealthy_at_s) {
-                    m_facts.unhealthy_at_s = clock.seconds();
+                    m_facts.unhealthy_at_s = m_clock.now_s() - m_started_s;
                     m_facts.unhealthy_because = health_failure_in_words(*answer);
                     m_stop.request_stop();  // the stage during which it happened fails now
                 }
@@ -184,7 +189,7 @@ void BackendWatch::sample(std::stop_token own_stop) {
             m_facts.rss_end_mb = rss;
             m_facts.rss_peak_mb = std::max(m_facts.rss_peak_mb.value_or(0.0), *rss);
             if (m_facts.rss_series.size() < 100000) {
-                m_facts.rss_series.emplace_back(clock.seconds(), *rss);
+                m_facts.rss_series.emplace_back(m_clock.now_s() - m_started_s, *rss);
             }
         }
     }

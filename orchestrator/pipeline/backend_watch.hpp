@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/snapshot.hpp"
+#include "pipeline/run_clock.hpp"
 #include "pipeline/supervisor.hpp"
 
 namespace orch {
@@ -59,9 +61,12 @@ class BackendWatch {
 
     /// Starts watching now. `stop` is fired when the backend exits, when a health check
     /// fails (HealthPolling::every_second), when backend.log cannot be written or when
-    /// `interrupts` > 0.
+    /// `interrupts` > 0. Times (exit_at_s, unhealthy_at_s, the health poll every second)
+    /// are read from `clock`; its threads sleep in real time (at most 100 ms, cut short when
+    /// the watch ends).
     BackendWatch(BackendSupervisor& supervisor, std::stop_source stop,
-                 const std::atomic<int>& interrupts, HealthPolling health_polling);
+                 const std::atomic<int>& interrupts, HealthPolling health_polling,
+                 const RunClock& clock = steady_run_clock());
     ~BackendWatch();  ///< stops and joins the thread
     BackendWatch(const BackendWatch&) = delete;
     BackendWatch& operator=(const BackendWatch&) = delete;
@@ -74,12 +79,18 @@ class BackendWatch {
   private:
     void watch_exit(std::stop_token own_stop);
     void sample(std::stop_token own_stop);
+    /// Sleeps `seconds` of real time, or less when `own_stop` fires.
+    void nap(std::stop_token own_stop, double seconds);
 
     BackendSupervisor& m_supervisor;
     std::stop_source m_stop;
     const std::atomic<int>& m_interrupts;
     HealthPolling m_health_polling;
+    const RunClock& m_clock;
+    const double m_started_s;  ///< m_clock.now_s() when the watch started
     mutable std::mutex m_mutex;
+    std::mutex m_nap_mutex;
+    std::condition_variable_any m_nap;
     BackendFacts m_facts;
     std::jthread m_exit_thread;
     std::jthread m_sample_thread;

@@ -359,6 +359,9 @@ struct RunState {
     const std::atomic<int>& interrupts() const {
         return options.interrupts != nullptr ? *options.interrupts : no_interrupts;
     }
+    RunClock& clock() const {
+        return options.clock != nullptr ? *options.clock : steady_run_clock();
+    }
 };
 
 /// The executor a stage runs with: the run's, or for a stage with its own `target:` one
@@ -453,7 +456,8 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     std::optional<BackendWatch> watch;
     watch.emplace(supervisor, stage_stop, state.interrupts(),
                   pipeline.health ? BackendWatch::HealthPolling::every_second
-                                  : BackendWatch::HealthPolling::off);
+                                  : BackendWatch::HealthPolling::off,
+                  state.clock());
     StageJudge judge(stage, state.names,
                      [&watch](Snapshot& snapshot) { watch->facts().add_to(snapshot); });
     StageObserverImpl observer(stage, judge, stage_stop, state.listener, *watch, state.names);
@@ -619,16 +623,15 @@ std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration le
     std::stop_callback relay(state.run_stop.get_token(),
                              [&cooldown_stop] { cooldown_stop.request_stop(); });
     BackendWatch watch(supervisor, cooldown_stop, state.interrupts(),
-                       BackendWatch::HealthPolling::off);
+                       BackendWatch::HealthPolling::off, state.clock());
     // In steps of a second, so a person sees the countdown.
     double total_s = to_seconds(length);
-    auto started = std::chrono::steady_clock::now();
+    const double started_s = state.clock().now_s();
     double remaining_s = total_s;
     while (remaining_s > 0 && !cooldown_stop.stop_requested()) {
         state.listener.on_cooldown(next_stage, remaining_s, total_s);
-        watch.wait(std::min(remaining_s, 1.0));
-        std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-        remaining_s = total_s - elapsed.count();
+        state.clock().wait(std::min(remaining_s, 1.0), cooldown_stop.get_token());
+        remaining_s = total_s - (state.clock().now_s() - started_s);
     }
     state.listener.on_cooldown(next_stage, 0, total_s);
     BackendFacts facts = watch.facts();
@@ -993,7 +996,11 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
     supervisor_options.on_waiting = [&listener](const std::string& line) {
         listener.on_message(line);
     };
-    BackendSupervisor supervisor(pipeline, std::move(supervisor_options));
+    std::optional<BackendSupervisor> own_supervisor;
+    BackendSupervisor& supervisor =
+        options.backend != nullptr
+            ? *options.backend
+            : own_supervisor.emplace(pipeline, std::move(supervisor_options));
     listener.on_message(pipeline.backend ? "starting backend, waiting until healthy"
                                          : "attaching to " + redact(pipeline.target.base_url));
     auto ready = supervisor.start(state.run_stop.get_token());

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "config/pipeline.hpp"
+#include "pipeline/run_clock.hpp"
+#include "pipeline/supervisor.hpp"
 #include "plugin/executor.hpp"
 #include "plugin/reporter.hpp"
 #include "report/run_report.hpp"
@@ -44,6 +46,11 @@ struct RunOptions {
     /// `--start-at`: Unix time in ns at which stage 1 starts; later stages start at their
     /// planned times after it (planned_stage_start), so the segments stay in step.
     std::optional<std::int64_t> start_at_ns;
+    /// Seams for the runner's unit tests, null in a real run: the clock cooldowns and the
+    /// backend watch use (default: the steady clock), and a backend to use instead of the
+    /// one run_pipeline would supervise (default: a BackendSupervisor of the pipeline).
+    RunClock* clock = nullptr;
+    BackendSupervisor* backend = nullptr;
 };
 
 /// With --start-at: when stage `index` of `stages` is planned to start, ns since the Unix

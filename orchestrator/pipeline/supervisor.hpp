@@ -38,11 +38,14 @@ struct SupervisorOptions {
 
 /// Every member function is thread-safe (the runner may sample memory and health from a
 /// second thread while the main thread watches for exits). Health probes run unlocked.
+/// The members the runner and BackendWatch call are virtual for one reason: the runner's
+/// unit tests (tests/unit/pipeline/runner_test.cpp) give the runner a fake backend
+/// (RunOptions::backend) whose health and exits they script, with no process or socket.
 class BackendSupervisor {
   public:
     BackendSupervisor(const Pipeline& pipeline, SupervisorOptions options);
     /// Stops the backend if still running (as stop()).
-    ~BackendSupervisor();
+    virtual ~BackendSupervisor();
     BackendSupervisor(const BackendSupervisor&) = delete;
     BackendSupervisor& operator=(const BackendSupervisor&) = delete;
 
@@ -57,14 +60,14 @@ class BackendSupervisor {
     /// backend then still runs until stop() (or the destructor).
     /// Call it once, from a thread that lives as long as the backend (the main thread):
     /// the backend gets SIGKILL when that thread ends (BackendProcess::spawn).
-    Result<HealthAnswer> start(std::stop_token interrupt = {});
+    virtual Result<HealthAnswer> start(std::stop_token interrupt = {});
 
     /// Launch mode: how the backend ended, or nullopt while it runs (non-blocking).
     /// Attach mode and before start(): nullopt.
-    std::optional<ExitInfo> check_exit();
+    virtual std::optional<ExitInfo> check_exit();
 
     /// One probe now, with target.timeout (before each stage, and during stages).
-    HealthAnswer check_health();
+    virtual HealthAnswer check_health();
 
     /// The latest answer of start() or check_health(), if any.
     std::optional<HealthAnswer> last_health() const;
@@ -73,23 +76,23 @@ class BackendSupervisor {
     /// when configured and present (call check_health() for a fresh value), else the RSS
     /// of the whole process tree from /proc (launch mode, while running); nullopt
     /// otherwise (e.g. attach mode without memory_json).
-    std::optional<double> rss_mb();
+    virtual std::optional<double> rss_mb();
 
     /// Launch mode: stops the backend (SIGTERM, stop_timeout, SIGKILL; see
     /// BackendProcess::stop) and returns how it ended. Idempotent. Attach mode, or never
     /// launched: a default ExitInfo.
-    ExitInfo stop();
+    virtual ExitInfo stop();
 
     /// The first failed write to backend.log ("cannot write PATH: No space left on
     /// device"), else nullopt.
-    std::optional<std::string> log_error() const;
+    virtual std::optional<std::string> log_error() const;
 
     /// The last `n` lines of backend.log, redacted (empty when there is none).
-    std::vector<std::string> log_tail(std::size_t n) const;
+    virtual std::vector<std::string> log_tail(std::size_t n) const;
 
     /// True once start() spawned a backend.
-    bool launched() const;
-    std::optional<pid_t> pid() const;
+    virtual bool launched() const;
+    virtual std::optional<pid_t> pid() const;
 
     /// What readiness checks: "GET http://127.0.0.1:8080/health" or "TCP 127.0.0.1:8080".
     const std::string& health_target() const { return m_health_target; }
