@@ -228,14 +228,16 @@ OperationStats OperationStats::from_figures(Figures figures) {
     stats.m_errors = figures.errors;
     stats.m_status_classes = figures.status_classes;
     stats.m_pattern_hits = std::move(figures.pattern_hits);
-    stats.m_latency = std::move(figures.latency);
-    stats.m_latency_uncorrected = std::move(figures.latency_uncorrected);
-    if (figures.latency_succeeded && figures.latency_failed) {
-        stats.m_latency_succeeded = std::move(figures.latency_succeeded);
-        stats.m_latency_failed = std::move(figures.latency_failed);
-    } else {
-        stats.m_latency_succeeded.reset();
-        stats.m_latency_failed.reset();
+    // A part's operation that never recorded keeps no histograms, as when it was recorded.
+    if (!figures.latency.empty() || !figures.latency_uncorrected.empty() ||
+        figures.latency_succeeded || figures.latency_failed) {
+        stats.m_histograms = std::make_unique<Histograms>();
+        stats.m_histograms->latency = std::move(figures.latency);
+        stats.m_histograms->latency_uncorrected = std::move(figures.latency_uncorrected);
+        if (figures.latency_succeeded && figures.latency_failed) {
+            stats.m_histograms->latency_succeeded = std::move(figures.latency_succeeded);
+            stats.m_histograms->latency_failed = std::move(figures.latency_failed);
+        }
     }
     stats.m_phase_sum_us = figures.phase_sum_us;
     stats.m_phase_samples = figures.phase_samples;
