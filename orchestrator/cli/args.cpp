@@ -1,5 +1,6 @@
 #include "cli/args.hpp"
 
+#include "core/did_you_mean.hpp"
 #include "core/units.hpp"
 
 namespace orch::cli {
@@ -67,14 +68,9 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args, const ArgSpe
         std::vector<std::string> known(spec.flags.begin(), spec.flags.end());
         known.insert(known.end(), spec.options.begin(), spec.options.end());
         known.insert(known.end(), spec.repeatable.begin(), spec.repeatable.end());
-        std::string message = "unknown option " + arg + " for stagegate " + verb;
-        std::string suggestion = closest_match(arg, known);
-        if (!suggestion.empty()) {
-            message += " (did you mean " + suggestion + "?)";
-        } else {
-            message += " (see stagegate " + verb + " --help)";
-        }
-        return fail(ErrorCode::invalid_input, message);
+        return fail(ErrorCode::invalid_input,
+                    "unknown option " + arg + " for stagegate " + verb +
+                        did_you_mean(arg, known, "see stagegate " + verb + " --help"));
     }
     return parsed;
 }

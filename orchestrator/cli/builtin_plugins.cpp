@@ -15,9 +15,10 @@ namespace orch::cli {
 const ExecutorRegistry& executors() {
     static const ExecutorRegistry registry = [] {
         ExecutorRegistry r;
-        r.add("builtin", [](const Pipeline& p) { return make_builtin_executor(p); });
-        r.add("k6", [](const Pipeline& p) { return make_k6_executor(p); });
-        r.add("command", [](const Pipeline& p) { return make_command_executor(p); });
+        // One line per executor: its folder exports everything else (keys, reader, factory).
+        r.add(builtin_executor_plugin());
+        r.add(k6_executor_plugin());
+        r.add(command_executor_plugin());
         return r;
     }();
     return registry;

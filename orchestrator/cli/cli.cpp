@@ -2,17 +2,20 @@
 // return an exit code from core/exit_code.hpp. Errors below this layer arrive as Result.
 #include "cli/cli.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <random>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/args.hpp"
@@ -30,6 +33,7 @@
 #include "config/sha256.hpp"
 #include "core/atomic_file.hpp"
 #include "core/clock.hpp"
+#include "core/did_you_mean.hpp"
 #include "core/exit_code.hpp"
 #include "core/open_files.hpp"
 #include "core/redact.hpp"
@@ -49,12 +53,20 @@ namespace orch::cli {
 namespace {
 
 // --- Signals: the first SIGINT/SIGTERM asks the run to stop and report; the second kills
-// the backend's process group and exits at once.
+// the backend's process group and exits at once. The handler also writes a byte to
+// g_interrupt_pipe, which wakes the runner's InterruptRelay (no thread polls the counter).
 std::atomic<int> g_interrupts{0};
 std::atomic<int> g_backend_pid{0};
+int g_interrupt_pipe[2] = {-1, -1};
 
 extern "C" void on_signal(int) {
     int count = g_interrupts.fetch_add(1) + 1;
+    if (g_interrupt_pipe[1] >= 0) {
+        const int saved_errno = errno;
+        char byte = 1;
+        [[maybe_unused]] auto written = ::write(g_interrupt_pipe[1], &byte, 1);
+        errno = saved_errno;
+    }
     if (count >= 2) {
         int pid = g_backend_pid.load();
         if (pid > 0) {
@@ -68,6 +80,10 @@ class SignalScope {
   public:
     SignalScope() {
         g_interrupts.store(0);
+        // Non-blocking: a handler never waits on a full pipe (one byte is enough to wake).
+        if (::pipe2(g_interrupt_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+            g_interrupt_pipe[0] = g_interrupt_pipe[1] = -1;
+        }
         struct sigaction action {};
         action.sa_handler = on_signal;
         sigemptyset(&action.sa_mask);
@@ -85,6 +101,12 @@ class SignalScope {
         ::sigaction(SIGINT, &m_old_int, nullptr);
         ::sigaction(SIGTERM, &m_old_term, nullptr);
         ::sigaction(SIGPIPE, &m_old_pipe, nullptr);
+        for (int& fd : g_interrupt_pipe) {
+            if (fd >= 0) {
+                ::close(fd);
+                fd = -1;
+            }
+        }
     }
     SignalScope(const SignalScope&) = delete;
     SignalScope& operator=(const SignalScope&) = delete;
@@ -261,13 +283,13 @@ int invalid(Context& ctx, const std::string& message) {
 
 std::string new_run_id() {
     std::random_device rd;
-    char suffix[8];
-    std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(rd() & 0xffff));
-    return compact_utc(std::chrono::system_clock::now()) + "-" + suffix;
+    return fmt::format("{}-{:04x}", compact_utc(std::chrono::system_clock::now()),
+                       static_cast<unsigned>(rd() & 0xffff));
 }
 
 Result<LoadOptions> load_options(Context& ctx, const ParsedArgs& args) {
     LoadOptions options;
+    options.executors = &executors().sections();
     options.overrides = args.all("--set");
     options.getenv = ctx.getenv;
     if (auto text = args.value("--time-scale")) {
@@ -486,12 +508,8 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
             return k_exit_pass;
         }
     }
-    std::string message = "no help for \"" + rest[0] + "\"";
-    if (std::string suggestion = closest_match(rest[0], verb_names()); !suggestion.empty()) {
-        message += " (did you mean \"" + suggestion + "\"?)";
-    }
-    return invalid(
-        ctx, message + "; verbs: run, validate, report, compare, merge, schema, serve, render, completion, help");
+    return invalid(ctx, "no help for \"" + rest[0] + "\"" + did_you_mean(rest[0], verb_names()) +
+                            "; verbs: run, validate, report, compare, merge, schema, serve, render, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -805,6 +823,7 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
     SignalScope signals;
     SubreaperScope subreaper;
     options.interrupts = &g_interrupts;
+    options.interrupt_fd = g_interrupt_pipe[0];
     options.backend_pid = &g_backend_pid;
     options.make_executor = [](const Pipeline& stage_pipeline) {
         return executors().create(stage_pipeline.scenario.executor, stage_pipeline);
@@ -894,16 +913,10 @@ int run(Context& ctx) {
         ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
         return k_exit_error;
     }
-    std::string message = "unknown command \"" + verb + "\"";
-    std::string suggestion = closest_match(verb, verb_names());
-    if (!suggestion.empty()) {
-        message += " (did you mean \"" + suggestion + "\"?)";
-    } else {
-        message +=
-            " (commands: run, validate, report, compare, merge, schema, serve, render, completion, help; see "
-            "stagegate --help)";
-    }
-    return invalid(ctx, message);
+    return invalid(ctx, "unknown command \"" + verb + "\"" +
+                            did_you_mean(verb, verb_names(),
+                                         "commands: run, validate, report, compare, merge, schema, serve, "
+                                         "render, completion, help; see stagegate --help"));
 }
 
 }  // namespace orch::cli

@@ -1,5 +1,6 @@
 #include "cli/compare.hpp"
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 
@@ -88,9 +89,7 @@ std::string change_text(const ComparisonRow& row) {
                              : format_short(std::fabs(difference), row.unit);
     std::string text = sign + amount;
     if (row.unit != MetricUnit::percent && row.before != 0) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, " (%+.1f%%)", row.change_percent);
-        text += buf;
+        text += fmt::format(" ({:+.1f}%)", row.change_percent);
     }
     return text;
 }

@@ -1,5 +1,6 @@
 #include "cli/console.hpp"
 
+#include <fmt/printf.h>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -15,9 +16,7 @@ namespace orch::cli {
 namespace {
 
 std::string num(const char* format, double value) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, value);
-    return buf;
+    return fmt::sprintf(format, value);
 }
 
 // "612 ms", "581 µs", "1.79 s", or "-" without data.

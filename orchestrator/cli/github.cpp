@@ -1,5 +1,6 @@
 #include "cli/github.hpp"
 
+#include <fmt/format.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -44,10 +45,8 @@ std::string escape(std::string_view text, bool property) {
 std::string random_delimiter() {
     std::random_device device;
     std::string out = "ghadelimiter_";
-    char hex[9];
     for (int i = 0; i < 4; ++i) {
-        std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(device()));
-        out += hex;
+        out += fmt::format("{:08x}", static_cast<unsigned>(device()));
     }
     return out;
 }
@@ -280,10 +279,8 @@ std::string publish_to_github(
                 criterion_failed = criterion_failed || result.criterion.severity == Severity::fail;
                 const char* level =
                     result.criterion.severity == Severity::warn ? "warning" : "error";
-                char actual[64] = "no data";
-                if (result.actual) {
-                    std::snprintf(actual, sizeof actual, "%g", *result.actual);
-                }
+                const std::string actual =
+                    result.actual ? fmt::format("{:g}", *result.actual) : "no data";
                 std::string title = "stagegate " + stage.name + ": " + result.criterion.name;
                 std::string message = "stage " + stage.name + ": " + result.criterion.expr +
                                       " missed (actual " + actual +

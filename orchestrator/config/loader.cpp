@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -19,6 +20,7 @@
 #include "config/sha256.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/redact.hpp"
+#include "core/utf8.hpp"
 
 namespace orch {
 
@@ -47,35 +49,16 @@ SourcePos position_at(std::string_view text, std::size_t offset) {
 // YAML is text: control characters (other than tab and line breaks) and invalid UTF-8 mean
 // the file is something else. Returns the offset of the first bad byte.
 std::optional<std::size_t> first_binary_byte(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto byte = static_cast<unsigned char>(text[i]);
-        if (byte < 0x80) {
-            if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f) {
-                return i;
-            }
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        if (byte >= 0xc2 && byte <= 0xdf) {
-            length = 2;
-        } else if (byte >= 0xe0 && byte <= 0xef) {
-            length = 3;
-        } else if (byte >= 0xf0 && byte <= 0xf4) {
-            length = 4;
-        }
-        if (length == 0 || i + length > text.size()) {
-            return i;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) {
-                return i;
-            }
-        }
-        i += length;
+    auto control = std::find_if(text.begin(), text.end(), [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f;
+    });
+    auto invalid = first_invalid_utf8(text);
+    auto control_at = static_cast<std::size_t>(control - text.begin());
+    if (control == text.end()) {
+        return invalid;
     }
-    return std::nullopt;
+    return invalid ? std::min(*invalid, control_at) : control_at;
 }
 
 /// Counts every node reachable from `node` as a reader would visit it (aliases expanded):
@@ -269,11 +252,11 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
     base_dir = std::filesystem::absolute(base_dir, cwd_error).lexically_normal();
 
     if (auto bad = first_binary_byte(yaml)) {
-        char byte[8];
-        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(yaml[*bad]));
-        diagnostics.add(position_at(yaml, *bad), "",
-                        std::string("byte ") + byte +
-                            " is not YAML text (binary data, or not UTF-8): is this a pipeline?");
+        diagnostics.add(
+            position_at(yaml, *bad), "",
+            fmt::format("byte 0x{:02x} is not YAML text (binary data, or not UTF-8): is this a "
+                        "pipeline?",
+                        static_cast<unsigned char>(yaml[*bad])));
         return fail_with(diagnostics);
     }
 
@@ -335,7 +318,8 @@ tl::expected<Pipeline, LoadFailure> load(std::string_view yaml, const std::strin
 
     EnvLookup lookup = options.getenv ? options.getenv : EnvLookup(environment_lookup);
     YamlReader reader(diagnostics, lookup);
-    read_pipeline(reader, Located{root, "", SourcePos{1, 1}}, base_dir, pipeline);
+    read_pipeline(reader, Located{root, "", SourcePos{1, 1}}, base_dir,
+                  options.executors ? *options.executors : default_executor_sections(), pipeline);
     check_names_hold_no_secret(pipeline, diagnostics);
     if (!diagnostics.empty()) {
         return fail_with(diagnostics);

@@ -13,6 +13,7 @@
 
 #include <tl/expected.hpp>
 
+#include "config/executor_section.hpp"
 #include "config/pipeline.hpp"
 #include "core/result.hpp"
 
@@ -33,6 +34,9 @@ struct LoadOptions {
     /// run keeps its shape. Not scaled: think_time (it sets each VU's request rate),
     /// timeouts, health intervals and criteria windows (`over 10s`).
     double time_scale = 1.0;
+    /// The executors the pipeline may name, each with its own `scenario:` keys (the CLI
+    /// passes its registry's, plugin/executor.hpp); null: default_executor_sections().
+    const ExecutorSections* executors = nullptr;
 };
 
 /// Checks a `--time-scale` value: a number in (0, 100].

@@ -1,5 +1,6 @@
 #include "config/overrides.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/did_you_mean.hpp"
 
 #include <set>
 #include <tuple>
@@ -146,18 +147,9 @@ class OverrideApplier {
                     }
                 }
                 if (!found) {
-                    std::string message = "no element named \"" + step.key + "\" in " + path;
-                    std::string suggestion = closest_match(step.key, names);
-                    if (!suggestion.empty()) {
-                        message += " (did you mean \"" + suggestion + "\"?)";
-                    } else if (!names.empty()) {
-                        std::string list;
-                        for (const auto& name : names) {
-                            list += (list.empty() ? "" : ", ") + name;
-                        }
-                        message += " (names: " + list + ")";
-                    }
-                    problem(message);
+                    problem("no element named \"" + step.key + "\" in " + path +
+                            did_you_mean(step.key, names,
+                                         names.empty() ? "" : "names: " + join_names(names)));
                     return;
                 }
             }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -160,7 +161,12 @@ struct OperationSpec {
     std::vector<RequestSpec> steps;  ///< exactly one for a single request
 };
 
-enum class ExecutorKind { builtin, k6, command };
+/// An executor's own settings (`scenario.script` for k6, `scenario.command` for the command
+/// executor...). Each executor plugin derives its typed config from this and reads it from
+/// its own keys (config/executor_section.hpp); the core never looks inside.
+struct ExecutorConfig {
+    virtual ~ExecutorConfig() = default;
+};
 
 struct Scenario {
     std::string executor = "builtin";
@@ -170,12 +176,8 @@ struct Scenario {
     /// (uuid, vu, iter, stage), then `variables`, then capture targets.
     std::vector<std::string> variable_names;
     std::vector<OperationSpec> operations;
-    // k6 / command executors
-    std::filesystem::path script;      ///< k6 script, resolved like BackendSpec::cwd
-    std::string binary;                ///< k6 binary (default "k6" on PATH)
-    std::vector<std::string> command;  ///< command executor argv
-    std::string operation_tag = "operation";
-    std::vector<std::string> extra_args;  ///< passed through to the tool
+    /// What the executor read from its own keys; null for an executor without any.
+    std::shared_ptr<const ExecutorConfig> executor_config;
 };
 
 /// One criterion as written, with its position (criteria already parsed and checked).

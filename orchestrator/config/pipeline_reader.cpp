@@ -23,8 +23,9 @@ constexpr std::uint64_t k_min_log_max = 4096;  ///< backend.log_max: room for a 
 /// The pipeline-specific sections. Each read_* reads one top-level key.
 class PipelineReader {
   public:
-    PipelineReader(YamlReader& reader, std::filesystem::path base_dir)
-        : m_reader(reader), m_base_dir(std::move(base_dir)) {}
+    PipelineReader(YamlReader& reader, std::filesystem::path base_dir,
+                   const ExecutorSections& executors)
+        : m_reader(reader), m_base_dir(std::move(base_dir)), m_executors(executors) {}
 
     // Returns false when the file is not a pipeline this version reads (the other problems
     // would be noise).
@@ -47,7 +48,7 @@ class PipelineReader {
             read_body_patterns(*v, pipeline);
         }
         if (auto v = map.required("scenario", "what the load does: operations to send")) {
-            read_scenario(m_reader, *v, m_base_dir, pipeline.scenario);
+            read_scenario(m_reader, *v, m_base_dir, m_executors, pipeline.scenario);
         }
         if (auto v = map.required("target", "target: { base_url: http://127.0.0.1:8080 }")) {
             read_target(*v, pipeline);
@@ -891,6 +892,7 @@ class PipelineReader {
 
     YamlReader& m_reader;
     std::filesystem::path m_base_dir;
+    const ExecutorSections& m_executors;
     MetricCatalog m_catalog;
     bool m_has_prometheus = false;  ///< metrics.prometheus is written (prom() criteria allowed)
 };
@@ -898,8 +900,8 @@ class PipelineReader {
 }  // namespace
 
 bool read_pipeline(YamlReader& reader, const Located& root, const std::filesystem::path& base_dir,
-                   Pipeline& pipeline) {
-    return PipelineReader(reader, base_dir).read(root, pipeline);
+                   const ExecutorSections& executors, Pipeline& pipeline) {
+    return PipelineReader(reader, base_dir, executors).read(root, pipeline);
 }
 
 }  // namespace orch

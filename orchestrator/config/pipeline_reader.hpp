@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "config/executor_section.hpp"
 #include "config/pipeline.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -16,7 +17,8 @@ namespace orch {
 /// name). `base_dir` resolves relative `cwd:` and `script:` paths. Returns false when the
 /// file is not a pipeline this version reads (a missing mapping or another `version`), so
 /// checking the rest would only add noise.
+/// `executors` are the executors `scenario.executor` may name.
 bool read_pipeline(YamlReader& reader, const Located& root, const std::filesystem::path& base_dir,
-                   Pipeline& pipeline);
+                   const ExecutorSections& executors, Pipeline& pipeline);
 
 }  // namespace orch

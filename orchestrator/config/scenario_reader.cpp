@@ -16,7 +16,6 @@ namespace orch {
 
 namespace {
 
-const std::vector<std::string> k_executors = {"builtin", "k6", "command"};
 const std::vector<std::string> k_methods = {"GET",    "POST", "PUT",    "PATCH",
                                             "DELETE", "HEAD", "OPTIONS"};
 const std::vector<std::string> k_reserved_words = {
@@ -174,20 +173,36 @@ class JsonBodyWriter {
 /// Reads one scenario; owns the name bookkeeping across operations and steps.
 class ScenarioReader {
   public:
-    ScenarioReader(YamlReader& reader, Scenario& scenario)
-        : m_reader(reader), m_scenario(scenario) {}
+    ScenarioReader(YamlReader& reader, const ExecutorSections& executors, Scenario& scenario)
+        : m_reader(reader), m_executors(executors), m_scenario(scenario) {}
 
     void read(const Located& at, const std::filesystem::path& base_dir) {
-        MapReader map(m_reader, at, pipeline_keys::scenario);
+        // Every executor's keys are known here, so a key of another executor is named as
+        // such below rather than reported as unknown.
+        std::vector<std::string> keys = pipeline_keys::scenario;
+        std::vector<std::string> names;
+        for (const auto& section : m_executors) {
+            names.push_back(section.name);
+            keys.insert(keys.end(), section.keys.begin(), section.keys.end());
+        }
+        MapReader map(m_reader, at, std::move(keys));
         if (!map.ok()) {
             return;
         }
         if (auto v = map.get("executor")) {
-            if (auto executor = m_reader.choice(*v, k_executors)) {
+            if (auto executor = m_reader.choice(*v, names)) {
                 m_scenario.executor = *executor;
+            } else {
+                m_executor_unknown = true;
             }
         }
-        const std::string& executor = m_scenario.executor;
+        // An unknown name was reported: no executor's rules apply (they would add noise).
+        m_section = m_executor_unknown ? nullptr : find_section(m_scenario.executor);
+        if (!m_section && !m_executor_unknown) {
+            m_reader.error(map.pos(), map.path(),
+                           "no executor \"" + m_scenario.executor + "\" is registered");
+            m_executor_unknown = true;
+        }
         if (auto v = map.get("think_time")) {
             if (auto d = m_reader.duration(*v, false)) {
                 m_scenario.think_time = *d;
@@ -209,64 +224,70 @@ class ScenarioReader {
         }
         if (operations) {
             read_operations(*operations);
-        } else if (executor == "builtin") {
-            map.required("operations", "the builtin executor needs at least one operation");
+        } else if (sends_operations()) {
+            map.required("operations",
+                         "the " + m_scenario.executor + " executor needs at least one operation");
         }
-        read_tool_settings(map, base_dir);
+        read_executor_keys(map, base_dir);
     }
 
   private:
-    void read_tool_settings(MapReader& map, const std::filesystem::path& base_dir) {
-        const std::string& executor = m_scenario.executor;
-        if (auto v = map.get("script")) {
-            if (executor != "k6") {
-                m_reader.error(*v, "script is for the k6 executor (executor: k6)");
-            } else if (auto script = m_reader.non_empty_text(*v)) {
-                m_scenario.script = resolve_relative(base_dir, *script);
-            }
-        } else if (executor == "k6") {
-            map.required("script", "the k6 executor runs a script, e.g. script: load/chat.js");
-        }
-        if (auto v = map.get("binary")) {
-            if (executor != "k6") {
-                m_reader.error(*v, "binary is for the k6 executor (executor: k6)");
-            } else if (auto binary = m_reader.non_empty_text(*v)) {
-                m_scenario.binary = *binary;
+    const ExecutorSection* find_section(const std::string& name) const {
+        for (const auto& section : m_executors) {
+            if (section.name == name) {
+                return &section;
             }
         }
-        if (auto v = map.get("command")) {
-            if (executor != "command") {
-                m_reader.error(*v, "command is for the command executor (executor: command)");
-            } else if (auto command = m_reader.string_list(
-                           *v, "command is an argv list, not a shell line: [prog, arg]")) {
-                if (command->empty()) {
-                    m_reader.error(*v, "is empty (give the program and its arguments)");
-                } else {
-                    m_scenario.command = *command;
+        return nullptr;
+    }
+
+    bool sends_operations() const { return m_section && m_section->sends_operations; }
+
+    // The executor's own keys are its plugin's to read; keys of the other executors are
+    // errors that name the executor they belong to.
+    void read_executor_keys(MapReader& map, const std::filesystem::path& base_dir) {
+        for (const auto& other : m_executors) {
+            if (&other == m_section) {
+                continue;
+            }
+            for (const auto& key : other.keys) {
+                const bool own =
+                    m_section && std::find(m_section->keys.begin(), m_section->keys.end(), key) !=
+                                     m_section->keys.end();
+                if (auto v = map.get(key); v && !own && !m_executor_unknown) {
+                    m_reader.error(*v, key + " is for the " + other.name +
+                                           " executor (executor: " + other.name + ")");
                 }
             }
-        } else if (executor == "command") {
-            map.required("command", "the command executor runs a program: command: [prog, arg]");
         }
-        if (auto v = map.get("operation_tag")) {
-            if (auto tag = m_reader.non_empty_text(*v)) {
-                m_scenario.operation_tag = *tag;
-            }
+        if (!m_section) {
+            return;
         }
-        if (auto v = map.get("extra_args")) {
-            if (auto args = m_reader.string_list(*v, "extra_args is a list: [--flag, value]")) {
-                m_scenario.extra_args = *args;
-            }
+        for (const auto& [key, hint] : m_section->required) {
+            map.required(key, hint);
         }
+        // Read even when a required key is missing: every problem is reported at once.
+        if (m_section->read) {
+            m_scenario.executor_config =
+                m_section->read(ExecutorSectionInput{m_reader, map, base_dir});
+        }
+    }
+
+    /// False (and a problem recorded) when a `variables:` or `capture:` key is no name.
+    bool check_variable_name(const MapReader::Entry& entry) {
+        if (is_identifier(entry.key, false)) {
+            return true;
+        }
+        m_reader.error(entry.key_node, "\"" + entry.key +
+                                           "\" is not a variable name (letters, digits, _; not "
+                                           "starting with a digit)");
+        return false;
     }
 
     void read_variables(const Located& at) {
         MapReader map(m_reader, at, std::vector<std::string>{});
         for (const auto& entry : map.entries()) {
-            if (!is_identifier(entry.key, false)) {
-                m_reader.error(entry.key_node, "\"" + entry.key +
-                                                   "\" is not a variable name (letters, digits, "
-                                                   "_; not starting with a digit)");
+            if (!check_variable_name(entry)) {
                 continue;
             }
             if (std::find(k_builtin_variables.begin(), k_builtin_variables.end(), entry.key) !=
@@ -384,8 +405,9 @@ class ScenarioReader {
         if (!items) {
             return;
         }
-        if (items->empty() && m_scenario.executor == "builtin") {
-            m_reader.error(at, "is empty (the builtin executor needs at least one operation)");
+        if (items->empty() && sends_operations()) {
+            m_reader.error(at, "is empty (the " + m_scenario.executor +
+                                   " executor needs at least one operation)");
         }
         for (const auto& item : *items) {
             read_operation(item);
@@ -491,7 +513,7 @@ class ScenarioReader {
         }
         if (auto v = map.get("path")) {
             read_path(*v, request);
-        } else if (m_scenario.executor == "builtin") {
+        } else if (sends_operations()) {
             map.required("path", "e.g. path: /health");
         }
         auto json = map.get("json");
@@ -611,10 +633,7 @@ class ScenarioReader {
     void read_capture(const Located& at, RequestSpec& request) {
         MapReader map(m_reader, at, std::vector<std::string>{});
         for (const auto& entry : map.entries()) {
-            if (!is_identifier(entry.key, false)) {
-                m_reader.error(entry.key_node, "\"" + entry.key +
-                                                   "\" is not a variable name (letters, digits, "
-                                                   "_; not starting with a digit)");
+            if (!check_variable_name(entry)) {
                 continue;
             }
             if (is_known_variable(entry.key)) {
@@ -639,7 +658,10 @@ class ScenarioReader {
     }
 
     YamlReader& m_reader;
+    const ExecutorSections& m_executors;
     Scenario& m_scenario;
+    const ExecutorSection* m_section = nullptr;     ///< the one scenario.executor names
+    bool m_executor_unknown = false;                ///< already reported
     std::vector<std::string> m_declared_variables;  ///< `variables:` names, in order
     std::vector<std::string> m_capture_names;
     std::map<std::string, int> m_names;  ///< operation/step name -> line
@@ -679,8 +701,13 @@ bool is_reserved_metric_word(std::string_view name) {
 }
 
 void read_scenario(YamlReader& reader, const Located& at, const std::filesystem::path& base_dir,
-                   Scenario& scenario) {
-    ScenarioReader(reader, scenario).read(at, base_dir);
+                   const ExecutorSections& executors, Scenario& scenario) {
+    ScenarioReader(reader, executors, scenario).read(at, base_dir);
+}
+
+const ExecutorSections& default_executor_sections() {
+    static const ExecutorSections sections = {ExecutorSection{"builtin", {}, {}, true, nullptr}};
+    return sections;
 }
 
 std::vector<Header> read_headers(YamlReader& reader, const Located& at,

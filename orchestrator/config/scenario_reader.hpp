@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/executor_section.hpp"
 #include "config/pipeline.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -21,9 +22,10 @@ inline const std::vector<std::string> k_builtin_variables = {"uuid", "vu", "iter
 bool is_reserved_metric_word(std::string_view name);
 
 /// Reads `scenario:` at `at` into `scenario` (variable_names, operations with
-/// metric_index in order of appearance). `base_dir` resolves `script:`.
+/// metric_index in order of appearance). `executors` are the executors it may name: the one
+/// named reads its own keys (ExecutorSection::read) with `base_dir` for relative paths.
 void read_scenario(YamlReader& reader, const Located& at, const std::filesystem::path& base_dir,
-                   Scenario& scenario);
+                   const ExecutorSections& executors, Scenario& scenario);
 
 /// Registers a header value as a secret: the whole value, or for a value with `{{name}}`
 /// slots each literal part of 8 or more bytes.

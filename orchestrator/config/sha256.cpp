@@ -1,104 +1,29 @@
-// SHA-256 as FIPS 180-4 section 6.2 describes it: pad to a multiple of 64 bytes with the
-// bit length at the end, then run the 64-round compression on each block.
+// SHA-256 through libcrypto's EVP digest interface (OpenSSL, already on every machine that
+// has libcurl): one call, no hand-written rounds to keep correct.
 #include "config/sha256.hpp"
 
+#include <openssl/evp.h>
+
 #include <array>
-#include <cstdint>
+#include <stdexcept>
 
 namespace orch {
 
-namespace {
-
-constexpr std::array<std::uint32_t, 64> k_round_constants = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-constexpr std::uint32_t rotate_right(std::uint32_t x, int n) {
-    return (x >> n) | (x << (32 - n));
-}
-
-void compress(std::array<std::uint32_t, 8>& state, const unsigned char* block) {
-    std::array<std::uint32_t, 64> w{};
-    for (int i = 0; i < 16; ++i) {
-        w[i] = (static_cast<std::uint32_t>(block[4 * i]) << 24) |
-               (static_cast<std::uint32_t>(block[4 * i + 1]) << 16) |
-               (static_cast<std::uint32_t>(block[4 * i + 2]) << 8) |
-               static_cast<std::uint32_t>(block[4 * i + 3]);
-    }
-    for (int i = 16; i < 64; ++i) {
-        std::uint32_t s0 =
-            rotate_right(w[i - 15], 7) ^ rotate_right(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        std::uint32_t s1 =
-            rotate_right(w[i - 2], 17) ^ rotate_right(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-    std::uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int i = 0; i < 64; ++i) {
-        std::uint32_t s1 = rotate_right(e, 6) ^ rotate_right(e, 11) ^ rotate_right(e, 25);
-        std::uint32_t choose = (e & f) ^ (~e & g);
-        std::uint32_t t1 = h + s1 + choose + k_round_constants[i] + w[i];
-        std::uint32_t s0 = rotate_right(a, 2) ^ rotate_right(a, 13) ^ rotate_right(a, 22);
-        std::uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-        std::uint32_t t2 = s0 + majority;
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
-}
-
-}  // namespace
-
 std::string sha256_hex(std::string_view bytes) {
-    std::array<std::uint32_t, 8> state = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                          0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-    std::size_t full_blocks = bytes.size() / 64;
-    for (std::size_t i = 0; i < full_blocks; ++i) {
-        compress(state, data + 64 * i);
-    }
-    // The tail: remaining bytes, 0x80, zeros, then the message length in bits (big endian).
-    std::array<unsigned char, 128> tail{};
-    std::size_t rest = bytes.size() - 64 * full_blocks;
-    for (std::size_t i = 0; i < rest; ++i) {
-        tail[i] = data[64 * full_blocks + i];
-    }
-    tail[rest] = 0x80;
-    std::size_t tail_size = rest + 1 + 8 <= 64 ? 64 : 128;
-    std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
-    for (int i = 0; i < 8; ++i) {
-        tail[tail_size - 1 - i] = static_cast<unsigned char>(bit_length >> (8 * i));
-    }
-    compress(state, tail.data());
-    if (tail_size == 128) {
-        compress(state, tail.data() + 64);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    // EVP_Digest fails only when libcrypto cannot allocate or has no SHA-256, which no
+    // supported build lacks: a programming or packaging error, not an input error.
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
+        1) {
+        throw std::runtime_error("libcrypto: SHA-256 is unavailable");
     }
     static constexpr char k_hex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(64);
-    for (std::uint32_t word : state) {
-        for (int shift = 28; shift >= 0; shift -= 4) {
-            out += k_hex[(word >> shift) & 0xf];
-        }
+    out.reserve(std::size_t{length} * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out += k_hex[digest[i] >> 4];
+        out += k_hex[digest[i] & 0x0f];
     }
     return out;
 }

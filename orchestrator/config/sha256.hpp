@@ -1,5 +1,5 @@
 // SHA-256 (FIPS 180-4) of a byte string, so results.json can name the exact pipeline file
-// a run used without pulling in OpenSSL for one hash.
+// a run used. Computed by libcrypto (OpenSSL's EVP interface).
 #pragma once
 
 #include <string>

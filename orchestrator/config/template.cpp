@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/did_you_mean.hpp"
 #include "core/units.hpp"
 
 namespace orch {
@@ -27,15 +28,6 @@ std::string_view trim_spaces(std::string_view text) {
         text.remove_suffix(1);
     }
     return text;
-}
-
-std::string join(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) {
-        out += out.empty() ? "" : ", ";
-        out += name;
-    }
-    return out;
 }
 
 }  // namespace
@@ -66,14 +58,10 @@ Result<Template> compile_template(std::string_view text,
         }
         auto found = std::find(variable_names.begin(), variable_names.end(), name);
         if (found == variable_names.end()) {
-            std::string message = "unknown variable \"{{" + std::string(name) + "}}\"";
-            std::string suggestion = closest_match(name, variable_names);
-            if (!suggestion.empty()) {
-                message += " (did you mean \"" + suggestion + "\"?)";
-            } else {
-                message += " (known: " + join(variable_names) + ")";
-            }
-            return fail(ErrorCode::invalid_input, message);
+            return fail(
+                ErrorCode::invalid_input,
+                "unknown variable \"{{" + std::string(name) + "}}\"" +
+                    did_you_mean(name, variable_names, "known: " + join_names(variable_names)));
         }
         templ.segments.push_back(
             Template::Segment{{}, static_cast<int>(found - variable_names.begin()), escaping});

@@ -1,10 +1,12 @@
 #include "config/yaml_reader.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <regex>
 
+#include "core/did_you_mean.hpp"
 #include "core/redact.hpp"
 
 namespace orch {
@@ -25,15 +27,6 @@ std::string lower(std::string_view text) {
         if (c >= 'A' && c <= 'Z') {
             c = static_cast<char>(c - 'A' + 'a');
         }
-    }
-    return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) {
-        out += out.empty() ? "" : ", ";
-        out += item;
     }
     return out;
 }
@@ -202,20 +195,28 @@ namespace {
 bool quoted_literal(const YAML::Node& node) {
     return node.IsScalar() && node.Tag() == "!" && !has_interpolation(node.Scalar());
 }
+
+/// The interpolated text of a scalar that must be `what` (a number): a non-scalar, or a
+/// quoted literal (text in YAML), is recorded as a problem.
+std::optional<std::string> number_text(YamlReader& reader, const Located& at,
+                                       std::string_view what) {
+    if (!at.node.IsScalar()) {
+        reader.error(at,
+                     "expected " + std::string(what) + ", got " + std::string(kind_name(at.node)));
+        return std::nullopt;
+    }
+    if (quoted_literal(at.node)) {
+        reader.error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
+                             trimmed(at.node.Scalar()) + " without quotes for a number");
+        return std::nullopt;
+    }
+    return reader.text(at);
+}
 }  // namespace
 
 std::optional<std::int64_t> YamlReader::integer(const Located& at, std::int64_t lo,
                                                 std::int64_t hi) {
-    if (!at.node.IsScalar()) {
-        error(at, "expected a whole number, got " + std::string(kind_name(at.node)));
-        return std::nullopt;
-    }
-    if (quoted_literal(at.node)) {
-        error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
-                      trimmed(at.node.Scalar()) + " without quotes for a number");
-        return std::nullopt;
-    }
-    auto raw = text(at);
+    auto raw = number_text(*this, at, "a whole number");
     if (!raw) {
         return std::nullopt;
     }
@@ -240,16 +241,7 @@ std::optional<std::int64_t> YamlReader::integer(const Located& at, std::int64_t 
 }
 
 std::optional<double> YamlReader::number(const Located& at, double lo, double hi) {
-    if (!at.node.IsScalar()) {
-        error(at, "expected a number, got " + std::string(kind_name(at.node)));
-        return std::nullopt;
-    }
-    if (quoted_literal(at.node)) {
-        error(at, quote_text(at.node.Scalar()) + " is quoted, so it is text: write " +
-                      trimmed(at.node.Scalar()) + " without quotes for a number");
-        return std::nullopt;
-    }
-    auto raw = text(at);
+    auto raw = number_text(*this, at, "a number");
     if (!raw) {
         return std::nullopt;
     }
@@ -262,9 +254,7 @@ std::optional<double> YamlReader::number(const Located& at, double lo, double hi
         return std::nullopt;
     }
     if (ec == std::errc::result_out_of_range || number < lo || number > hi) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " is out of range (%g..%g)", lo, hi);
-        error(at, value + buf);
+        error(at, value + fmt::format(" is out of range ({:g}..{:g})", lo, hi));
         return std::nullopt;
     }
     return number;
@@ -325,12 +315,8 @@ std::optional<std::string> YamlReader::choice(const Located& at,
     if (std::find(choices.begin(), choices.end(), *value) != choices.end()) {
         return value;
     }
-    std::string message = quote_text(*value) + " is not one of " + join(choices);
-    std::string suggestion = closest_match(*value, choices);
-    if (!suggestion.empty()) {
-        message += " (did you mean \"" + suggestion + "\"?)";
-    }
-    error(at, message);
+    error(at, quote_text(*value) + " is not one of " + join_names(choices) +
+                  did_you_mean(*value, choices));
     return std::nullopt;
 }
 
@@ -473,16 +459,13 @@ void MapReader::collect(const YAML::Node& map, bool merged, int depth) {
             continue;
         }
         if (!m_keys.empty() && std::find(m_keys.begin(), m_keys.end(), key) == m_keys.end()) {
-            std::string message = "unknown key \"" + key + "\"";
-            std::string suggestion = closest_match(key, m_keys);
             m_unknown_keys = true;
-            if (!suggestion.empty()) {
+            if (std::string suggestion = closest_match(key, m_keys); !suggestion.empty()) {
                 m_suggested.push_back(suggestion);
-                message += " (did you mean \"" + suggestion + "\"?)";
-            } else {
-                message += " (valid keys: " + join(m_keys) + ")";
             }
-            m_reader.error(key_pos, path, message);
+            m_reader.error(key_pos, path,
+                           "unknown key \"" + key + "\"" +
+                               did_you_mean(key, m_keys, "valid keys: " + join_names(m_keys)));
             continue;
         }
         // An empty value has no useful mark of its own (yaml-cpp puts it on the next token).

@@ -1,5 +1,6 @@
 #include "core/clock.hpp"
 
+#include <fmt/format.h>
 #include <ctime>
 
 namespace orch {
@@ -10,11 +11,9 @@ std::string iso8601_utc(std::chrono::system_clock::time_point when) {
     std::time_t t = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms));
-    return buf;
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       static_cast<int>(ms));
 }
 
 std::string compact_utc(std::chrono::system_clock::time_point when) {

@@ -1,5 +1,6 @@
 #include "core/units.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -162,18 +163,14 @@ std::string format_duration(Duration duration) {
         if (us < 1000) {
             return out + std::to_string(us) + "us";
         }
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.3gms", static_cast<double>(us) / 1000.0);
-        return out + buf;
+        return out + fmt::format("{:.3g}ms", static_cast<double>(us) / 1000.0);
     }
     std::int64_t ms = us / 1000;
     if (ms < 1000) {
         return out + std::to_string(ms) + "ms";
     }
     if (ms % 1000 != 0) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%gs", static_cast<double>(ms) / 1000.0);
-        return out + buf;
+        return out + fmt::format("{:g}s", static_cast<double>(ms) / 1000.0);
     }
     std::int64_t s = ms / 1000;
     std::int64_t h = s / 3600;
@@ -189,28 +186,6 @@ std::string format_duration(Duration duration) {
         out += std::to_string(sec) + "s";
     }
     return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    // Optimal string alignment: insertions, deletions, substitutions and swaps of two
-    // adjacent characters each cost 1, so "rnu" is one step from "run".
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) {
-        d[i][0] = i;
-    }
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        d[0][j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    return d[a.size()][b.size()];
 }
 
 Result<std::uint64_t> parse_size(std::string_view text) {

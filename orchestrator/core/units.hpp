@@ -33,25 +33,4 @@ inline double to_seconds(Duration duration) {
     return std::chrono::duration<double>(duration).count();
 }
 
-/// Levenshtein distance, for did-you-mean suggestions.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
-/// The closest of `candidates` to `word` when it is close enough to be a likely typo,
-/// else an empty string.
-template <class Range>
-std::string closest_match(std::string_view word, const Range& candidates) {
-    std::string best;
-    std::size_t best_distance = std::string::npos;
-    for (const auto& candidate : candidates) {
-        std::string_view c(candidate);
-        std::size_t d = edit_distance(word, c);
-        if (d < best_distance) {
-            best_distance = d;
-            best = std::string(c);
-        }
-    }
-    std::size_t limit = word.size() <= 4 ? 1 : (word.size() <= 8 ? 2 : 3);
-    return best_distance <= limit ? best : std::string();
-}
-
 }  // namespace orch

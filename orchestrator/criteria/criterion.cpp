@@ -3,6 +3,7 @@
 // the worst window's value (see worse_of).
 #include "criteria/criterion.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -98,10 +99,8 @@ void resolve_baseline(Criterion& criterion, std::optional<double> baseline, std:
             return;
         }
         // A baseline of 1e300 times a factor: a target no results.json can hold.
-        char value[32];
-        std::snprintf(value, sizeof value, "%g", *baseline);
-        why = std::string("the target computed from the baseline value ") + value +
-              " is out of range";
+        why = fmt::format("the target computed from the baseline value {:g} is out of range",
+                          *baseline);
     }
     criterion.baseline.reset();
     criterion.target = std::nan("");

@@ -8,6 +8,9 @@
 #include <array>
 #include <cstdlib>
 
+#include "core/did_you_mean.hpp"
+#include "core/utf8.hpp"
+
 namespace orch {
 
 namespace {
@@ -37,17 +40,8 @@ bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }
 
-/// `text` in double quotes, cut to 60 bytes (at a UTF-8 boundary) so a message stays a line.
 std::string quoted(std::string_view text) {
-    constexpr std::size_t k_limit = 60;
-    if (text.size() <= k_limit) {
-        return "\"" + std::string(text) + "\"";
-    }
-    std::size_t cut = k_limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
-        --cut;
-    }
-    return "\"" + std::string(text.substr(0, cut)) + "...\"";
+    return quoted_line(text);
 }
 
 /// The unit of an un-prefixed request metric name, or nullopt when it is not one.
@@ -69,75 +63,17 @@ std::optional<MetricUnit> request_metric_unit(std::string_view name) {
     return MetricUnit::milliseconds;  // min avg pNN max timing.*
 }
 
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) {
-        out += (out.empty() ? "" : ", ") + item;
-    }
-    return out;
-}
-
-/// Whether `a` becomes `b` by swapping two adjacent characters ("sned" -> "send"): a typo
-/// that plain edit distance counts twice.
-bool one_transposition(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    std::size_t i = 0;
-    while (i < a.size() && a[i] == b[i]) {
-        ++i;
-    }
-    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-           a.substr(i + 2) == b.substr(i + 2);
-}
-
-/// Sum of character differences of two equal-length words: "p96" is nearer "p95" than "p90".
-std::size_t character_gap(std::string_view a, std::string_view b) {
-    std::size_t gap = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        gap += static_cast<std::size_t>(std::abs(static_cast<int>(a[i]) - static_cast<int>(b[i])));
-    }
-    return gap;
-}
-
-/// The likeliest intended candidate for `word`: closest_match, with ties broken by the
-/// nearest characters, or else a candidate one adjacent transposition away.
-std::string best_match(std::string_view word, const std::vector<std::string>& candidates) {
-    // Status classes are written with their prefix: errors.5xx -> errors.status_5xx.
+/// " (did you mean "X"?)" or " (CHOICES)", for the end of an error message. Status classes
+/// are written with their prefix: errors.5xx -> errors.status_5xx.
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates,
+                       std::string_view choices) {
     if (starts_with(word, "errors.")) {
         std::string status = "errors.status_" + std::string(word.substr(7));
         if (std::find(candidates.begin(), candidates.end(), status) != candidates.end()) {
-            return status;
+            return " (did you mean " + quoted(status) + "?)";
         }
     }
-    std::string best = closest_match(word, candidates);
-    if (best.empty()) {
-        for (const auto& candidate : candidates) {
-            if (one_transposition(word, candidate)) {
-                return candidate;
-            }
-        }
-        return best;
-    }
-    std::size_t distance = edit_distance(word, best);
-    for (const auto& candidate : candidates) {
-        if (candidate.size() == word.size() && best.size() == word.size() &&
-            edit_distance(word, candidate) == distance &&
-            character_gap(word, candidate) < character_gap(word, best)) {
-            best = candidate;
-        }
-    }
-    return best;
-}
-
-/// " (did you mean "X"?)" or " (CHOICES)", for the end of an error message.
-std::string suggestion(std::string_view word, const std::vector<std::string>& candidates,
-                       std::string_view choices) {
-    std::string best = best_match(word, candidates);
-    if (!best.empty()) {
-        return " (did you mean " + quoted(best) + "?)";
-    }
-    return " (" + std::string(choices) + ")";
+    return did_you_mean(word, candidates, choices);
 }
 
 std::vector<std::string> backend_names() {
@@ -181,7 +117,7 @@ Result<MetricUnit> backend_metric_unit(std::string_view metric) {
     return fail(
         ErrorCode::invalid_input,
         "unknown metric " + quoted(metric) +
-            suggestion(metric, backend_names(), "backend metrics: " + join(backend_names())));
+            suggestion(metric, backend_names(), "backend metrics: " + join_names(backend_names())));
 }
 
 Result<MetricUnit> body_pattern_unit(std::string_view name, std::string_view metric,
@@ -192,7 +128,7 @@ Result<MetricUnit> body_pattern_unit(std::string_view name, std::string_view met
         return MetricUnit::count;
     }
     std::string choices = patterns.empty() ? "the pipeline defines no body_patterns"
-                                           : "body_patterns: " + join(patterns);
+                                           : "body_patterns: " + join_names(patterns);
     return fail(ErrorCode::invalid_input, "unknown body pattern " + quoted(pattern) + " in " +
                                               quoted(metric) +
                                               suggestion(pattern, patterns, choices));
@@ -269,7 +205,7 @@ Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& cat
     if (dot != std::string_view::npos && head != "errors" && head != "timing") {
         std::string choices = catalog.operations.empty()
                                   ? "the pipeline defines no operations"
-                                  : "operations: " + join(catalog.operations);
+                                  : "operations: " + join_names(catalog.operations);
         return fail(ErrorCode::invalid_input, "unknown operation " + quoted(head) + " in " +
                                                   quoted(metric) +
                                                   suggestion(head, catalog.operations, choices));

@@ -30,12 +30,15 @@
 // takes ms, s or us; a bare number is ms) and the value is converted to its canonical unit.
 #include "criteria/criterion.hpp"
 
+#include <fmt/format.h>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <limits>
+
+#include "core/utf8.hpp"
 
 namespace orch {
 
@@ -45,17 +48,8 @@ constexpr double k_max_magnitude = 1e15;
 constexpr std::string_view k_operators = "< <= > >= == !=";
 constexpr std::string_view k_example = "write METRIC OP VALUE, e.g. \"p95 < 250ms\"";
 
-/// `text` in double quotes, cut to 60 bytes (at a UTF-8 boundary) so a message stays a line.
 std::string quoted(std::string_view text) {
-    constexpr std::size_t k_limit = 60;
-    if (text.size() <= k_limit) {
-        return "\"" + std::string(text) + "\"";
-    }
-    std::size_t cut = k_limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
-        --cut;
-    }
-    return "\"" + std::string(text.substr(0, cut)) + "...\"";
+    return quoted_line(text);
 }
 
 bool is_space(char c) {
@@ -69,50 +63,6 @@ bool is_alpha(char c) {
 }
 bool is_operator_char(char c) {
     return c == '<' || c == '>' || c == '=' || c == '!';
-}
-
-/// Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF), so every message
-/// quoting the text can go into JSON and XML reports as is.
-bool valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        std::size_t extra = 0;
-        std::uint32_t code = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            code = c & 0x1FU;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            code = c & 0x0FU;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            code = c & 0x07U;
-        } else {
-            return false;
-        }
-        if (i + extra >= text.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k <= extra; ++k) {
-            auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0U) != 0x80U) {
-                return false;
-            }
-            code = (code << 6) | (next & 0x3FU);
-        }
-        bool overlong = (extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000);
-        bool surrogate = code >= 0xD800 && code <= 0xDFFF;
-        if (overlong || surrogate || code > 0x10FFFF) {
-            return false;
-        }
-        i += extra + 1;
-    }
-    return true;
 }
 
 struct UnitRule {
@@ -183,16 +133,14 @@ class CriterionParser {
         : m_text(text), m_catalog(catalog) {}
 
     Result<Criterion> parse() {
-        if (!valid_utf8(m_text)) {
+        if (!is_valid_utf8(m_text)) {
             return error("criterion is not valid UTF-8");
         }
         for (char c : m_text) {
             auto byte = static_cast<unsigned char>(c);
             if ((byte < 0x20 && !is_space(c)) || byte == 0x7F) {
-                char hex[8];
-                std::snprintf(hex, sizeof hex, "0x%02X", byte);
-                return error(std::string("criterion contains a control character (byte ") + hex +
-                             ")");
+                return error(
+                    fmt::format("criterion contains a control character (byte 0x{:02X})", byte));
             }
         }
         skip_space();
@@ -452,11 +400,7 @@ class CriterionParser {
                      " -> did you mean " + format_number(percent) + "%?)");
     }
 
-    static std::string format_number(double value) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.10g", value);
-        return text;
-    }
+    static std::string format_number(double value) { return fmt::format("{:.10g}", value); }
 
     /// Why `metric OP target` (target in the metric's unit) holds for every possible value
     /// (the gate can never fail) or for none (it can never pass), or nullopt when neither.

@@ -1,5 +1,6 @@
 #include "pipeline/hints.hpp"
 
+#include <fmt/printf.h>
 #include <cmath>
 #include <cstdio>
 
@@ -10,9 +11,7 @@ namespace orch {
 namespace {
 
 std::string fmt(const char* format, double a, double b = 0, double c = 0, double d = 0) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, format, a, b, c, d);
-    return buf;
+    return fmt::sprintf(format, a, b, c, d);
 }
 
 double get_or(const Snapshot& s, const std::string& name, double fallback = 0) {

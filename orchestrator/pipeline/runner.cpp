@@ -12,14 +12,17 @@
 #include <fstream>
 #include <thread>
 
+#include <fmt/printf.h>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
+#include "core/did_you_mean.hpp"
 #include "core/redact.hpp"
 #include "pipeline/backend_watch.hpp"
 #include "pipeline/hints.hpp"
 #include "pipeline/hooks.hpp"
 #include "pipeline/prom_judge.hpp"
+#include "pipeline/interrupt_relay.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
 #include "report/bounded_series.hpp"
@@ -33,9 +36,7 @@ namespace {
 constexpr double k_late_tolerance_s = 1.0;
 
 std::string fmt(const char* format, double a, double b = 0) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, format, a, b);
-    return buf;
+    return fmt::sprintf(format, a, b);
 }
 
 /// The operation mix the scenario asks for, in percent of requests: each request of an
@@ -61,11 +62,7 @@ std::string rate_text(const StageSpec& stage) {
     if (!stage.rate) {
         return {};
     }
-    auto per_s = [](double r) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%g/s", r);
-        return std::string(buf);
-    };
+    auto per_s = [](double r) { return fmt::format("{:g}/s", r); };
     if (stage.rate->from_per_s == stage.rate->to_per_s) {
         return per_s(stage.rate->from_per_s);
     }
@@ -852,18 +849,9 @@ Result<std::vector<const StageSpec*>> select_stages(const Pipeline& pipeline,
                 return {};
             }
         }
-        std::string message = std::string(flag) + " " + name + ": no stage named \"" + name + "\"";
-        std::string suggestion = closest_match(name, names);
-        if (!suggestion.empty()) {
-            message += " (did you mean \"" + suggestion + "\"?)";
-        } else {
-            std::string all;
-            for (const auto& n : names) {
-                all += (all.empty() ? "" : ", ") + n;
-            }
-            message += " (stages: " + all + ")";
-        }
-        return fail(ErrorCode::invalid_input, message);
+        return fail(ErrorCode::invalid_input,
+                    std::string(flag) + " " + name + ": no stage named \"" + name + "\"" +
+                        did_you_mean(name, names, "stages: " + join_names(names)));
     };
     for (const auto& name : options.only) {
         ORCH_TRY(check(name, "--only"));
@@ -904,7 +892,6 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                        const std::vector<const Reporter*>& reporters, const RunOptions& options,
                        RunListener& listener) {
     RunState state{pipeline, executor, reporters, options, listener, {}, {}, {}, {}, {}};
-    state.context.pipeline = &pipeline;
     state.context.out_dir = options.out_dir;
     state.context.threads = options.threads;
     if (options.part) {
@@ -935,8 +922,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
     }
     if (pipeline.time_scale != 1.0) {
         // A verdict of a shortened (or lengthened) run says so wherever it is read.
-        char factor[32];
-        std::snprintf(factor, sizeof factor, "%g", pipeline.time_scale);
+        const std::string factor = fmt::format("{:g}", pipeline.time_scale);
         std::string note = std::string("--time-scale ") + factor +
                            ": stage durations, ramps and cooldowns are " + factor +
                            " times those in the pipeline";
@@ -945,16 +931,9 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
         spdlog::info("{}", note);
     }
 
-    // SIGINT/SIGTERM: relay the signal handler's counter into the run's stop source.
-    std::jthread interrupt_relay([&state](std::stop_token own) {
-        while (!own.stop_requested()) {
-            if (state.interrupts().load() > 0) {
-                state.run_stop.request_stop();
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-    });
+    // SIGINT/SIGTERM: the signal handler's pipe fires the run's stop source.
+    InterruptRelay interrupt_relay(options.interrupt_fd,
+                                   [&state] { state.run_stop.request_stop(); });
     auto skip_after = [&](std::size_t index, const std::string& reason) {
         for (std::size_t k = index + 1; k < report.stages.size(); ++k) {
             report.stages[k].reason = reason;

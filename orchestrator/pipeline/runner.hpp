@@ -33,6 +33,9 @@ struct RunOptions {
     /// Incremented by the signal handler; the runner stops the load, stops the backend and
     /// writes a partial report with verdict INTERRUPTED.
     const std::atomic<int>* interrupts = nullptr;
+    /// Becomes readable when the signal handler counts an interrupt (it writes a byte to
+    /// this pipe's other end): the run's waits are then woken at once. -1: none.
+    int interrupt_fd = -1;
     /// Set to the backend's pid (its process group) while it runs, 0 otherwise, so a second
     /// SIGINT can kill the group at once from the signal handler.
     std::atomic<int>* backend_pid = nullptr;

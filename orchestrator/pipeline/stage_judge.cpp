@@ -1,5 +1,6 @@
 #include "pipeline/stage_judge.hpp"
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 
@@ -69,9 +70,7 @@ std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta
         auto value = snap.get(spec.criterion.metric);
         if (value && !compare(spec.criterion.op, *value, spec.criterion.target)) {
             CriterionResult result = evaluate(spec.criterion, snap);
-            char note[96];
-            std::snprintf(note, sizeof note, "aborted the stage at %.1fs", elapsed_s);
-            result.note = note;
+            result.note = fmt::format("aborted the stage at {:.1f}s", elapsed_s);
             return result;
         }
     }
@@ -87,10 +86,8 @@ std::vector<CriterionResult> StageJudge::judge(const Snapshot& final_snapshot) c
             Snapshot window_snapshot;
             window_snapshot.set(c.metric, *m_windows[i].worst);
             CriterionResult result = evaluate(c, window_snapshot);
-            char note[96];
-            std::snprintf(note, sizeof note, "worst %s window ended at %.0fs",
-                          format_duration(*c.window).c_str(), m_windows[i].worst_at_s);
-            result.note = note;
+            result.note = fmt::format("worst {} window ended at {:.0f}s",
+                                      format_duration(*c.window), m_windows[i].worst_at_s);
             results.push_back(std::move(result));
             continue;
         }

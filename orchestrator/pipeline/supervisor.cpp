@@ -222,11 +222,6 @@ HealthAnswer BackendSupervisor::check_health() {
     return answer;
 }
 
-std::optional<HealthAnswer> BackendSupervisor::last_health() const {
-    std::lock_guard lock(m_mutex);
-    return m_last_answer;
-}
-
 std::optional<double> BackendSupervisor::rss_mb() {
     std::lock_guard lock(m_mutex);
     if (m_health && !m_health->memory_json.empty() && m_last_answer) {

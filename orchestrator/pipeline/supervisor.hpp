@@ -69,9 +69,6 @@ class BackendSupervisor {
     /// One probe now, with target.timeout (before each stage, and during stages).
     virtual HealthAnswer check_health();
 
-    /// The latest answer of start() or check_health(), if any.
-    std::optional<HealthAnswer> last_health() const;
-
     /// Backend memory in MB (2^20 bytes): health.memory_json from the latest health answer
     /// when configured and present (call check_health() for a fresh value), else the RSS
     /// of the whole process tree from /proc (launch mode, while running); nullopt

@@ -5,22 +5,24 @@
 
 namespace orch {
 
-void ExecutorRegistry::add(std::string name, ExecutorFactory factory) {
-    for (const auto& [existing, unused] : m_factories) {
-        if (existing == name) {
+void ExecutorRegistry::add(ExecutorPlugin plugin) {
+    for (const auto& section : m_sections) {
+        if (section.name == plugin.section.name) {
             // A programming error, as in k6's extension registry: fail loudly at start-up.
-            std::fprintf(stderr, "stagegate: executor \"%s\" registered twice\n", name.c_str());
+            std::fprintf(stderr, "stagegate: executor \"%s\" registered twice\n",
+                         section.name.c_str());
             std::abort();
         }
     }
-    m_factories.emplace_back(std::move(name), std::move(factory));
+    m_sections.push_back(std::move(plugin.section));
+    m_factories.push_back(std::move(plugin.create));
 }
 
 Result<std::unique_ptr<Executor>> ExecutorRegistry::create(const std::string& name,
                                                            const Pipeline& pipeline) const {
-    for (const auto& [existing, factory] : m_factories) {
-        if (existing == name) {
-            return factory(pipeline);
+    for (std::size_t i = 0; i < m_sections.size(); ++i) {
+        if (m_sections[i].name == name) {
+            return m_factories[i](pipeline);
         }
     }
     std::string valid;
@@ -33,8 +35,8 @@ Result<std::unique_ptr<Executor>> ExecutorRegistry::create(const std::string& na
 
 std::vector<std::string> ExecutorRegistry::names() const {
     std::vector<std::string> out;
-    for (const auto& [name, unused] : m_factories) {
-        out.push_back(name);
+    for (const auto& section : m_sections) {
+        out.push_back(section.name);
     }
     return out;
 }

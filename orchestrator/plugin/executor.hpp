@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/executor_section.hpp"
 #include "config/pipeline.hpp"
 #include "core/result.hpp"
 #include "core/segment.hpp"
@@ -24,7 +25,6 @@ namespace orch {
 
 /// What every stage of a run shares.
 struct RunContext {
-    const Pipeline* pipeline = nullptr;
     std::filesystem::path out_dir;  ///< artifacts go here (k6 summaries, tool output)
     int threads = 0;                ///< worker threads for the engine; 0 = number of cores
     /// `--segment I/N`: run only this share of every stage (core/segment.hpp); executors
@@ -83,17 +83,36 @@ class Executor {
 
 using ExecutorFactory = std::function<Result<std::unique_ptr<Executor>>(const Pipeline&)>;
 
+/// Everything stagegate knows of one executor: how the loader reads its `scenario:` keys
+/// and how to make it for a loaded pipeline. Each executor's folder exports one function
+/// returning this; registering it is one line (cli/builtin_plugins.cpp).
+struct ExecutorPlugin {
+    ExecutorSection section;  ///< section.name is the `scenario.executor` value
+    ExecutorFactory create;
+};
+
 /// Executors by `scenario.executor` name. Registering a name twice is a programming error.
 class ExecutorRegistry {
   public:
-    void add(std::string name, ExecutorFactory factory);
+    void add(ExecutorPlugin plugin);
     /// An unknown name is invalid_input listing the valid names.
     Result<std::unique_ptr<Executor>> create(const std::string& name,
                                              const Pipeline& pipeline) const;
     std::vector<std::string> names() const;
+    /// What the loader needs (LoadOptions::executors): every executor's section, in
+    /// registration order.
+    const ExecutorSections& sections() const { return m_sections; }
 
   private:
-    std::vector<std::pair<std::string, ExecutorFactory>> m_factories;
+    ExecutorSections m_sections;
+    std::vector<ExecutorFactory> m_factories;  ///< parallel to m_sections
 };
+
+/// The executor's own config of `pipeline`, as its section reader made it: null when the
+/// pipeline holds none or one of another type (a Pipeline built by hand).
+template <typename Config>
+std::shared_ptr<const Config> executor_config(const Pipeline& pipeline) {
+    return std::dynamic_pointer_cast<const Config>(pipeline.scenario.executor_config);
+}
 
 }  // namespace orch

@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "core/atomic_file.hpp"
+#include "core/did_you_mean.hpp"
 #include "core/redact.hpp"
 #include "core/units.hpp"
 #include "report/redacted_report.hpp"
@@ -48,17 +49,10 @@ Result<std::unique_ptr<Reporter>> ReporterRegistry::create(std::string_view form
             return factory();
         }
     }
-    std::vector<std::string> valid = formats();
-    std::string list;
-    for (const auto& name : valid) {
-        list += (list.empty() ? "" : ", ") + name;
-    }
-    std::string message = "unknown report format \"" + std::string(format) + "\"";
-    if (std::string suggestion = closest_match(format, valid); !suggestion.empty()) {
-        message += " (did you mean \"" + suggestion + "\"?)";
-    }
-    message += "; valid formats: " + (list.empty() ? std::string("none") : list);
-    return fail(ErrorCode::invalid_input, std::move(message));
+    const std::vector<std::string> valid = formats();
+    return fail(ErrorCode::invalid_input, "unknown report format \"" + std::string(format) + "\"" +
+                                              did_you_mean(format, valid) + "; valid formats: " +
+                                              (valid.empty() ? "none" : join_names(valid)));
 }
 
 std::vector<std::string> ReporterRegistry::formats() const {

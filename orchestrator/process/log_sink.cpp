@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -29,15 +30,13 @@ std::int64_t now_ns() {
 }
 
 std::string size_text(std::uint64_t bytes) {
-    char buf[64];
     if (bytes >= 1024 * 1024) {
-        std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-    } else if (bytes >= 1024) {
-        std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
-    } else {
-        std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+        return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
     }
-    return buf;
+    if (bytes >= 1024) {
+        return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024.0);
+    }
+    return fmt::format("{} bytes", bytes);
 }
 
 }  // namespace

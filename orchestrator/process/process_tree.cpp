@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -96,7 +97,7 @@ std::optional<ProcessEntry> read_process(pid_t pid) {
         return std::nullopt;
     }
     std::array<char, 64> path{};
-    std::snprintf(path.data(), path.size(), "/proc/%d/stat", static_cast<int>(pid));
+    fmt::format_to_n(path.data(), path.size() - 1, "/proc/{}/stat", static_cast<int>(pid));
     std::array<char, 1024> buffer{};
     std::string_view text = read_proc_file(path.data(), buffer);
     if (text.empty()) {
@@ -155,7 +156,7 @@ bool still_running(const ProcessEntry& entry) {
 
 std::optional<std::uint64_t> resident_bytes(pid_t pid) {
     std::array<char, 64> path{};
-    std::snprintf(path.data(), path.size(), "/proc/%d/statm", static_cast<int>(pid));
+    fmt::format_to_n(path.data(), path.size() - 1, "/proc/{}/statm", static_cast<int>(pid));
     std::array<char, 256> buffer{};
     std::string_view text = read_proc_file(path.data(), buffer);
     next_field(text);  // size

@@ -5,6 +5,7 @@
 // kappa = 0 edge refine it. Deterministic, no dependency, a few ms for a handful of stages.
 #include "report/capacity.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -150,9 +151,7 @@ std::size_t distinct_concurrencies(const std::vector<CapacityPoint>& points) {
 }
 
 std::string trimmed(double value, int decimals) {
-    std::string s(64, '\0');
-    int n = std::snprintf(s.data(), s.size(), "%.*f", decimals, value);
-    s.resize(static_cast<std::size_t>(std::max(n, 0)));
+    std::string s = fmt::format("{:.{}f}", value, decimals);
     if (s.find('.') != std::string::npos) {
         while (!s.empty() && s.back() == '0') {
             s.pop_back();

@@ -1,5 +1,6 @@
 #include "report/report_format.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,9 +10,7 @@ namespace orch {
 namespace {
 
 std::string fixed(double value, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
+    return fmt::format("{:.{}f}", value, decimals);
 }
 
 // Inserts thousands separators into the integer part of a formatted number.

@@ -10,9 +10,9 @@
 #include <tuple>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "report/capacity.hpp"
 #include "report/metric_tree.hpp"
-#include "report/utf8.hpp"
 
 namespace orch {
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/utf8.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
-#include "report/utf8.hpp"
 
 namespace orch {
 

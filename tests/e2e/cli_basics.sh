@@ -8,7 +8,7 @@ for verb in run validate report compare schema; do
 done
 run_stagegate frobnicate; expect_rc 2; grep -q "unknown command" "$WORK/stderr.txt" || fail "unknown verb"
 run_stagegate rnu; expect_rc 2; grep -q 'did you mean "run"' "$WORK/stderr.txt" || fail "did-you-mean verb"
-run_stagegate run "$PIPELINES/basic.yaml" --thread 2; expect_rc 2; grep -q "did you mean --threads" "$WORK/stderr.txt" || fail "did-you-mean option"
+run_stagegate run "$PIPELINES/basic.yaml" --thread 2; expect_rc 2; grep -q "did you mean \"--threads\"" "$WORK/stderr.txt" || fail "did-you-mean option"
 run_stagegate run; expect_rc 2
 run_stagegate validate "$PIPELINES/basic.yaml"; expect_rc 0; grep -q "valid" "$WORK/stdout.txt" || fail "validate ok"
 for f in "$SOURCE_DIR"/pipelines/*.yaml; do

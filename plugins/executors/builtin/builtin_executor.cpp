@@ -2,29 +2,20 @@
 // over worker threads, collects each worker's interval once a second, reports it to the
 // observer, and adds it to the stage totals, so the totals are exactly the sum of the
 // intervals. Workers run the requests (worker.hpp); the transport does the I/O.
-//
-// Where the time goes (1 worker, GET against an in-process cpp-httplib server on the 2-core
-// dev machine, itself busy with other builds, load average ~14; indicative, not a
-// benchmark): with 1 VU ~6k requests/s, the engine's latency is 159 us against libcurl's
-// own 156 us total (the worker adds ~3 us per request: template filling, the sample, the
-// hand-over) and the worker thread uses ~28% of a core; the server is the limit. With 20
-// VUs ~11k requests/s at ~58% of a core, and about half of the engine-measured latency
-// lies outside libcurl's transfer: the worker waiting for a CPU on the oversubscribed
-// machine and libcurl's wait for a connection, both reported as timing.blocked. perf on
-// this setup mostly shows the server and the kernel; profile against an out-of-process
-// server on a quiet machine before tuning.
 #include "plugins/executors/builtin/builtin_executor.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <thread>
 
 #include "core/open_files.hpp"
+#include "core/policy.hpp"
+#include "core/utf8.hpp"
 #include "plugins/executors/builtin/curl_transport.hpp"
 #include "plugins/executors/builtin/request_plan.hpp"
 #include "plugins/executors/builtin/worker.hpp"
-#include "report/utf8.hpp"
 
 namespace orch {
 
@@ -50,9 +41,7 @@ double seconds_between(Clock::time_point from, Clock::time_point to) {
 }
 
 std::string percent_text(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.1f%%", value);
-    return buffer;
+    return fmt::format("{:.1f}%", value);
 }
 
 /// VUs of `segment` active `elapsed` into a closed-model stage, by the same linear ramps the
@@ -64,8 +53,8 @@ int closed_active_vus(const StageSpec& stage, const Segment& segment, Duration e
     int active = 0;
     for (int n = static_cast<int>(segment.index); n < stage.vus;
          n += static_cast<int>(segment.count)) {
-        Duration start = stage.ramp_up * n / stage.vus;
-        Duration stop = stage.duration - stage.ramp_down * n / stage.vus;
+        Duration start = policy::ramp_up_start(stage.ramp_up, n, stage.vus);
+        Duration stop = stage.duration - policy::ramp_down_lead(stage.ramp_down, n, stage.vus);
         if (start <= elapsed && elapsed < stop) {
             ++active;
         }
@@ -322,8 +311,8 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
                         std::to_string(files.soft) + ")");
         run.generator_limited = true;
     }
-    const bool all_busy = open && measured.scheduled() > 0 &&
-                          measured.dropped_all_busy() * 100 > measured.scheduled();
+    const bool all_busy =
+        open && policy::too_many_dropped(measured.dropped_all_busy(), measured.scheduled());
     if (all_busy) {
         // Little's law: in flight = arrival rate x time in flight; p99 of the actual
         // exchange time (without the wait for a VU) covers all but the slowest requests.
@@ -337,9 +326,8 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         if (!exchange.empty()) {
             double p99_s = static_cast<double>(exchange.value_at_percentile(99)) / 1e6;
             auto fits = static_cast<std::uint64_t>(std::ceil(peak * p99_s));
-            char figures[96];
-            std::snprintf(figures, sizeof figures, " (peak rate %g/s x p99 %.0f ms)", peak,
-                          p99_s * 1000);
+            const std::string figures =
+                fmt::format(" (peak rate {:g}/s x p99 {:.0f} ms)", peak, p99_s * 1000);
             if (fits > static_cast<std::uint64_t>(max_in_flight)) {
                 advice += ": max_vus " + std::to_string(fits) + " would fit" + figures;
             } else {
@@ -359,8 +347,7 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         run.extra["max_vus_advice"] = advice + ".";
         run.generator_limited = true;
     }
-    if (!all_busy && open && measured.scheduled() > 0 &&
-        measured.dropped() * 100 > measured.scheduled()) {
+    if (!all_busy && open && policy::too_many_dropped(measured.dropped(), measured.scheduled())) {
         notes.push_back(std::to_string(measured.dropped()) + " of " +
                         std::to_string(measured.scheduled()) + " scheduled requests (" +
                         percent_text(100.0 * static_cast<double>(measured.dropped()) /
@@ -463,6 +450,14 @@ Result<std::unique_ptr<Executor>> make_builtin_executor(const Pipeline& pipeline
         return tl::unexpected(plan.error());
     }
     return std::unique_ptr<Executor>(std::make_unique<BuiltinExecutor>(std::move(*plan)));
+}
+
+ExecutorPlugin builtin_executor_plugin() {
+    // No keys of its own: it sends scenario.operations, which every scenario has.
+    ExecutorSection section;
+    section.name = "builtin";
+    section.sends_operations = true;
+    return ExecutorPlugin{std::move(section), make_builtin_executor};
 }
 
 }  // namespace orch

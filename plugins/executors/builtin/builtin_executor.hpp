@@ -17,4 +17,8 @@ namespace orch {
 /// weights all zero, a regex or JSON pointer that does not compile.
 Result<std::unique_ptr<Executor>> make_builtin_executor(const Pipeline& pipeline);
 
+/// The builtin executor for the registry: no `scenario:` keys of its own; it sends the
+/// operations.
+ExecutorPlugin builtin_executor_plugin();
+
 }  // namespace orch

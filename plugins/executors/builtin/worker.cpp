@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "core/policy.hpp"
 #include "plugins/executors/builtin/curl_transport.hpp"
 #include "plugins/executors/builtin/lean_transport.hpp"
 #include "plugins/executors/builtin/request_builder.hpp"
@@ -130,8 +131,7 @@ void Worker::hand_off_if_asked() {
 void Worker::run() {
     double cpu_start = thread_cpu_seconds();
     if (!open_model()) {
-        // Linear ramps: VU n starts at ramp_up * n / vus; over ramp_down the VUs stop in
-        // reverse order, VU n at end - ramp_down * n / vus (VU 0 runs to the end).
+        // Linear ramps (core/policy.hpp).
         const StageSpec& stage = *m_setup.stage;
         auto ramp_up = std::chrono::duration_cast<Clock::duration>(stage.ramp_up);
         auto ramp_down = std::chrono::duration_cast<Clock::duration>(stage.ramp_down);
@@ -139,8 +139,8 @@ void Worker::run() {
         for (std::uint32_t i = 0; i < m_vus.size(); ++i) {
             Vu& vu = m_vus[i];
             auto number = static_cast<std::int64_t>(m_setup.vus[i]);
-            vu.start_at = m_control.start + ramp_up * number / total;
-            vu.stop_at = m_control.end - ramp_down * number / total;
+            vu.start_at = m_control.start + policy::ramp_up_start(ramp_up, number, total);
+            vu.stop_at = m_control.end - policy::ramp_down_lead(ramp_down, number, total);
             m_sleeping.emplace(vu.start_at, vu.connection);
         }
     }

@@ -1,4 +1,4 @@
-// One load-generating thread: owns a Transport (its own libcurl multi handle), its VUs or
+// One load-generating thread: owns a Transport (lean or libcurl, transport.hpp), its VUs or
 // in-flight slots, and its own StageMetrics, so the request path takes no lock. Once per
 // second the coordinator bumps StageControl::epoch and wakes the worker; at the top of its
 // loop the worker merges what it recorded since into its hand-off slot (under the control

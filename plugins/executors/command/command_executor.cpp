@@ -10,7 +10,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/policy.hpp"
+#include "plugin/tool_run.hpp"
 #include "plugin/tool_support.hpp"
+#include "plugins/executors/command/command_config.hpp"
 #include "plugins/executors/command/command_env.hpp"
 #include "plugins/executors/command/stage_result.hpp"
 #include "plugins/executors/command/stage_result_replay.hpp"
@@ -21,22 +24,18 @@ namespace orch {
 namespace {
 
 namespace fs = std::filesystem;
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto k_poll_interval = std::chrono::milliseconds(100);
 constexpr auto k_stop_timeout = std::chrono::seconds(5);
-// Tools have set-up and tear-down of their own: one still running this long after the
-// stage's planned end is stuck.
-constexpr auto k_overrun_allowance = std::chrono::seconds(90);
 constexpr std::size_t k_log_tail_lines = 20;
-constexpr double k_dropped_share_limit = 0.01;  // SPEC: INCONCLUSIVE above 1% dropped
 
 class CommandExecutor final : public Executor {
   public:
-    explicit CommandExecutor(const Pipeline& pipeline) : m_pipeline(pipeline) {}
+    explicit CommandExecutor(const Pipeline& pipeline)
+        : m_pipeline(pipeline), m_config(command_config(pipeline)) {}
 
     Result<void> prepare(const RunContext&) override {
-        const auto& command = m_pipeline.scenario.command;
+        const auto& command = m_config->command;
         if (command.empty() || command[0].empty()) {
             return fail(ErrorCode::invalid_input,
                         "scenario.command is empty (the command executor runs a program)");
@@ -67,43 +66,24 @@ class CommandExecutor final : public Executor {
         const fs::path log = out_dir / ("command-" + stage.name + ".log");
         fs::remove(result_file, ec);  // never read a previous run's result
 
-        BackendSpec spec;
-        spec.command = m_pipeline.scenario.command;
-        spec.command[0] = m_program.string();
-        spec.cwd = m_cwd;
-        spec.env = command_environment(m_pipeline, stage, result_file, out_dir);
-        spec.stop_timeout = k_stop_timeout;
-        auto process = BackendProcess::spawn(spec, m_cwd, log);
-        if (!process) {
-            return fail(ErrorCode::infrastructure,
-                        "cannot start the command: " + process.error().message,
-                        process.error().context);
+        ToolRun tool;
+        tool.name = "the command";
+        tool.process.command = m_config->command;
+        tool.process.command[0] = m_program.string();
+        tool.process.cwd = m_cwd;
+        tool.process.env = command_environment(m_pipeline, stage, result_file, out_dir);
+        tool.process.stop_timeout = k_stop_timeout;
+        tool.log = log;
+        tool.poll_interval = k_poll_interval;
+        auto ran = run_tool(tool, stage, stop);
+        if (!ran) {
+            return tl::unexpected(ran.error());
         }
-        spdlog::info("stage {}: command started (pid {}), output in {}", stage.name,
-                     (*process)->pid(), log.string());
-
-        const auto start = SteadyClock::now();
-        const auto deadline = start + stage.duration + stage.graceful_stop + k_overrun_allowance;
-        std::optional<ExitInfo> exit;
-        bool stopped = false;
-        bool overran = false;
-        while (!(exit = (*process)->exited())) {
-            if (stop.stop_requested()) {
-                stopped = true;
-                break;
-            }
-            if (SteadyClock::now() > deadline) {
-                overran = true;
-                break;
-            }
-            sleep_unless_stopped(stop, k_poll_interval);
-        }
-        ExitInfo ended = (*process)->stop(k_stop_timeout);  // also ends what it left behind
-        if (exit) {
-            ended = *exit;
-        }
-        const double wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
-        const auto tail = [&] { return join_lines(tail_lines(log, k_log_tail_lines)); };
+        const ExitInfo& ended = ran->exit;
+        const bool stopped = ran->stopped;
+        const bool overran = ran->overran;
+        const double wall_s = ran->wall_s();
+        const auto tail = [&] { return log_tail(log, k_log_tail_lines); };
 
         if (overran) {
             return fail(ErrorCode::infrastructure,
@@ -163,9 +143,8 @@ class CommandExecutor final : public Executor {
         if (result->duration_s > 0) {
             run.duration_s = result->duration_s;
         }
-        if (result->scheduled && result->dropped && *result->scheduled > 0 &&
-            static_cast<double>(*result->dropped) >
-                k_dropped_share_limit * static_cast<double>(*result->scheduled)) {
+        if (result->scheduled && result->dropped &&
+            policy::too_many_dropped(*result->dropped, *result->scheduled)) {
             run.generator_behind = true;
             run.generator_note = "the tool reports " + std::to_string(*result->dropped) + " of " +
                                  std::to_string(*result->scheduled) +
@@ -191,6 +170,7 @@ class CommandExecutor final : public Executor {
 
   private:
     Pipeline m_pipeline;
+    std::shared_ptr<const CommandConfig> m_config;
     fs::path m_cwd;
     fs::path m_program;
 };
@@ -199,6 +179,10 @@ class CommandExecutor final : public Executor {
 
 Result<std::unique_ptr<Executor>> make_command_executor(const Pipeline& pipeline) {
     return std::unique_ptr<Executor>(std::make_unique<CommandExecutor>(pipeline));
+}
+
+ExecutorPlugin command_executor_plugin() {
+    return ExecutorPlugin{command_section(), make_command_executor};
 }
 
 }  // namespace orch

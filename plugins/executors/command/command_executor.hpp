@@ -39,4 +39,8 @@ namespace orch {
 ///   "unmatched_operations", "tool" (the result's tool object, if any)}.
 Result<std::unique_ptr<Executor>> make_command_executor(const Pipeline& pipeline);
 
+/// The command executor for the registry: its `scenario:` key (command_config.hpp) and
+/// factory.
+ExecutorPlugin command_executor_plugin();
+
 }  // namespace orch

@@ -10,11 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plugin/tool_run.hpp"
 #include "plugin/tool_support.hpp"
 #include "plugins/executors/k6/k6_command.hpp"
+#include "plugins/executors/k6/k6_config.hpp"
 #include "plugins/executors/k6/k6_output_reader.hpp"
 #include "plugins/executors/k6/k6_summary.hpp"
-#include "plugins/executors/k6/ndjson_follower.hpp"
 #include "process/backend_process.hpp"
 
 namespace orch {
@@ -27,9 +28,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto k_poll_interval = std::chrono::milliseconds(200);
 constexpr auto k_interval = std::chrono::seconds(1);
 constexpr auto k_stop_timeout = std::chrono::seconds(5);
-// k6's default gracefulStop is 30 s, and setup()/teardown() run outside the stage's
-// duration: a k6 still running this long after the planned end is stuck.
-constexpr auto k_overrun_allowance = std::chrono::seconds(90);
 constexpr std::size_t k_log_tail_lines = 20;
 
 double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to) {
@@ -38,10 +36,11 @@ double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to)
 
 class K6Executor final : public Executor {
   public:
-    explicit K6Executor(const Pipeline& pipeline) : m_pipeline(pipeline) {}
+    explicit K6Executor(const Pipeline& pipeline)
+        : m_pipeline(pipeline), m_config(k6_config(pipeline)) {}
 
     Result<void> prepare(const RunContext&) override {
-        const Scenario& scenario = m_pipeline.scenario;
+        const K6Config& scenario = *m_config;
         const fs::path base_dir = pipeline_dir(m_pipeline);
         const std::string name = scenario.binary.empty() ? "k6" : scenario.binary;
         auto binary = find_program(name, base_dir);
@@ -79,30 +78,14 @@ class K6Executor final : public Executor {
         fs::remove(command.summary_export, ec);
         fs::remove(command.ndjson, ec);
 
-        BackendSpec spec;
-        spec.command = command.argv;
-        spec.cwd = out_dir;
-        spec.env = command.env;
-        spec.stop_timeout = k_stop_timeout;
-        auto process = BackendProcess::spawn(spec, out_dir, command.log);
-        if (!process) {
-            return fail(ErrorCode::infrastructure, "cannot start k6: " + process.error().message,
-                        process.error().context);
-        }
-        spdlog::info("stage {}: k6 started (pid {}), output in {}", stage.name, (*process)->pid(),
-                     command.log.string());
-
         const auto operation_names = m_pipeline.operation_names();
         const std::size_t pattern_count = m_pipeline.body_patterns.size();
         StageMetrics totals(operation_names.size(), pattern_count);
         StageMetrics interval(operation_names.size(), pattern_count);
-        K6OutputReader reader(operation_names, m_pipeline.scenario.operation_tag,
-                              stage.rate.has_value());
-        NdjsonFollower follower(command.ndjson);
-        auto feed = [&](std::string_view line) { reader.feed_line(line, interval); };
+        K6OutputReader reader(operation_names, m_config->operation_tag, stage.rate.has_value());
 
-        const auto start = SteadyClock::now();
-        const auto deadline = start + stage.duration + stage.graceful_stop + k_overrun_allowance;
+        // The intervals count from just before k6 starts.
+        auto start = SteadyClock::now();
         auto tick = start;
         const int planned_vus = stage.rate ? stage.max_vus : stage.vus;
         auto emit = [&](SteadyClock::time_point now) {
@@ -117,38 +100,26 @@ class K6Executor final : public Executor {
             tick = now;
         };
 
-        std::optional<ExitInfo> exit;
-        bool stopped = false;
-        bool overran = false;
-        for (;;) {
-            exit = (*process)->exited();
-            follower.poll(feed);
-            if (exit) {
-                break;
-            }
-            auto now = SteadyClock::now();
-            if (now - tick >= k_interval) {
-                emit(now);
-            }
-            if (stop.stop_requested()) {
-                stopped = true;
-                break;
-            }
-            if (now > deadline) {
-                overran = true;
-                break;
-            }
-            sleep_unless_stopped(stop, k_poll_interval);
+        ToolRun tool;
+        tool.name = "k6";
+        tool.process.command = command.argv;
+        tool.process.cwd = out_dir;
+        tool.process.env = command.env;
+        tool.process.stop_timeout = k_stop_timeout;
+        tool.log = command.log;
+        tool.poll_interval = k_poll_interval;
+        tool.follow = command.ndjson;
+        tool.on_line = [&](std::string_view line) { reader.feed_line(line, interval); };
+        tool.on_tick = emit;
+        tool.tick_interval = k_interval;
+        auto ran = run_tool(tool, stage, stop);
+        if (!ran) {
+            return tl::unexpected(ran.error());
         }
-        if (stopped || overran) {
-            spdlog::info("stage {}: stopping k6 (pid {})", stage.name, (*process)->pid());
-        }
-        ExitInfo ended = (*process)->stop(k_stop_timeout);
-        if (exit) {
-            ended = *exit;
-        }
-        const auto end = SteadyClock::now();
-        follower.finish(feed);
+        const ExitInfo& ended = ran->exit;
+        const bool stopped = ran->stopped;
+        const bool overran = ran->overran;
+        const auto end = ran->end;
         reader.finish(interval);
         emit(end);
 
@@ -210,11 +181,11 @@ class K6Executor final : public Executor {
             spdlog::warn(
                 "stage {}: {} k6 request(s) have no '{}' tag naming a pipeline operation: "
                 "counted in the totals only",
-                stage.name, reader.untagged_requests(), m_pipeline.scenario.operation_tag);
+                stage.name, reader.untagged_requests(), m_config->operation_tag);
         }
         run.extra["k6"] = std::move(k6);
 
-        const auto tail = [&] { return join_lines(tail_lines(command.log, k_log_tail_lines)); };
+        const auto tail = [&] { return log_tail(command.log, k_log_tail_lines); };
         if (overran) {
             return fail(ErrorCode::infrastructure,
                         "k6 was still running long after stage " + stage.name +
@@ -238,6 +209,7 @@ class K6Executor final : public Executor {
 
   private:
     Pipeline m_pipeline;
+    std::shared_ptr<const K6Config> m_config;
     fs::path m_binary;
     fs::path m_script;
 };
@@ -246,6 +218,10 @@ class K6Executor final : public Executor {
 
 Result<std::unique_ptr<Executor>> make_k6_executor(const Pipeline& pipeline) {
     return std::unique_ptr<Executor>(std::make_unique<K6Executor>(pipeline));
+}
+
+ExecutorPlugin k6_executor_plugin() {
+    return ExecutorPlugin{k6_section(), make_k6_executor};
 }
 
 }  // namespace orch

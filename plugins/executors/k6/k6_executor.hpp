@@ -15,7 +15,7 @@ namespace orch {
 
 // --- Interface ---
 
-/// The factory registered as "k6".
+/// The factory registered as "k6"; its keys are K6Config's (k6_config.hpp).
 ///
 /// prepare(): finds the binary (`scenario.binary`, else `k6` on PATH; a relative path with
 /// a slash is taken from the pipeline file's folder) and checks that `scenario.script`
@@ -40,5 +40,8 @@ namespace orch {
 ///   "iterations", "duration_s"}, "untagged_requests", "unknown_operations", "artifacts"}.
 ///   A mismatch between the summary's http_reqs and the NDJSON's is logged as a warning.
 Result<std::unique_ptr<Executor>> make_k6_executor(const Pipeline& pipeline);
+
+/// The k6 executor for the registry: its `scenario:` keys (k6_config.hpp) and factory.
+ExecutorPlugin k6_executor_plugin();
 
 }  // namespace orch

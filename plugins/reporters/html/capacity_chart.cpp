@@ -1,5 +1,6 @@
 #include "plugins/reporters/html/capacity_chart.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
 
@@ -20,9 +21,7 @@ constexpr double k_bottom = 34;
 constexpr int k_curve_steps = 120;
 
 std::string number(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.1f", value);
-    return buffer;
+    return fmt::format("{:.1f}", value);
 }
 
 std::string esc(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "plugins/reporters/html/html_reporter.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -705,8 +706,7 @@ void write_timing_bars(std::string& out, const StageReport& stage) {
             if (v <= 0) {
                 continue;
             }
-            char width[32];
-            std::snprintf(width, sizeof width, "%.2f%%", v / widest * 100);
+            const std::string width = fmt::format("{:.2f}%", v / widest * 100);
             bar += "<span class=\"ph" + std::to_string(i % 6) + "\" style=\"width:" + width +
                    "\" title=\"" + esc(phases[i] + " " + format_ms(v)) + "\"></span>";
         }

@@ -1,5 +1,6 @@
 #include "plugins/reporters/html/svg_chart.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,9 +22,7 @@ constexpr double k_bottom = 30;
 constexpr double k_char_px = 6.6;
 
 std::string number(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.1f", value);
-    return buffer;
+    return fmt::format("{:.1f}", value);
 }
 
 double segment_length(const ChartSegment& segment) {

@@ -1,5 +1,6 @@
 #include "plugins/reporters/junit/junit_reporter.hpp"
 
+#include <fmt/format.h>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -25,9 +26,7 @@ std::string junit_time(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) {
         seconds = 0;
     }
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.3f", seconds);
-    return buffer;
+    return fmt::format("{:.3f}", seconds);
 }
 
 struct Counts {

@@ -1,5 +1,6 @@
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -191,9 +192,7 @@ void write_baseline(std::string& out, const StageReport& stage) {
         std::string change(k_dash);
         if (c.baseline && r.actual && *c.baseline != 0) {
             double percent = (*r.actual - *c.baseline) / std::fabs(*c.baseline) * 100.0;
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%+.1f%%", percent);
-            change = buf;
+            change = fmt::format("{:+.1f}%", percent);
         }
         table.add_row({criterion_label(c), escape(format_optional(c.baseline, c.unit, "no data")),
                        escape(format_actual(r)), change, escape(format_target(c))});

@@ -1,11 +1,13 @@
 #include "plugins/reporters/openmetrics/openmetrics_reporter.hpp"
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <utility>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "report/run_summary.hpp"
 
 namespace orch {
@@ -13,32 +15,6 @@ namespace orch {
 namespace {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
-
-// Valid UTF-8 with every invalid byte replaced by U+FFFD: the text format requires UTF-8.
-std::string valid_utf8(std::string_view text) {
-    std::string out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = c < 0x80           ? 1
-                             : (c >> 5) == 0x6  ? 2
-                             : (c >> 4) == 0xE  ? 3
-                             : (c >> 3) == 0x1E ? 4
-                                                : 0;
-        bool ok = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2);
-        for (std::size_t k = 1; ok && k < length; ++k) {
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-        }
-        if (ok) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
-    return out;
-}
 
 // A label value as the text format writes it: \ " and line feed escaped.
 std::string label_value(std::string_view text) {
@@ -64,9 +40,7 @@ std::string number(double value) {
     if (std::isinf(value)) {
         return value > 0 ? "+Inf" : "-Inf";
     }
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.17g", value);
-    return buffer;
+    return fmt::format("{:.17g}", value);
 }
 
 // One metric family: HELP, TYPE, then its samples in the order added.

@@ -37,26 +37,10 @@ TEST_CASE("durations format to their shortest exact form") {
     CHECK(format_duration(0s) == "0s");
 }
 
-TEST_CASE("closest_match suggests only likely typos") {
-    std::vector<std::string> keys{"duration", "ramp_up", "criteria"};
-    CHECK(closest_match("duraton", keys) == "duration");
-    CHECK(closest_match("ramp-up", keys) == "ramp_up");
-    CHECK(closest_match("zzz", keys).empty());
-}
-
 TEST_CASE("malformed numbers in durations are errors, never exceptions") {
     CHECK_FALSE(parse_duration(".s"));
     CHECK_FALSE(parse_duration(std::string(400, '9') + "s"));
     CHECK_FALSE(parse_duration("."));
-}
-
-TEST_CASE("a swap of two adjacent letters is one edit") {
-    CHECK(edit_distance("rnu", "run") == 1);
-    CHECK(edit_distance("sned", "send") == 1);
-    CHECK(edit_distance("abc", "abc") == 0);
-    CHECK(edit_distance("", "abc") == 3);
-    std::vector<std::string> verbs{"run", "validate", "report"};
-    CHECK(closest_match("rnu", verbs) == "run");
 }
 
 TEST_CASE("sizes parse with a unit; KB, MB, GB are powers of 1024 like KiB, MiB, GiB") {

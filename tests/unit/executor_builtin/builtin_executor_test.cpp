@@ -24,7 +24,6 @@ Outcome run_stage(PipelineBuilder& builder, const StageSpec& stage, int threads 
     auto executor = make_builtin_executor(pipeline);
     REQUIRE(executor);
     RunContext context;
-    context.pipeline = &pipeline;
     context.threads = threads;
     auto prepared = (*executor)->prepare(context);
     REQUIRE(prepared);
@@ -442,7 +441,6 @@ TEST_CASE("builtin executor: prepare refuses what it cannot run") {
     auto executor = make_builtin_executor(builder.pipeline());
     REQUIRE(executor);
     RunContext context;
-    context.pipeline = &builder.pipeline();
     auto prepared = (*executor)->prepare(context);
     REQUIRE_FALSE(prepared);
     CHECK(prepared.error().message.find("gopher+tls") != std::string::npos);

@@ -805,7 +805,6 @@ StageRun run_with(test::PipelineBuilder& builder, orch::Transport transport, con
     auto executor = make_builtin_executor(builder.pipeline());
     REQUIRE(executor);
     RunContext context;
-    context.pipeline = &builder.pipeline();
     context.threads = 2;
     REQUIRE((*executor)->prepare(context));
     test::RecordingObserver observer(builder.operation_names().size(), 0);

@@ -24,7 +24,6 @@ Outcome run_stage(const Pipeline& pipeline, const StageSpec& stage,
     auto executor = make_command_executor(pipeline);
     REQUIRE(executor);
     RunContext context;
-    context.pipeline = &pipeline;
     context.out_dir = out;
     auto prepared = (*executor)->prepare(context);
     REQUIRE(prepared);

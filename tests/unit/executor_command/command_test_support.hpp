@@ -24,6 +24,7 @@
 
 #include "config/pipeline.hpp"
 #include "plugin/executor.hpp"
+#include "plugins/executors/command/command_config.hpp"
 #include "process/backend_process.hpp"
 #include "support/env.hpp"
 #include "support/files.hpp"
@@ -46,7 +47,9 @@ inline Pipeline command_pipeline(std::vector<std::string> command,
     pipeline.name = "command test";
     pipeline.target.base_url = "http://127.0.0.1:3311";
     pipeline.scenario.executor = "command";
-    pipeline.scenario.command = std::move(command);
+    auto config = std::make_shared<CommandConfig>();
+    config->command = std::move(command);
+    pipeline.scenario.executor_config = std::move(config);
     for (std::size_t i = 0; i < operations.size(); ++i) {
         OperationSpec operation;
         operation.name = operations[i];

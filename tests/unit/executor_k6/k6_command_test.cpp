@@ -85,7 +85,9 @@ TEST_CASE("open model: no load flags, the rate goes through the environment") {
 
 TEST_CASE("extra_args go after stagegate's flags and before the script") {
     Pipeline pipeline = test::k6_pipeline();
-    pipeline.scenario.extra_args = {"--tag", "team=chat", "--no-thresholds"};
+    test::edit_k6(pipeline, [](K6Config& k6) {
+        k6.extra_args = {"--tag", "team=chat", "--no-thresholds"};
+    });
     K6Command command =
         build_k6_command(pipeline, test::closed_stage("smoke", 2, 3s), "k6", "x.js", "/o");
     REQUIRE(command.argv.size() == 15);
@@ -111,7 +113,7 @@ TEST_CASE("the stage is described in STAGEGATE_* variables and BASE_URL") {
 
 TEST_CASE("k6 is always told not to send usage reports, by flag and by environment") {
     Pipeline pipeline = test::k6_pipeline();
-    pipeline.scenario.extra_args = {"--tag", "team=chat"};
+    test::edit_k6(pipeline, [](K6Config& k6) { k6.extra_args = {"--tag", "team=chat"}; });
     for (const StageSpec& stage :
          {test::closed_stage("smoke", 2, 3s), test::closed_stage("load", 4, 10s)}) {
         K6Command command = build_k6_command(pipeline, stage, "k6", "x.js", "/o");

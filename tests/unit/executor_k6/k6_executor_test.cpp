@@ -33,7 +33,6 @@ Outcome run_stage(const Pipeline& pipeline, const StageSpec& stage,
     auto executor = make_k6_executor(pipeline);
     REQUIRE(executor);
     RunContext context;
-    context.pipeline = &pipeline;
     context.out_dir = out;
     auto prepared = (*executor)->prepare(context);
     REQUIRE(prepared);
@@ -205,7 +204,8 @@ TEST_CASE("no k6 on PATH: prepare fails with an infrastructure error that says w
     CHECK(prepared.error().code == ErrorCode::infrastructure);
     CHECK(prepared.error().message == "k6 not found on PATH (install k6 or set scenario.binary)");
 
-    pipeline.scenario.binary = (dir.path() / "no-such-k6").string();
+    test::edit_k6(pipeline,
+                  [&](K6Config& k6) { k6.binary = (dir.path() / "no-such-k6").string(); });
     auto named = (*make_k6_executor(pipeline))->prepare(RunContext{});
     REQUIRE_FALSE(named);
     CHECK(named.error().message.find("scenario.binary") != std::string::npos);
@@ -218,12 +218,13 @@ TEST_CASE("scenario.binary names the k6 to run, and a missing script is named") 
     test::ScopedEnv fixture("K6_STANDIN_FIXTURE", "pass");
     test::ScopedEnv pause("K6_STANDIN_PAUSE", "0.05");
     Pipeline pipeline = test::k6_pipeline();
-    pipeline.scenario.binary = (test::standin_dir() / "k6").string();
+    test::edit_k6(pipeline,
+                  [](K6Config& k6) { k6.binary = (test::standin_dir() / "k6").string(); });
     auto outcome = run_stage(pipeline, test::closed_stage("smoke", 2, 3s), dir.path());
     REQUIRE(outcome.run);
     CHECK(outcome.run->totals.totals().requests() == 40);
 
-    pipeline.scenario.script = dir.path() / "missing.js";
+    test::edit_k6(pipeline, [&](K6Config& k6) { k6.script = dir.path() / "missing.js"; });
     auto prepared = (*make_k6_executor(pipeline))->prepare(RunContext{});
     REQUIRE_FALSE(prepared);
     CHECK(prepared.error().code == ErrorCode::infrastructure);
@@ -275,10 +276,14 @@ scenario:
 stages:
   - { name: smoke, vus: 5, duration: 10s }
 )";
-    auto pipeline = load_pipeline_text(yaml, test::k6_fixture("pipeline.yaml").string());
+    // The loader asks the k6 section to read script:, as the CLI's registry makes it do.
+    const ExecutorSections sections = {k6_section()};
+    LoadOptions options;
+    options.executors = &sections;
+    auto pipeline = load_pipeline_text(yaml, test::k6_fixture("pipeline.yaml").string(), options);
     REQUIRE(pipeline);
     CHECK(pipeline->operation_names() == std::vector<std::string>{"send", "history"});
-    CHECK(pipeline->scenario.script == test::k6_fixture("chat.js").lexically_normal());
+    CHECK(k6_config(*pipeline)->script == test::k6_fixture("chat.js").lexically_normal());
 
     auto path = standin_path();
     test::TempDir dir;

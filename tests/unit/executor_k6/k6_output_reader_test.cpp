@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "k6_test_support.hpp"
-#include "plugins/executors/k6/ndjson_follower.hpp"
+#include "plugin/line_follower.hpp"
 
 using namespace orch;
 
@@ -167,7 +167,7 @@ TEST_CASE("reading the file as it grows, in odd-sized pieces, gives the same num
     test::TempDir dir;
     const auto path = dir.path() / "growing.ndjson";
     std::ofstream out(path, std::ios::binary);
-    NdjsonFollower follower(path);
+    LineFollower follower(path);
     StageMetrics metrics(2, 0);
     K6OutputReader reader({"send", "history"}, "operation");
     auto feed = [&](std::string_view line) { reader.feed_line(line, metrics); };

@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "config/pipeline.hpp"
 #include "plugin/executor.hpp"
+#include "plugins/executors/k6/k6_config.hpp"
 #include "support/env.hpp"
 #include "support/files.hpp"
 
@@ -30,13 +32,21 @@ inline std::filesystem::path standin_dir() {
     return std::filesystem::path(STAGEGATE_FIXTURES_DIR) / "tools" / "k6-standin";
 }
 
+/// Changes the K6Config of `pipeline` (the loader makes it from scenario.script etc.).
+template <typename Edit>
+void edit_k6(Pipeline& pipeline, Edit edit) {
+    auto config = std::make_shared<K6Config>(*k6_config(pipeline));
+    edit(*config);
+    pipeline.scenario.executor_config = std::move(config);
+}
+
 /// A k6 pipeline whose operations are declared by name only, as a k6 pipeline does.
 inline Pipeline k6_pipeline(const std::vector<std::string>& operations = {"send", "history"}) {
     Pipeline pipeline;
     pipeline.name = "k6 test";
     pipeline.target.base_url = "http://127.0.0.1:3311";
     pipeline.scenario.executor = "k6";
-    pipeline.scenario.script = k6_fixture("chat.js");
+    edit_k6(pipeline, [](K6Config& k6) { k6.script = k6_fixture("chat.js"); });
     for (std::size_t i = 0; i < operations.size(); ++i) {
         OperationSpec operation;
         operation.name = operations[i];

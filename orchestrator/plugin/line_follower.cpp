@@ -1,4 +1,4 @@
-#include "plugins/executors/k6/ndjson_follower.hpp"
+#include "plugin/line_follower.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,23 +14,23 @@ constexpr std::size_t k_chunk_bytes = 64 * 1024;
 
 }  // namespace
 
-NdjsonFollower::NdjsonFollower(std::filesystem::path path, std::size_t max_line_bytes)
+LineFollower::LineFollower(std::filesystem::path path, std::size_t max_line_bytes)
     : m_path(std::move(path)), m_max_line_bytes(max_line_bytes) {}
 
-NdjsonFollower::~NdjsonFollower() {
+LineFollower::~LineFollower() {
     if (m_fd >= 0) {
         ::close(m_fd);
     }
 }
 
-bool NdjsonFollower::open_if_needed() {
+bool LineFollower::open_if_needed() {
     if (m_fd < 0) {
         m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
     }
     return m_fd >= 0;
 }
 
-std::size_t NdjsonFollower::poll(const std::function<void(std::string_view)>& on_line) {
+std::size_t LineFollower::poll(const std::function<void(std::string_view)>& on_line) {
     if (!open_if_needed()) {
         return 0;
     }
@@ -76,7 +76,7 @@ std::size_t NdjsonFollower::poll(const std::function<void(std::string_view)>& on
     return lines;
 }
 
-std::size_t NdjsonFollower::finish(const std::function<void(std::string_view)>& on_line) {
+std::size_t LineFollower::finish(const std::function<void(std::string_view)>& on_line) {
     std::size_t lines = poll(on_line);
     if (!m_partial.empty() && !m_skipping) {
         on_line(m_partial);

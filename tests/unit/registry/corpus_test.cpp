@@ -1,6 +1,7 @@
 // The malformed-pipeline corpus: every file in tests/fixtures/pipelines/invalid must fail
 // to load with positioned diagnostics and the message its `# expect:` line (or a sidecar
-// `.expect` file) names; every file in valid/ must load.
+// `.expect` file) names; every file in valid/ must load. Loaded as the CLI loads them, with
+// the shipped executors' sections (so the k6 and command fixtures are read by their plugins).
 #include "config/loader.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "cli/builtin_plugins.hpp"
 
 using namespace orch;
 
@@ -38,6 +41,7 @@ std::string expected_substring(const std::filesystem::path& file) {
 
 LoadOptions test_options() {
     LoadOptions options;
+    options.executors = &cli::executors().sections();
     options.getenv = [](const std::string& name) -> std::optional<std::string> {
         if (name == "STAGEGATE_TEST_PORT") {
             return "9000";

@@ -1,4 +1,4 @@
-#include "report/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace orch {
 
@@ -18,6 +18,27 @@ void append_utf8(std::string& out, char32_t code_point) {
         out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
         out += static_cast<char>(0x80 | (code_point & 0x3F));
     }
+}
+
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+    std::optional<std::size_t> first;
+    utf8_detail::decode(text, [&](char32_t, bool valid, std::size_t offset) {
+        if (!valid && !first) {
+            first = offset;
+        }
+    });
+    return first;
+}
+
+std::string quoted_line(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) {
+        return "\"" + std::string(text) + "\"";
+    }
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+        --cut;
+    }
+    return "\"" + std::string(text.substr(0, cut)) + "...\"";
 }
 
 std::string valid_utf8(std::string_view text) {

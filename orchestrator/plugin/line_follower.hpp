@@ -1,4 +1,5 @@
-// Follows a file another process is still appending to (k6's `--out json` NDJSON) and hands
+// Follows a file another process is still appending to (k6's `--out json` NDJSON; any tool's
+// line output, as tool_run.hpp streams it while the tool runs) and hands
 // out each complete line once, as `tail -f` would. Memory stays bounded whatever the file's
 // size: it holds one read chunk plus at most one unfinished line.
 #pragma once
@@ -14,14 +15,14 @@ namespace orch {
 
 // --- Interface ---
 
-class NdjsonFollower {
+class LineFollower {
   public:
     /// Follows `path`, which need not exist yet. Lines longer than `max_line_bytes` are
     /// skipped (and counted).
-    explicit NdjsonFollower(std::filesystem::path path, std::size_t max_line_bytes = 1 << 20);
-    ~NdjsonFollower();
-    NdjsonFollower(const NdjsonFollower&) = delete;
-    NdjsonFollower& operator=(const NdjsonFollower&) = delete;
+    explicit LineFollower(std::filesystem::path path, std::size_t max_line_bytes = 1 << 20);
+    ~LineFollower();
+    LineFollower(const LineFollower&) = delete;
+    LineFollower& operator=(const LineFollower&) = delete;
 
     /// Calls `on_line` (without the newline) for every line completed since the last call.
     /// Returns how many lines it handed out.

@@ -1,8 +1,11 @@
-// UTF-8 repair for text that reaches reports: backend log lines, response bodies and names
-// may hold invalid UTF-8, which would make the JSON writer throw and XML/HTML readers
-// reject the file. Invalid bytes become U+FFFD, so the rest of the text survives.
+// The one UTF-8 decoder: checking text (the pipeline loader refuses a file that is not
+// UTF-8, the criteria parser a criterion) and repairing text that reaches reports (backend
+// log lines, response bodies and names may hold invalid UTF-8, which would make the JSON
+// writer throw and XML/HTML readers reject the file: invalid bytes become U+FFFD).
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,22 +20,38 @@ inline constexpr char32_t k_replacement_character = 0xFFFD;
 template <class Visit>
 void for_each_code_point(std::string_view text, Visit&& visit);
 
+/// The byte offset of the first invalid sequence of `text` (as for_each_code_point judges
+/// it), or nullopt when all of it is well-formed UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+/// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+inline bool is_valid_utf8(std::string_view text) {
+    return !first_invalid_utf8(text).has_value();
+}
+
 /// Appends `code_point` to `out` as UTF-8.
 void append_utf8(std::string& out, char32_t code_point);
 
 /// `text` with every invalid sequence replaced by U+FFFD (valid text is returned as is).
 std::string valid_utf8(std::string_view text);
 
+/// `text` in double quotes, cut to `limit` bytes at a UTF-8 boundary (and "..." added) so
+/// an error message quoting it stays one line.
+std::string quoted_line(std::string_view text, std::size_t limit = 60);
+
 // --- Inline implementations ---
 
+namespace utf8_detail {
+
+/// Calls `visit(code_point, valid, offset)` for each sequence of `text`.
 template <class Visit>
-void for_each_code_point(std::string_view text, Visit&& visit) {
+void decode(std::string_view text, Visit&& visit) {
     std::size_t i = 0;
     const std::size_t n = text.size();
     while (i < n) {
         const auto lead = static_cast<unsigned char>(text[i]);
         if (lead < 0x80) {
-            visit(static_cast<char32_t>(lead));
+            visit(static_cast<char32_t>(lead), true, i);
             ++i;
             continue;
         }
@@ -71,9 +90,16 @@ void for_each_code_point(std::string_view text, Visit&& visit) {
                       (code_point >= 0xD800 && code_point <= 0xDFFF))) {
             valid = false;
         }
-        visit(valid ? code_point : k_replacement_character);
+        visit(valid ? code_point : k_replacement_character, valid, i);
         i += consumed;
     }
+}
+
+}  // namespace utf8_detail
+
+template <class Visit>
+void for_each_code_point(std::string_view text, Visit&& visit) {
+    utf8_detail::decode(text, [&](char32_t code_point, bool, std::size_t) { visit(code_point); });
 }
 
 }  // namespace orch

@@ -1,8 +1,8 @@
-#include "plugins/executors/k6/ndjson_follower.hpp"
+#include "plugin/line_follower.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "k6_test_support.hpp"
+#include "support/files.hpp"
 
 using namespace orch;
 
@@ -25,7 +25,7 @@ void append(const std::filesystem::path& path, const std::string& text) {
 TEST_CASE("a file that does not exist yet gives nothing, then its lines once they come") {
     test::TempDir dir;
     const auto path = dir.path() / "out.ndjson";
-    NdjsonFollower follower(path);
+    LineFollower follower(path);
     Collect got;
     CHECK(follower.poll(got.sink()) == 0);
     append(path, "one\ntw");
@@ -42,7 +42,7 @@ TEST_CASE("finish hands out an unterminated last line") {
     test::TempDir dir;
     const auto path = dir.path() / "out.ndjson";
     append(path, "a\nb");
-    NdjsonFollower follower(path);
+    LineFollower follower(path);
     Collect got;
     CHECK(follower.finish(got.sink()) == 2);
     CHECK(got.lines == std::vector<std::string>{"a", "b"});
@@ -51,7 +51,7 @@ TEST_CASE("finish hands out an unterminated last line") {
 TEST_CASE("lines longer than the limit are skipped whole, even across reads") {
     test::TempDir dir;
     const auto path = dir.path() / "out.ndjson";
-    NdjsonFollower follower(path, 10);
+    LineFollower follower(path, 10);
     Collect got;
     append(path, "short\n" + std::string(8, 'x'));
     follower.poll(got.sink());

@@ -1,0 +1,37 @@
+#include "plugins/executors/command/command_config.hpp"
+
+#include "config/yaml_reader.hpp"
+#include "plugin/executor.hpp"
+
+namespace orch {
+
+ExecutorSection command_section() {
+    ExecutorSection section;
+    section.name = "command";
+    section.keys = {"command"};
+    section.required = {{"command", "the command executor runs a program: command: [prog, arg]"}};
+    section.read = [](const ExecutorSectionInput& in) -> std::shared_ptr<const ExecutorConfig> {
+        auto config = std::make_shared<CommandConfig>();
+        if (auto v = in.scenario.get("command")) {
+            if (auto command = in.reader.string_list(
+                    *v, "command is an argv list, not a shell line: [prog, arg]")) {
+                if (command->empty()) {
+                    in.reader.error(*v, "is empty (give the program and its arguments)");
+                } else {
+                    config->command = *command;
+                }
+            }
+        }
+        return config;
+    };
+    return section;
+}
+
+std::shared_ptr<const CommandConfig> command_config(const Pipeline& pipeline) {
+    if (auto config = executor_config<CommandConfig>(pipeline)) {
+        return config;
+    }
+    return std::make_shared<const CommandConfig>();
+}
+
+}  // namespace orch
