@@ -390,7 +390,6 @@ Result<StageExecutor> executor_for(RunState& state, const StageSpec& stage) {
         return tl::unexpected(made.error());
     }
     chosen.owned = std::move(*made);
-    chosen.context.pipeline = chosen.pipeline.get();
     ORCH_TRY(chosen.owned->prepare(chosen.context));
     chosen.executor = chosen.owned.get();
     return chosen;
@@ -555,7 +554,7 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     } else if (observer.nothing_listening()) {
         stage_report.verdict = Verdict::error;
         stage_report.reason = "nothing is listening at " +
-                              redact(load.context.pipeline->target.base_url) + ": all " +
+                              redact((load.pipeline ? *load.pipeline : state.pipeline).target.base_url) + ": all " +
                               std::to_string(*observer.nothing_listening()) +
                               " requests of the stage's first second failed to connect (" +
                               "connection refused); the stage was stopped. Start the service, "
