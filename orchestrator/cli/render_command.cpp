@@ -9,6 +9,7 @@
 #include "cli/console.hpp"
 #include "config/loader.hpp"
 #include "core/clock.hpp"
+#include "core/did_you_mean.hpp"
 #include "core/exit_code.hpp"
 #include "render/render.hpp"
 
@@ -77,12 +78,8 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
     }
     const std::string& target = args->positionals[0];
     if (target != "k8s" && target != "github") {
-        std::string message = "render " + target + ": unknown target; use k8s or github";
-        if (std::string guess = closest_match(target, std::vector<std::string>{"k8s", "github"});
-            !guess.empty()) {
-            message += " (did you mean \"" + guess + "\"?)";
-        }
-        return invalid(ctx, message);
+        return invalid(ctx, "render " + target + ": unknown target; use k8s or github" +
+                                did_you_mean(target, {"k8s", "github"}));
     }
     auto n_text = args->value("--parallelism");
     if (!n_text) {
