@@ -309,8 +309,11 @@ TEST_CASE("operations x threads that do not record cost a few hundred bytes each
     }
     pool.threads[3].record(failed(7, ErrorKind::status_5xx, 503));
     pool.threads[3].record(failed(7, ErrorKind::timeout));
-    const std::size_t one_operation = HdrHistogram().memory_bytes() * 2;
-    const std::size_t totals = HdrHistogram().memory_bytes() * 4;
+    // 100 us to 100 ms: at most the 8 chunks below 256 us and 4 per power of two above
+    // (9 of them), 44 of the 121 chunks.
+    const std::size_t histogram = sizeof(HdrHistogram) + 44 * HdrHistogram::k_chunk_size * 8;
+    const std::size_t one_operation = histogram * 2;
+    const std::size_t totals = histogram * 4;
     CHECK(pool.memory_bytes() - before <= one_operation + totals + 1'024);
     CHECK(pool.threads[3].operations()[7].has_histograms());
     CHECK_FALSE(pool.threads[3].operations()[6].has_histograms());
