@@ -36,33 +36,90 @@ constexpr std::size_t k_bucket_count = index_of(HdrHistogram::k_max_value_us) + 
 static_assert(index_of(127) == 127 && index_of(255) == 255 && index_of(256) == 256);
 static_assert(index_of(511) == 383 && index_of(512) == 384);
 
+static_assert(k_bucket_count <= HdrHistogram::k_chunk_count * HdrHistogram::k_chunk_size);
+static_assert(k_bucket_count > (HdrHistogram::k_chunk_count - 1) * HdrHistogram::k_chunk_size);
+static_assert(HdrHistogram::k_chunk_count < 256, "a chunk's slot is a uint8_t");
+
 }  // namespace
 
-HdrHistogram::HdrHistogram()
-    : m_counts(k_bucket_count, 0), m_min(std::numeric_limits<std::int64_t>::max()) {}
+HdrHistogram::HdrHistogram() : m_min(std::numeric_limits<std::int64_t>::max()) {}
 
-void HdrHistogram::record(std::int64_t value_us) noexcept {
-    if (value_us < 0) {
-        value_us = 0;
+bool HdrHistogram::add_chunk(std::size_t chunk) noexcept {
+    try {
+        // Exactly one more chunk: one allocation per chunk, memory_bytes() is what is held.
+        m_counts.reserve(m_counts.size() + k_chunk_size);
+        m_counts.resize(m_counts.size() + k_chunk_size, 0);
+    } catch (...) {
+        return false;
     }
-    if (value_us > k_max_value_us) {
-        value_us = k_max_value_us;
-        ++m_overflow;
-    }
-    ++m_counts[index_of(value_us)];
+    m_slots[chunk] = static_cast<std::uint8_t>(m_counts.size() / k_chunk_size);
+    return true;
+}
+
+void HdrHistogram::count_value(std::int64_t value_us) noexcept {
     ++m_count;
     m_sum += static_cast<long double>(value_us);
     m_min = std::min(m_min, value_us);
     m_max = std::max(m_max, value_us);
 }
 
+void HdrHistogram::record_in_new_chunk(std::int64_t value_us, std::size_t index) noexcept {
+    if (!add_chunk(index >> k_chunk_bits)) {
+        return;
+    }
+    ++m_counts[slot_offset(m_slots[index >> k_chunk_bits]) + (index & k_chunk_mask)];
+    count_value(value_us);
+}
+
+void HdrHistogram::record(std::int64_t value_us) noexcept {
+    if (value_us < 0) {
+        value_us = 0;
+    }
+    bool overflow = value_us > k_max_value_us;
+    if (overflow) {
+        value_us = k_max_value_us;
+    }
+    std::size_t index = index_of(value_us);
+    std::uint8_t slot = m_slots[index >> k_chunk_bits];
+    if (slot == 0) [[unlikely]] {
+        std::uint64_t before = m_count;
+        record_in_new_chunk(value_us, index);
+        m_overflow += overflow && m_count != before ? 1 : 0;
+        return;
+    }
+    ++m_counts[slot_offset(slot) + (index & k_chunk_mask)];
+    m_overflow += overflow ? 1 : 0;
+    count_value(value_us);
+}
+
 void HdrHistogram::merge(const HdrHistogram& other) noexcept {
     if (other.m_count == 0) {
         return;
     }
-    std::size_t n = std::min(m_counts.size(), other.m_counts.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        m_counts[i] += other.m_counts[i];
+    std::size_t missing = 0;
+    for (std::size_t chunk = 0; chunk < k_chunk_count; ++chunk) {
+        missing += other.m_slots[chunk] != 0 && m_slots[chunk] == 0 ? 1 : 0;
+    }
+    if (missing > 0) {
+        try {
+            m_counts.reserve(m_counts.size() + missing * k_chunk_size);  // one allocation
+        } catch (...) {
+            return;
+        }
+    }
+    for (std::size_t chunk = 0; chunk < k_chunk_count; ++chunk) {
+        std::uint8_t from = other.m_slots[chunk];
+        if (from == 0) {
+            continue;
+        }
+        if (m_slots[chunk] == 0) {
+            add_chunk(chunk);  // within the capacity reserved above: cannot fail
+        }
+        std::uint64_t* to = &m_counts[slot_offset(m_slots[chunk])];
+        const std::uint64_t* in = &other.m_counts[slot_offset(from)];
+        for (std::size_t i = 0; i < k_chunk_size; ++i) {
+            to[i] += in[i];
+        }
     }
     m_count += other.m_count;
     m_overflow += other.m_overflow;
@@ -93,7 +150,7 @@ double HdrHistogram::mean() const noexcept {
 }
 
 std::size_t HdrHistogram::bucket_count() const noexcept {
-    return m_counts.size();
+    return k_bucket_count;
 }
 
 std::size_t HdrHistogram::memory_bytes() const noexcept {
@@ -109,20 +166,25 @@ bool HdrHistogram::assign(const std::vector<std::pair<std::size_t, std::uint64_t
                           long double sum) noexcept {
     reset();
     std::uint64_t total = 0;
-    std::size_t first = m_counts.size();
+    std::size_t first = k_bucket_count;
     std::size_t last = 0;
     // The sum lies between what the buckets' lowest and highest values add up to.
     long double lowest_sum = 0;
     long double highest_sum = 0;
     for (const auto& [index, count] : buckets) {
-        if (index >= m_counts.size() || count > ~std::uint64_t{0} - total) {
+        if (index >= k_bucket_count || count > ~std::uint64_t{0} - total) {
             reset();
             return false;
         }
         if (count == 0) {
             continue;
         }
-        m_counts[index] += count;
+        std::size_t chunk = index >> k_chunk_bits;
+        if (m_slots[chunk] == 0 && !add_chunk(chunk)) {
+            reset();
+            return false;
+        }
+        m_counts[slot_offset(m_slots[chunk]) + (index & k_chunk_mask)] += count;
         total += count;
         std::int64_t low = 0;
         std::int64_t width = 0;
@@ -167,16 +229,26 @@ std::int64_t HdrHistogram::value_at_percentile(double percentile) const noexcept
     auto rank = static_cast<std::uint64_t>(std::ceil(exact_rank - 1e-7));
     rank = std::clamp<std::uint64_t>(rank, 1, m_count);
     std::uint64_t seen = 0;
+    std::size_t first = index_of(m_min);
     std::size_t last = index_of(m_max);
-    for (std::size_t i = index_of(m_min); i <= last; ++i) {
-        seen += m_counts[i];
-        if (seen >= rank) {
-            std::int64_t low = 0;
-            std::int64_t width = 0;
-            bucket_range(i, low, width);
-            // The midpoint is within half a bucket (< 0.4%) of any value in the bucket.
-            std::int64_t value = low + (width - 1) / 2;
-            return std::clamp(value, m_min, m_max);
+    for (std::size_t chunk = first >> k_chunk_bits; chunk <= last >> k_chunk_bits; ++chunk) {
+        std::uint8_t slot = m_slots[chunk];
+        if (slot == 0) {
+            continue;  // nothing was ever recorded in it
+        }
+        const std::uint64_t* counts = &m_counts[slot_offset(slot)];
+        std::size_t from = std::max(first, chunk << k_chunk_bits);
+        std::size_t to = std::min(last, (chunk << k_chunk_bits) + k_chunk_mask);
+        for (std::size_t i = from; i <= to; ++i) {
+            seen += counts[i & k_chunk_mask];
+            if (seen >= rank) {
+                std::int64_t low = 0;
+                std::int64_t width = 0;
+                bucket_range(i, low, width);
+                // The midpoint is within half a bucket (< 0.4%) of any value in the bucket.
+                std::int64_t value = low + (width - 1) / 2;
+                return std::clamp(value, m_min, m_max);
+            }
         }
     }
     return m_max;

@@ -1,12 +1,21 @@
 // A log-linear (HDR-style) latency histogram in microseconds. Values are bucketed by
 // magnitude (power of two) and, within a magnitude, linearly into 128 sub-buckets, so the
 // relative error of any reported quantile is below 1%. Min, max, sum and count are exact.
-// The counts array is allocated once in the constructor: record() never allocates, and
-// memory does not grow with the number of samples. Histograms of the same layout merge.
+// Histograms of the same layout merge.
+//
+// Storage is sparse: the 3841 counters are kept in chunks of 32 (a quarter of a power of
+// two, 256 bytes), and a chunk is allocated the first time a value falls in it. A histogram
+// of a typical latency distribution (a few hundred us to a few tens of ms) holds a few KB
+// instead of 30 KB. The allocation rule: record() and merge() allocate at most once per
+// chunk over the histogram's life (reset() keeps every chunk), so once the values' range
+// has been seen, the steady path never allocates; memory never grows with the number of
+// samples, only with the range of values, and is bounded by the whole layout (~31 KB).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace orch {
@@ -21,13 +30,16 @@ class HdrHistogram {
 
     HdrHistogram();
 
-    /// Records one value in microseconds; negative values are recorded as 0. Never allocates.
+    /// Records one value in microseconds; negative values are recorded as 0. Allocates only
+    /// when the value is the first in its chunk; should that allocation fail, the value is
+    /// not recorded (nothing changes).
     void record(std::int64_t value_us) noexcept;
 
-    /// Adds every count of `other` into this histogram.
+    /// Adds every count of `other` into this histogram. Allocates only the chunks `other`
+    /// uses that this one does not; should that fail, nothing is added.
     void merge(const HdrHistogram& other) noexcept;
 
-    /// Forgets every sample (keeps the allocation).
+    /// Forgets every sample (keeps every chunk allocated).
     void reset() noexcept;
 
     std::uint64_t count() const noexcept { return m_count; }
@@ -41,7 +53,8 @@ class HdrHistogram {
     /// nearest-rank percentile of the recorded samples, clamped to [min(), max()].
     std::int64_t value_at_percentile(double percentile) const noexcept;
 
-    /// Number of buckets (fixed at construction) and bytes held, for memory checks.
+    /// Number of buckets of the layout (fixed, whether allocated or not) and bytes held
+    /// (the object and the chunks allocated so far), for memory checks.
     std::size_t bucket_count() const noexcept;
     std::size_t memory_bytes() const noexcept;
 
@@ -51,9 +64,13 @@ class HdrHistogram {
 
     /// The bucket a value falls in (values are clamped to [0, k_max_value_us]).
     static std::size_t bucket_of(std::int64_t value_us) noexcept;
-    /// The count of bucket `index` (0 past the last bucket).
+    /// The count of bucket `index` (0 past the last bucket or in a chunk not allocated).
     std::uint64_t bucket(std::size_t index) const noexcept {
-        return index < m_counts.size() ? m_counts[index] : 0;
+        std::size_t chunk = index >> k_chunk_bits;
+        if (chunk >= k_chunk_count || m_slots[chunk] == 0) {
+            return 0;
+        }
+        return m_counts[slot_offset(m_slots[chunk]) + (index & k_chunk_mask)];
     }
     /// The exact sum of the recorded values (microseconds).
     long double sum() const noexcept { return m_sum; }
@@ -62,12 +79,31 @@ class HdrHistogram {
     /// the histogram left empty) when they do not fit together: a bucket index past the
     /// layout, counts that do not add up to the total, min or max outside their buckets
     /// or not the first/last non-empty bucket, a sum that the buckets' values cannot add
-    /// up to.
+    /// up to. Allocates the chunks of the non-empty buckets; false too if that fails.
     bool assign(const std::vector<std::pair<std::size_t, std::uint64_t>>& buckets,
                 std::uint64_t overflow, std::int64_t min, std::int64_t max,
                 long double sum) noexcept;
 
+    /// Counters per chunk, and chunks in the layout.
+    static constexpr unsigned k_chunk_bits = 5;
+    static constexpr std::size_t k_chunk_size = std::size_t{1} << k_chunk_bits;
+    static constexpr std::size_t k_chunk_mask = k_chunk_size - 1;
+    static constexpr std::size_t k_chunk_count = (3841 + k_chunk_size - 1) / k_chunk_size;
+    /// Chunks allocated so far.
+    std::size_t chunks_allocated() const noexcept { return m_counts.size() / k_chunk_size; }
+
   private:
+    static constexpr std::size_t slot_offset(std::uint8_t slot) noexcept {
+        return (static_cast<std::size_t>(slot) - 1) << k_chunk_bits;
+    }
+    /// Allocates chunk `chunk` (not allocated yet) at the end of m_counts; false without memory.
+    bool add_chunk(std::size_t chunk) noexcept;
+    void record_in_new_chunk(std::int64_t value_us, std::size_t index) noexcept;
+    void count_value(std::int64_t value_us) noexcept;
+
+    /// Per chunk of the layout: 0 when not allocated, else 1 + its position in m_counts.
+    std::array<std::uint8_t, k_chunk_count> m_slots{};
+    /// The allocated chunks' counters, k_chunk_size each, in the order they were allocated.
     std::vector<std::uint64_t> m_counts;
     std::uint64_t m_count = 0;
     std::uint64_t m_overflow = 0;

@@ -64,9 +64,32 @@ std::string_view error_kind_name(ErrorKind kind) {
 }
 
 /// The latency histograms of one OperationStats, allocated together on first use.
+/// `latency_uncorrected` is kept apart only once a sample's uncorrected latency differs from
+/// its latency (the open model); until then (always, in the closed model) it would be a
+/// copy of `latency`, so `latency` serves for both and `latency_uncorrected` stays empty
+/// and unallocated.
 struct OperationStats::Histograms {
     HdrHistogram latency;
     HdrHistogram latency_uncorrected;
+    bool uncorrected_apart = false;
+
+    const HdrHistogram& uncorrected() const noexcept {
+        return uncorrected_apart ? latency_uncorrected : latency;
+    }
+    /// From now on keep the uncorrected latencies apart: they start as a copy of latency.
+    /// False without memory (then they stay shared).
+    bool split_uncorrected() noexcept {
+        if (uncorrected_apart) {
+            return true;
+        }
+        try {
+            latency_uncorrected = latency;
+        } catch (const std::bad_alloc&) {
+            return false;
+        }
+        uncorrected_apart = true;
+        return true;
+    }
     std::optional<HdrHistogram> latency_succeeded;  ///< set with OutcomeLatency::split
     std::optional<HdrHistogram> latency_failed;     ///< set with OutcomeLatency::split
 };
@@ -126,7 +149,7 @@ const HdrHistogram& OperationStats::latency() const noexcept {
 }
 
 const HdrHistogram& OperationStats::latency_uncorrected() const noexcept {
-    return m_histograms ? m_histograms->latency_uncorrected : empty_histogram();
+    return m_histograms ? m_histograms->uncorrected() : empty_histogram();
 }
 
 const HdrHistogram* OperationStats::latency_succeeded() const noexcept {
@@ -169,8 +192,11 @@ void OperationStats::record(const RequestSample& sample) noexcept {
     }
     if (sample.status != 0 && (m_histograms || allocate_histograms())) {
         Histograms& h = *m_histograms;
+        if (h.uncorrected_apart ||
+            (sample.latency_uncorrected_us != sample.latency_us && h.split_uncorrected())) {
+            h.latency_uncorrected.record(sample.latency_uncorrected_us);
+        }
         h.latency.record(sample.latency_us);
-        h.latency_uncorrected.record(sample.latency_uncorrected_us);
         if (h.latency_succeeded) {
             (sample.error == ErrorKind::none ? *h.latency_succeeded : *h.latency_failed)
                 .record(sample.latency_us);
@@ -203,11 +229,13 @@ void OperationStats::merge(const OperationStats& other) noexcept {
     }
     // An allocated but empty (reset) `other` adds nothing: no allocation here for it.
     const Histograms* from = other.m_histograms.get();
-    if (from != nullptr && !(from->latency.empty() && from->latency_uncorrected.empty()) &&
+    if (from != nullptr && !(from->latency.empty() && from->uncorrected().empty()) &&
         (m_histograms || allocate_histograms())) {
         Histograms& to = *m_histograms;
+        if (to.uncorrected_apart || (from->uncorrected_apart && to.split_uncorrected())) {
+            to.latency_uncorrected.merge(from->uncorrected());
+        }
         to.latency.merge(from->latency);
-        to.latency_uncorrected.merge(from->latency_uncorrected);
         if (to.latency_succeeded && from->latency_succeeded) {
             to.latency_succeeded->merge(*from->latency_succeeded);
             to.latency_failed->merge(*from->latency_failed);

@@ -1,8 +1,9 @@
 // The measurement model every executor fills: per request, one RequestSample goes into a
 // StageMetrics (totals plus one OperationStats per operation). Each worker thread owns its
 // own StageMetrics; they are merged at snapshot time, so recording takes no lock.
-// An operation's histograms (~60 KB) are allocated when it first records a response, not
-// up front: operations x worker threads that never record cost a few hundred bytes each.
+// An operation's histograms are allocated when it first records a response, not up front:
+// operations x worker threads that never record cost a few hundred bytes each. Each
+// histogram then allocates its counters a chunk at a time (hdr_histogram.hpp).
 #pragma once
 
 #include <array>
@@ -116,8 +117,9 @@ class OperationStats {
 
     /// Counts the sample; a `generator` sample only in errors(generator): it was never sent,
     /// so it is neither a request nor a failure of the backend. The first sample with a
-    /// response allocates the histograms (once); every later call never allocates. Should
-    /// that one allocation fail, the sample is counted but its latency is not recorded.
+    /// response allocates the histograms (once); after that, only a latency that is the
+    /// first in its histogram chunk allocates (that chunk, once). Should an allocation
+    /// fail, the sample is counted but its latency is not recorded.
     void record(const RequestSample& sample) noexcept;
     /// Adds `other` in; allocates the histograms here only if `other` has latencies. Without
     /// memory for them, the latencies of `other` are left out (the counts are not).
@@ -201,7 +203,8 @@ class StageMetrics {
     StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);
 
     /// Records into totals and into operations()[sample.operation]. Allocates only on an
-    /// operation's first response (its histograms), never after.
+    /// operation's first response (its histograms) and on a latency's first value in a
+    /// histogram chunk, never on the steady path.
     void record(const RequestSample& sample) noexcept;
     void merge(const StageMetrics& other) noexcept;
     /// Adds `totals` and `operations` (as read back from a serialized part) into this

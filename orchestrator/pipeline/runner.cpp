@@ -225,13 +225,14 @@ class StageObserverImpl final : public StageObserver {
             }
         }
 
-        auto breach = m_judge.on_interval(delta, interval.elapsed_s, length);
+        auto breach = m_judge.on_interval(delta, interval.elapsed_s, length, interval.totals);
         if (breach && !m_abort) {
             m_abort = breach;
             m_stop.request_stop();
         }
-        Snapshot so_far =
-            summarize(m_judge.running_totals(), m_names, std::max(interval.elapsed_s, 1e-3));
+        const StageMetrics& totals =
+            interval.totals != nullptr ? *interval.totals : m_judge.running_totals();
+        Snapshot so_far = summarize(totals, m_names, std::max(interval.elapsed_s, 1e-3));
         m_listener.on_progress(m_stage, interval.elapsed_s, interval.active_vus, so_far);
     }
 

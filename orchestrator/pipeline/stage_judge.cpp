@@ -22,8 +22,12 @@ StageJudge::StageJudge(const StageSpec& stage, MetricNames names,
 }
 
 std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta, double elapsed_s,
-                                                       double length_s) {
-    m_totals.merge(delta);
+                                                       double length_s,
+                                                       const StageMetrics* totals) {
+    if (totals == nullptr) {
+        m_totals.merge(delta);
+        totals = &m_totals;
+    }
     m_elapsed_s = elapsed_s;
 
     if (m_longest_window_s > 0) {
@@ -65,7 +69,7 @@ std::optional<CriterionResult> StageJudge::on_interval(const StageMetrics& delta
         if (!spec.criterion.abort || spec.criterion.lacks_baseline()) {
             continue;  // without a baseline value there is no target to breach yet
         }
-        Snapshot snap = summarize(m_totals, m_names, std::max(elapsed_s, 1e-3));
+        Snapshot snap = summarize(*totals, m_names, std::max(elapsed_s, 1e-3));
         m_add_backend_metrics(snap);
         auto value = snap.get(spec.criterion.metric);
         if (value && !compare(spec.criterion.op, *value, spec.criterion.target)) {

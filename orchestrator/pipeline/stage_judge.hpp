@@ -27,14 +27,18 @@ class StageJudge {
 
     /// Feeds one interval (what completed during it, `length_s` long, ending at `elapsed_s`).
     /// Returns the first `abort: true` criterion that is breached by the totals so far.
+    /// `totals`: the stage so far (this interval included) as the executor keeps them; then
+    /// the judge keeps no copy of its own. Without (null), it adds each delta up itself.
     std::optional<CriterionResult> on_interval(const StageMetrics& delta, double elapsed_s,
-                                               double length_s);
+                                               double length_s,
+                                               const StageMetrics* totals = nullptr);
 
     /// Evaluates every criterion on `final_snapshot` (windowed ones on their worst window,
     /// or on the whole stage when it was shorter than the window).
     std::vector<CriterionResult> judge(const Snapshot& final_snapshot) const;
 
-    /// The running totals (what the executor has reported so far).
+    /// The running totals the judge added up (what the executor has reported so far);
+    /// empty when the executor passed its own totals to on_interval.
     const StageMetrics& running_totals() const { return m_totals; }
     double elapsed_s() const { return m_elapsed_s; }
 

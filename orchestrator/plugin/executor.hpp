@@ -38,6 +38,9 @@ struct Interval {
     double length_s = 0;                  ///< this interval's length
     int active_vus = 0;                   ///< VUs (or in-flight requests, open model) right now
     const StageMetrics* delta = nullptr;  ///< what completed during this interval only
+    /// The whole stage so far, this interval included, when the executor keeps it (then
+    /// the stage judge uses it instead of keeping a second copy); may be null.
+    const StageMetrics* totals = nullptr;
 };
 
 /// Receives intervals while a stage runs. Called from the thread that called run_stage.

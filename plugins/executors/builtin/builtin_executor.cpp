@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "core/open_files.hpp"
 #include "core/policy.hpp"
@@ -147,8 +148,12 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
     }
     auto worker_count = workers_for(max_in_flight);
 
+    const std::size_t operation_count = m_plan.operation_names.size();
+    const std::size_t pattern_count = m_plan.body_patterns.size();
     StageControl control;
     control.graceful_stop = stage.graceful_stop;
+    StageMetrics handoff(operation_count, pattern_count);  // guarded by control.mutex
+    control.handoff = &handoff;
     std::uint64_t stage_seed = m_seed + 0x9e3779b97f4a7c15ULL * ++m_stages_run;
     std::vector<std::unique_ptr<Worker>> workers;
     auto next_slot_id = static_cast<std::uint32_t>(first_slot_id);
@@ -219,8 +224,6 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
                     std::string("cannot start a load worker thread: ") + error.what());
     }
 
-    const std::size_t operation_count = m_plan.operation_names.size();
-    const std::size_t pattern_count = m_plan.body_patterns.size();
     StageMetrics totals(operation_count, pattern_count);
     StageMetrics delta(operation_count, pattern_count);
     Clock::time_point previous = control.start;
@@ -251,10 +254,10 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         }
         // A worker that missed this hand-off keeps its samples for the next one; a finished
         // worker has handed off everything, so when all are finished nothing is left out.
+        // The workers' hand-offs so far become this interval; the emptied previous one
+        // (allocations kept) takes the next hand-offs.
         delta.reset();
-        for (auto& worker : workers) {
-            worker->take_handoff(delta);
-        }
+        std::swap(delta, handoff);
         const bool done = all_finished();
         lock.unlock();
 
@@ -273,8 +276,9 @@ Result<StageRun> BuiltinExecutor::run_stage(const RunContext& context, const Sta
         interval.length_s = seconds_between(previous, now);
         interval.active_vus = active;
         interval.delta = &delta;
-        observer.on_interval(interval);
         totals.merge(delta);
+        interval.totals = &totals;
+        observer.on_interval(interval);
         previous = now;
         if (done) {
             break;

@@ -68,7 +68,6 @@ Worker::Worker(WorkerSetup setup, std::unique_ptr<Transport> transport)
       m_control(*m_setup.control),
       m_transport(std::move(transport)),
       m_interval(m_plan.operation_names.size(), m_plan.body_patterns.size()),
-      m_handoff(m_plan.operation_names.size(), m_plan.body_patterns.size()),
       m_failures(m_plan.operation_names.size()) {
     const StageSpec& stage = *m_setup.stage;
     m_think_time = stage.think_time.value_or(m_plan.think_time);
@@ -104,11 +103,6 @@ Worker::Worker(WorkerSetup setup, std::unique_ptr<Transport> transport)
 
 Worker::~Worker() = default;
 
-void Worker::take_handoff(StageMetrics& into) noexcept {
-    into.merge(m_handoff);
-    m_handoff.reset();
-}
-
 bool Worker::may_start(Clock::time_point now) const noexcept {
     return !m_stopping && now < m_control.end && !m_control.stop.load(std::memory_order_relaxed);
 }
@@ -121,7 +115,7 @@ void Worker::hand_off_if_asked() {
     m_seen_epoch = epoch;
     {
         std::lock_guard lock(m_control.mutex);
-        m_handoff.merge(m_interval);
+        m_control.handoff->merge(m_interval);
         m_handed_epoch = epoch;
     }
     m_control.changed.notify_all();
@@ -167,7 +161,7 @@ void Worker::run() {
     m_cpu_seconds = thread_cpu_seconds() - cpu_start;
     {
         std::lock_guard lock(m_control.mutex);
-        m_handoff.merge(m_interval);
+        m_control.handoff->merge(m_interval);
         m_finished = true;
     }
     m_control.changed.notify_all();

@@ -1,8 +1,8 @@
 // One load-generating thread: owns a Transport (lean or libcurl, transport.hpp), its VUs or
 // in-flight slots, and its own StageMetrics, so the request path takes no lock. Once per
 // second the coordinator bumps StageControl::epoch and wakes the worker; at the top of its
-// loop the worker merges what it recorded since into its hand-off slot (under the control
-// mutex) and starts a fresh interval. Every sample lands in exactly one hand-off.
+// loop the worker merges what it recorded since into the stage's one hand-off slot (under the
+// control mutex) and starts a fresh interval. Every sample lands in exactly one hand-off.
 #pragma once
 
 #include <array>
@@ -36,8 +36,12 @@ struct StageControl {
     Duration graceful_stop{0};
     std::atomic<std::uint64_t> epoch{0};  ///< bumped by the coordinator once per interval
     std::atomic<bool> stop{false};        ///< the stop token fired
-    std::mutex mutex;                     ///< guards every worker's hand-off slot and flags
+    std::mutex mutex;                     ///< guards `handoff` and every worker's flags
     std::condition_variable changed;      ///< a worker handed off or finished; stop fired
+    /// The one hand-off slot of the stage (owned by the coordinator; guarded by `mutex`):
+    /// each worker merges its interval into it, the coordinator swaps it out once per
+    /// interval. One shared slot, not one per worker: it holds each operation once.
+    StageMetrics* handoff = nullptr;
 };
 
 /// A failed request kept for the report (at most a few per operation).
@@ -93,8 +97,6 @@ class Worker final : public CompletionSink {
     // Coordinator side, with StageControl::mutex held:
     bool handed_off(std::uint64_t epoch) const noexcept { return m_handed_epoch >= epoch; }
     bool finished() const noexcept { return m_finished; }
-    /// Merges the hand-off slot into `into` and empties it.
-    void take_handoff(StageMetrics& into) noexcept;
 
     /// Requests in flight now (open model: the active slots). Any thread.
     int in_flight() const noexcept { return m_in_flight.load(std::memory_order_relaxed); }
@@ -144,7 +146,6 @@ class Worker final : public CompletionSink {
     Duration m_think_time{0};
 
     StageMetrics m_interval;           ///< this thread only
-    StageMetrics m_handoff;            ///< guarded by StageControl::mutex
     std::uint64_t m_handed_epoch = 0;  ///< guarded by StageControl::mutex
     bool m_finished = false;           ///< guarded by StageControl::mutex
     std::uint64_t m_seen_epoch = 0;

@@ -95,6 +95,7 @@ class K6Executor final : public Executor {
             progress.length_s = seconds_between(tick, now);
             progress.active_vus = reader.active_vus().value_or(planned_vus);
             progress.delta = &interval;
+            progress.totals = &totals;
             observer.on_interval(progress);
             interval.reset();
             tick = now;

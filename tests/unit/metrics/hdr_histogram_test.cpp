@@ -184,9 +184,9 @@ TEST_CASE("merging two halves equals recording the whole") {
 
 TEST_CASE("reset forgets every sample and keeps the allocation") {
     HdrHistogram histogram;
-    std::size_t bytes = histogram.memory_bytes();
     histogram.record(1'000);
     histogram.record(HdrHistogram::k_max_value_us * 2);
+    std::size_t bytes = histogram.memory_bytes();
     histogram.reset();
     CHECK(histogram.empty());
     CHECK(histogram.overflow_count() == 0);
@@ -194,6 +194,9 @@ TEST_CASE("reset forgets every sample and keeps the allocation") {
     CHECK(histogram.max() == 0);
     CHECK(histogram.value_at_percentile(50) == 0);
     CHECK(histogram.memory_bytes() == bytes);
+    histogram.record(1'001);  // a chunk it already has: nothing more
+    CHECK(histogram.memory_bytes() == bytes);
+    histogram.reset();
     histogram.record(42);
     CHECK(histogram.min() == 42);
     CHECK(histogram.max() == 42);
@@ -224,16 +227,23 @@ TEST_CASE("values above the maximum are clamped and counted, negatives become 0"
 TEST_CASE("memory does not grow with the number of samples") {
     HdrHistogram histogram;
     std::size_t buckets = histogram.bucket_count();
+    std::uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 1'000'000; ++i) {  // every chunk of the range gets a value
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        histogram.record(static_cast<std::int64_t>(x >> 26) >> (i % 40));
+    }
     std::size_t bytes = histogram.memory_bytes();
     CHECK(bytes < 64 * 1024);  // about 30 KB: the whole range at 1% precision
-    std::uint64_t x = 88172645463325252ULL;
+    histogram.reset();
     for (int i = 0; i < 10'000'000; ++i) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         histogram.record(static_cast<std::int64_t>(x >> 26));  // up to 2^38: some overflow
     }
-    CHECK(histogram.count() == 10'000'000);
+    CHECK(histogram.count() == 10'000'000);  // after the reset
     CHECK(histogram.overflow_count() > 0);
     CHECK(histogram.bucket_count() == buckets);
     CHECK(histogram.memory_bytes() == bytes);

@@ -309,8 +309,11 @@ TEST_CASE("operations x threads that do not record cost a few hundred bytes each
     }
     pool.threads[3].record(failed(7, ErrorKind::status_5xx, 503));
     pool.threads[3].record(failed(7, ErrorKind::timeout));
-    const std::size_t one_operation = HdrHistogram().memory_bytes() * 2;
-    const std::size_t totals = HdrHistogram().memory_bytes() * 4;
+    // 100 us to 100 ms: at most the 8 chunks below 256 us and 4 per power of two above
+    // (9 of them), 44 of the 121 chunks.
+    const std::size_t histogram = sizeof(HdrHistogram) + 44 * HdrHistogram::k_chunk_size * 8;
+    const std::size_t one_operation = histogram * 2;
+    const std::size_t totals = histogram * 4;
     CHECK(pool.memory_bytes() - before <= one_operation + totals + 1'024);
     CHECK(pool.threads[3].operations()[7].has_histograms());
     CHECK_FALSE(pool.threads[3].operations()[6].has_histograms());
@@ -363,4 +366,40 @@ TEST_CASE("a copied StageMetrics owns its own histograms") {
     a = b;
     CHECK(a.operations()[1].latency().max() == 4'000);
     CHECK(a.operations()[0].latency().empty());
+}
+
+TEST_CASE("uncorrected latencies share the latency histogram until one differs") {
+    OperationStats closed;  // closed model: uncorrected == latency for every sample
+    for (std::int64_t v = 100; v <= 100'000; v += 100) {
+        closed.record(ok(0, v));
+    }
+    OperationStats one_histogram;
+    one_histogram.record(ok(0, 100));
+    CHECK(closed.latency_uncorrected().count() == 1'000);
+    CHECK(closed.latency_uncorrected().value_at_percentile(95) ==
+          closed.latency().value_at_percentile(95));
+    // Only the latency histogram's chunks: no second copy of them.
+    CHECK(closed.memory_bytes() - one_histogram.memory_bytes() ==
+          closed.latency().memory_bytes() - one_histogram.latency().memory_bytes());
+
+    // Open model: the first differing sample splits them; what came before is in both.
+    OperationStats open = closed;
+    RequestSample late = ok(0, 50'000);
+    late.latency_uncorrected_us = 2'000;
+    open.record(late);
+    CHECK(open.latency().count() == 1'001);
+    CHECK(open.latency_uncorrected().count() == 1'001);
+    CHECK(open.latency().max() == 100'000);
+    CHECK(open.latency_uncorrected().sum() == closed.latency().sum() + 2'000);
+    CHECK(open.latency().sum() == closed.latency().sum() + 50'000);
+
+    // Merging a split one into a shared one splits it; the other way keeps both right.
+    OperationStats merged = closed;
+    merged.merge(open);
+    CHECK(merged.latency_uncorrected().count() == 2'001);
+    CHECK(merged.latency_uncorrected().sum() == 2 * closed.latency().sum() + 2'000);
+    OperationStats other_way = open;
+    other_way.merge(closed);
+    CHECK(other_way.latency_uncorrected().sum() == merged.latency_uncorrected().sum());
+    CHECK(other_way.latency().sum() == merged.latency().sum());
 }
