@@ -142,6 +142,13 @@ struct OperationSpec {
 
 enum class ExecutorKind { builtin, k6, command };
 
+/// A `scenario.tag_responses` entry: every response is also counted under the value of
+/// header `header` (criteria `METRIC{name=VALUE}`, metrics `tags.NAME.VALUE.*`).
+struct ResponseTag {
+    std::string name;    ///< the tag: letters, digits, _ (not starting with a digit)
+    std::string header;  ///< the response header, lower-cased
+};
+
 struct Scenario {
     std::string executor = "builtin";
     Duration think_time{0};
@@ -150,6 +157,7 @@ struct Scenario {
     /// (uuid, vu, iter, stage), then `variables`, then capture targets.
     std::vector<std::string> variable_names;
     std::vector<OperationSpec> operations;
+    std::vector<ResponseTag> tag_responses;  ///< builtin executor: tags by response header
     // k6 / command executors
     std::filesystem::path script;      ///< k6 script, resolved like BackendSpec::cwd
     std::string binary;                ///< k6 binary (default "k6" on PATH)
@@ -245,6 +253,8 @@ struct Pipeline {
     /// RequestSpec::metric_index order.
     std::vector<std::string> operation_names() const;
     std::vector<std::string> body_pattern_names() const;
+    /// scenario.tag_responses names, in order.
+    std::vector<std::string> tag_names() const;
 };
 
 }  // namespace orch

@@ -19,9 +19,9 @@ inline const std::vector<std::string> backend = {"command",         "cwd",      
                                                  "startup_timeout", "stop_timeout", "log_max"};
 inline const std::vector<std::string> health = {"url",      "expect_status", "expect_json",
                                                 "interval", "memory_json",   "startup_timeout"};
-inline const std::vector<std::string> scenario = {"executor",   "think_time",    "variables",
-                                                  "operations", "script",        "binary",
-                                                  "command",    "operation_tag", "extra_args"};
+inline const std::vector<std::string> scenario = {
+    "executor", "think_time", "variables",     "operations", "script",
+    "binary",   "command",    "operation_tag", "extra_args", "tag_responses"};
 inline const std::vector<std::string> variable = {"random_int", "one_of"};
 /// A request: a single operation's keys except weight and steps, and a flow step's keys.
 inline const std::vector<std::string> request = {"name",    "method", "path",    "json",   "body",
