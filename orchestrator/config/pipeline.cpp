@@ -45,6 +45,14 @@ bool observable_metric(std::string_view metric) {
            metric.starts_with("prom.");
 }
 
+std::vector<std::string> Pipeline::tag_names() const {
+    std::vector<std::string> names;
+    for (const auto& tag : scenario.tag_responses) {
+        names.push_back(tag.name);
+    }
+    return names;
+}
+
 std::vector<std::string> Pipeline::body_pattern_names() const {
     std::vector<std::string> names;
     names.reserve(body_patterns.size());

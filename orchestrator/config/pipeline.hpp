@@ -168,6 +168,13 @@ struct ExecutorConfig {
     virtual ~ExecutorConfig() = default;
 };
 
+/// A `scenario.tag_responses` entry: every response is also counted under the value of
+/// header `header` (criteria `METRIC{name=VALUE}`, metrics `tags.NAME.VALUE.*`).
+struct ResponseTag {
+    std::string name;    ///< the tag: letters, digits, _ (not starting with a digit)
+    std::string header;  ///< the response header, lower-cased
+};
+
 struct Scenario {
     std::string executor = "builtin";
     Duration think_time{0};
@@ -176,6 +183,9 @@ struct Scenario {
     /// (uuid, vu, iter, stage), then `variables`, then capture targets.
     std::vector<std::string> variable_names;
     std::vector<OperationSpec> operations;
+    /// `tag_responses`: tags by response header (the builtin executor records them; the
+    /// others refuse the key).
+    std::vector<ResponseTag> tag_responses;
     /// What the executor read from its own keys; null for an executor without any.
     std::shared_ptr<const ExecutorConfig> executor_config;
 };
@@ -274,6 +284,8 @@ struct Pipeline {
     /// RequestSpec::metric_index order.
     std::vector<std::string> operation_names() const;
     std::vector<std::string> body_pattern_names() const;
+    /// scenario.tag_responses names, in order.
+    std::vector<std::string> tag_names() const;
 };
 
 }  // namespace orch

@@ -24,7 +24,7 @@ inline const std::vector<std::string> health = {"url",      "expect_status", "ex
                                                 "interval", "memory_json",   "startup_timeout"};
 /// The keys every scenario has; each executor adds its own (ExecutorSection::keys).
 inline const std::vector<std::string> scenario = {"executor", "think_time", "variables",
-                                                  "operations"};
+                                                  "operations", "tag_responses"};
 inline const std::vector<std::string> variable = {"random_int", "one_of"};
 /// A request: a single operation's keys except weight and steps, and a flow step's keys.
 inline const std::vector<std::string> request = {"name",    "method", "path",    "json",   "body",

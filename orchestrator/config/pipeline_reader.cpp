@@ -62,7 +62,8 @@ class PipelineReader {
         if (auto v = map.get("metrics")) {
             read_metrics(*v, pipeline);
         }
-        m_catalog = MetricCatalog{pipeline.operation_names(), pipeline.body_pattern_names()};
+        m_catalog = MetricCatalog{pipeline.operation_names(), pipeline.body_pattern_names(),
+                                  pipeline.tag_names()};
         if (auto v = map.get("defaults")) {
             read_defaults(*v, pipeline);
         }

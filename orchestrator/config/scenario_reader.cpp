@@ -5,6 +5,7 @@
 #include "config/scenario_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 
@@ -228,7 +229,55 @@ class ScenarioReader {
             map.required("operations",
                          "the " + m_scenario.executor + " executor needs at least one operation");
         }
+        if (auto v = map.get("tag_responses")) {
+            if (m_scenario.executor != "builtin") {
+                m_reader.error(*v,
+                               "tag_responses is for the builtin executor (executor: "
+                               "builtin); k6 and command report no response headers");
+            } else {
+                read_tag_responses(*v);
+            }
+        }
         read_executor_keys(map, base_dir);
+    }
+
+    /// `tag_responses: { version: X-Version }`: tag name -> response header.
+    void read_tag_responses(const Located& at) {
+        MapReader map(m_reader, at, std::vector<std::string>{});
+        if (!map.ok()) {
+            return;
+        }
+        if (map.entries().empty()) {
+            m_reader.error(at, "is empty (e.g. tag_responses: { version: X-Version })");
+            return;
+        }
+        for (const auto& entry : map.entries()) {
+            if (!is_identifier(entry.key, false)) {
+                m_reader.error(entry.key_node, "\"" + entry.key +
+                                                   "\" is not a tag name (letters, digits, _; "
+                                                   "not starting with a digit)");
+                continue;
+            }
+            auto header = m_reader.non_empty_text(entry.value);
+            if (!header) {
+                continue;
+            }
+            bool token = std::all_of(header->begin(), header->end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+            });
+            if (!token) {
+                m_reader.error(entry.value, "\"" + *header +
+                                                "\" is not a header name (letters, digits and "
+                                                "- _ . only; e.g. X-Version)");
+                continue;
+            }
+            std::string lower;
+            for (char c : *header) {
+                lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+            m_scenario.tag_responses.push_back(ResponseTag{entry.key, lower});
+        }
     }
 
   private:

@@ -45,6 +45,7 @@ std::string_view unit_label(MetricUnit unit);  ///< "", "/s", "%", "ms", "MB", "
 struct MetricCatalog {
     std::vector<std::string> operations;
     std::vector<std::string> body_patterns;
+    std::vector<std::string> tags;  ///< scenario tag_responses names (METRIC{TAG=VALUE})
 };
 
 /// One term of a baseline-relative target, applied to the baseline value B.

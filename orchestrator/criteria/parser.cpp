@@ -3,7 +3,9 @@
 //
 //   criterion := ws metric ws op ws value [ ws "over" ws duration ] ws
 //              | ws prom ws op ws number ws [ unit ] [ ws "over" ws duration ] ws
-//   metric    := 1*( any byte except whitespace and "<>=!" )   ; [OPERATION "."] NAME
+//   metric    := 1*( any byte except whitespace, "<>=!" and "{" ) [ "{" TAG "=" VALUE "}" ]
+//                ; [OPERATION "."] NAME; with a tag selector (scenario tag_responses) NAME
+//                ; only, read as the Snapshot name "tags.TAG.VALUE.NAME"
 //   prom      := "prom" ws "(" ws ( dquoted | squoted ) ws ")"
 //   dquoted   := '"' *( '\"' | any byte except '"' ) '"'     ; \" is a literal "
 //   squoted   := "'" *( "\'" | any byte except "'" ) "'"     ; \' is a literal '
@@ -31,6 +33,7 @@
 #include "criteria/criterion.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -39,6 +42,7 @@
 #include <limits>
 
 #include "core/utf8.hpp"
+#include "metrics/stage_metrics.hpp"
 
 namespace orch {
 
@@ -152,10 +156,18 @@ class CriterionParser {
         }
         Criterion criterion;
         std::string_view metric =
-            take_while([](char c) { return !is_space(c) && !is_operator_char(c); });
+            take_while([](char c) { return !is_space(c) && !is_operator_char(c) && c != '{'; });
         if (metric.empty()) {
             return error("missing metric before " + quoted(rest()) + " in " + quoted(m_text) +
                          " (" + std::string(k_example) + ")");
+        }
+        std::optional<std::string> tagged;  // "tags.TAG.VALUE.NAME" for METRIC{TAG=VALUE}
+        if (!at_end() && m_text[m_pos] == '{') {
+            auto name = parse_tag_selector(metric);
+            if (!name) {
+                return tl::unexpected(name.error());
+            }
+            tagged = std::move(*name);
         }
         skip_space();
         auto op = parse_operator(metric);
@@ -231,7 +243,7 @@ class CriterionParser {
 
         criterion.expr = std::string(trimmed(m_text));
         criterion.name = criterion.expr;
-        criterion.metric = std::string(metric);
+        criterion.metric = tagged ? *tagged : std::string(metric);
         criterion.op = *op;
         criterion.target = relative ? std::nan("") : number * *factor;
         criterion.unit = *unit_of_metric;
@@ -661,6 +673,68 @@ class CriterionParser {
 
     tl::unexpected<Error> error(std::string message) const {
         return fail(ErrorCode::invalid_input, std::move(message));
+    }
+
+    /// `{TAG=VALUE}` after `metric` (the cursor on "{"): the tag must be one of the
+    /// scenario's tag_responses and `metric` a request metric without operation prefix.
+    /// Returns the Snapshot name "tags.TAG.VALUE.METRIC".
+    Result<std::string> parse_tag_selector(std::string_view metric) {
+        std::size_t close = m_text.find('}', m_pos);
+        if (close == std::string_view::npos) {
+            return error("missing \"}\" after " + quoted(m_text.substr(m_pos)) + " in " +
+                         quoted(m_text) +
+                         " (write METRIC{TAG=VALUE}, e.g. error_rate{version=v2})");
+        }
+        std::string_view selector = m_text.substr(m_pos + 1, close - m_pos - 1);
+        m_pos = close + 1;
+        std::size_t eq = selector.find('=');
+        std::string_view tag = trimmed(selector.substr(0, eq));
+        std::string_view value =
+            eq == std::string_view::npos ? std::string_view() : trimmed(selector.substr(eq + 1));
+        if (eq == std::string_view::npos || tag.empty() || value.empty()) {
+            return error("bad tag selector " + quoted("{" + std::string(selector) + "}") + " in " +
+                         quoted(m_text) + " (write {TAG=VALUE}, e.g. error_rate{version=v2})");
+        }
+        const auto& tags = m_catalog.tags;
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) {
+            std::string hint = closest_match(tag, tags);
+            return error("unknown tag " + quoted(tag) + " in " + quoted(m_text) +
+                         (!hint.empty() ? " (did you mean " + quoted(hint) + "?)"
+                          : tags.empty()
+                              ? " (declare it in scenario.tag_responses, e.g. "
+                                "tag_responses: { " +
+                                    std::string(tag) + ": X-Version })"
+                              : " (scenario.tag_responses declares: " + join_names(tags) + ")"));
+        }
+        if (tag_value_name(value) != value) {
+            return error("tag value " + quoted(value) + " in " + quoted(m_text) +
+                         " has characters a metric name cannot keep (write " +
+                         quoted(tag_value_name(value)) +
+                         ": letters, digits, _ and - are kept, any other byte becomes _)");
+        }
+        auto unit = metric_unit(metric, m_catalog);
+        if (!unit) {
+            return tl::unexpected(unit.error());
+        }
+        const auto& plain = request_metric_names();
+        bool request_metric =
+            (std::find(plain.begin(), plain.end(), metric) != plain.end() && metric != "dropped" &&
+             metric != "scheduled" && metric != "iterations") ||
+            metric.substr(0, 12) == "errors.body.";
+        if (!request_metric) {
+            return error(quoted(m_text) + ": a tag selector takes a request metric without " +
+                         "operation prefix (requests, rps, error_rate, p95, errors.KIND...), not " +
+                         quoted(metric));
+        }
+        return "tags." + std::string(tag) + "." + std::string(value) + "." + std::string(metric);
+    }
+
+    static std::string join_names(const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& n : names) {
+            out += (out.empty() ? "" : ", ") + n;
+        }
+        return out;
     }
 
     Result<CompareOp> parse_operator(std::string_view metric) {

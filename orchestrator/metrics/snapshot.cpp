@@ -112,6 +112,15 @@ Snapshot summarize(const StageMetrics& metrics, const MetricNames& names, double
         }
         add_operation(snapshot, prefix, operations[i], names, duration_s);
     }
+    const auto& tags = metrics.tags();
+    for (std::size_t t = 0; t < tags.size() && t < names.tags.size(); ++t) {
+        for (const auto& v : tags[t]) {
+            if (v.stats.requests() > 0) {
+                add_operation(snapshot, "tags." + names.tags[t] + "." + v.value + ".", v.stats,
+                              names, duration_s);
+            }
+        }
+    }
     return snapshot;
 }
 

@@ -34,6 +34,7 @@ class Snapshot {
 struct MetricNames {
     std::vector<std::string> operations;
     std::vector<std::string> body_patterns;
+    std::vector<std::string> tags;  ///< scenario tag_responses names, in StageMetrics order
 };
 
 /// Summarizes `metrics` measured over `duration_s` seconds into a Snapshot with, for the
@@ -44,6 +45,9 @@ struct MetricNames {
 /// Also for the totals: dropped, scheduled, iterations, and when the uncorrected latency
 /// differs (open model) latency_uncorrected.p50/p95/p99.
 /// An operation with no requests gets only "OP.requests" = 0 (so its latency has no data).
+/// Each value of each tag with at least one request gets the request metrics of an
+/// operation under "tags.TAG.VALUE." (e.g. "tags.version.v2.error_rate"); a value without
+/// requests gets nothing (no data).
 Snapshot summarize(const StageMetrics& metrics, const MetricNames& names, double duration_s);
 
 /// The metric names a criterion may use without an operation prefix (for validation and

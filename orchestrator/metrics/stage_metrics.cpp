@@ -325,8 +325,62 @@ void StageMetrics::record(const RequestSample& sample) noexcept {
     }
 }
 
+std::string tag_value_name(std::string_view raw) {
+    std::string out;
+    for (char c : raw.substr(0, 64)) {
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+        out += keep ? c : '_';
+    }
+    return out.empty() ? std::string(k_tag_value_none) : out;
+}
+
+namespace {
+
+/// The slot of `value` in `values`, added when new; past k_max_tag_values distinct values,
+/// the k_tag_value_other slot.
+OperationStats& tag_slot(std::vector<TagValueStats>& values, std::string_view value,
+                         std::size_t body_pattern_count) {
+    for (auto& v : values) {
+        if (v.value == value) {
+            return v.stats;
+        }
+    }
+    std::size_t distinct = values.size();
+    for (const auto& v : values) {
+        if (v.value == k_tag_value_other) {
+            --distinct;
+        }
+    }
+    if (distinct >= k_max_tag_values && value != k_tag_value_other) {
+        return tag_slot(values, k_tag_value_other, body_pattern_count);
+    }
+    values.push_back(TagValueStats{std::string(value), OperationStats(body_pattern_count)});
+    return values.back().stats;
+}
+
+}  // namespace
+
+void StageMetrics::record_tag(std::size_t tag, std::string_view value,
+                              const RequestSample& sample) {
+    if (tag >= m_tags.size()) {
+        m_tags.resize(tag + 1);
+    }
+    tag_slot(m_tags[tag], value, m_body_pattern_count).record(sample);
+}
+
 void StageMetrics::merge(const StageMetrics& other) noexcept {
     m_totals.merge(other.m_totals);
+    if (m_tags.size() < other.m_tags.size()) {
+        m_tags.resize(other.m_tags.size());
+    }
+    for (std::size_t t = 0; t < other.m_tags.size(); ++t) {
+        for (const auto& v : other.m_tags[t]) {
+            if (v.stats.requests() > 0 || v.stats.errors(ErrorKind::generator) > 0) {
+                tag_slot(m_tags[t], v.value, m_body_pattern_count).merge(v.stats);
+            }
+        }
+    }
     std::size_t n = std::min(m_operations.size(), other.m_operations.size());
     for (std::size_t i = 0; i < n; ++i) {
         m_operations[i].merge(other.m_operations[i]);
@@ -359,6 +413,11 @@ void StageMetrics::reset() noexcept {
     m_totals.reset();
     for (auto& op : m_operations) {
         op.reset();
+    }
+    for (auto& values : m_tags) {
+        for (auto& v : values) {
+            v.stats.reset();
+        }
     }
     m_scheduled = 0;
     m_dropped = 0;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -195,9 +196,27 @@ class OperationStats {
     std::uint64_t m_phase_samples = 0;
 };
 
+/// Per-tag stats (scenario `tag_responses`): at most this many distinct values per tag; the
+/// responses of any further value are counted under k_tag_value_other.
+inline constexpr std::size_t k_max_tag_values = 16;
+inline constexpr std::string_view k_tag_value_other = "other";
+/// The value of a response without the tag's header.
+inline constexpr std::string_view k_tag_value_none = "none";
+
+/// `raw` as a metric name segment: letters, digits, '_' and '-' kept, any other byte '_'
+/// (so "1.2.3" -> "1_2_3"), at most 64 bytes; empty -> k_tag_value_none.
+std::string tag_value_name(std::string_view raw);
+
+/// The responses of one value of one tag.
+struct TagValueStats {
+    std::string value;  ///< as tag_value_name() wrote it
+    OperationStats stats;
+};
+
 /// Everything one worker (or a merged stage) measured: totals plus one OperationStats per
-/// operation, and the open model's schedule keeping. The totals keep the latency of
-/// succeeded and failed responses apart (OutcomeLatency::split); operations do not.
+/// operation, per-tag-value stats when the scenario tags responses, and the open model's schedule
+/// keeping. The totals keep the latency of succeeded and failed responses apart
+/// (OutcomeLatency::split); operations do not.
 class StageMetrics {
   public:
     StageMetrics(std::size_t operation_count, std::size_t body_pattern_count);
@@ -213,6 +232,11 @@ class StageMetrics {
                           const std::vector<OperationStats>& operations) noexcept;
     void reset() noexcept;
 
+    /// Also records `sample` under value `value` (already a tag_value_name) of tag number
+    /// `tag` (the scenario's tag_responses order). Allocates only for a value not seen yet
+    /// (at most k_max_tag_values + 1 per tag); reset() keeps the values, zeroing their stats.
+    void record_tag(std::size_t tag, std::string_view value, const RequestSample& sample);
+
     /// Open model: one request was due (scheduled) / was due but could not be sent on time.
     void count_scheduled(std::uint64_t n = 1) noexcept { m_scheduled += n; }
     void count_dropped(std::uint64_t n = 1) noexcept { m_dropped += n; }
@@ -226,6 +250,8 @@ class StageMetrics {
 
     const OperationStats& totals() const noexcept { return m_totals; }
     const std::vector<OperationStats>& operations() const noexcept { return m_operations; }
+    /// By tag number, the values seen (empty when no tag is configured).
+    const std::vector<std::vector<TagValueStats>>& tags() const noexcept { return m_tags; }
     std::size_t body_pattern_count() const noexcept { return m_body_pattern_count; }
     std::uint64_t scheduled() const noexcept { return m_scheduled; }
     std::uint64_t dropped() const noexcept { return m_dropped; }
@@ -238,6 +264,7 @@ class StageMetrics {
     std::size_t m_body_pattern_count;
     OperationStats m_totals;
     std::vector<OperationStats> m_operations;
+    std::vector<std::vector<TagValueStats>> m_tags;
     std::uint64_t m_scheduled = 0;
     std::uint64_t m_dropped = 0;
     std::uint64_t m_dropped_all_busy = 0;

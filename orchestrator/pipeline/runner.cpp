@@ -899,6 +899,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
     }
     state.names.operations = pipeline.operation_names();
     state.names.body_patterns = pipeline.body_pattern_names();
+    state.names.tags = pipeline.tag_names();
     RunReport report;
 
     auto stages = select_stages(pipeline, options);

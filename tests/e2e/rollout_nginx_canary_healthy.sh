@@ -9,6 +9,15 @@ expect_rc 0
 r="$WORK/out/results.json"
 [[ $(jqr "$r" '[.stages[].verdict] | join(",")') == PASS,PASS,PASS ]] || fail "every step passes"
 [[ $(jqr "$r" '[.stages[].traffic] | join(",")') == 10,50,100 ]] || fail "traffic recorded"
+# Every step judged v2 by its own responses (the per-version criteria had data and passed).
+for i in 0 1 2; do
+    c=$(jqr "$r" ".stages[$i].criteria[] | select(.expr == \"error_rate{version=v2} < 1%\")")
+    [[ $(jq -r .pass <<<"$c") == true && $(jq -r .actual <<<"$c") != null ]] ||
+        fail "stage $i: v2's criterion: $c"
+done
+[[ $(jqr "$r" '.stages[2].metrics.tags.version.v2.requests > 0') == true ]] || fail "v2 counted"
+[[ $(jqr "$r" '.stages[0].metrics.tags.version | has("v1") and has("v2")') == true ]] ||
+    fail "at 10% both versions answer: $(jq -c .stages[0].metrics.tags.version "$r")"
 [[ $(jqr "$r" '[.hooks[] | "\(.stage // "run"):\(.kind):\(.exit_code)"] | join(" ")') == \
    "canary-10:before:0 canary-50:before:0 full:before:0" ]] || fail "hooks: $(jq -c .hooks "$r")"
 ! grep -q "$V1_PORT" "$NGINX_DIR/upstream.conf" || fail "v1 still in the upstream"

@@ -102,7 +102,7 @@ void build_request(const ScenarioPlan& plan, const CompiledRequest& request,
     }
     exchange.timeout = request.timeout;
     exchange.body_limit = request.body_limit;
-    exchange.want_headers = request.want_headers;
+    exchange.want_headers = request.want_headers || !plan.tag_headers.empty();
     exchange.decode = request.decode_compressed;
 }
 

@@ -318,6 +318,9 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
         }
         plan.body_patterns.push_back(std::move(*regex));
     }
+    for (const auto& tag : pipeline.scenario.tag_responses) {
+        plan.tag_headers.push_back(tag.header);
+    }
     mark_used_slots(plan);
     auto transport = choose_transport(pipeline, plan);
     if (!transport) {

@@ -79,6 +79,8 @@ struct ScenarioPlan {
     std::vector<VariableSlot> slots;           ///< parallel to Scenario::variable_names
     std::vector<std::string> operation_names;  ///< by metric index
     std::vector<std::regex> body_patterns;     ///< pipeline.body_patterns, in order
+    /// scenario.tag_responses headers (lower case), by tag number; empty: no tagging.
+    std::vector<std::string> tag_headers;
     Duration think_time{0};
     TlsVerification tls = TlsVerification::on;
     orch::TargetSpec target;  ///< target.tls and insecure, for the transports

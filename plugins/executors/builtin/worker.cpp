@@ -324,6 +324,8 @@ void Worker::on_complete(std::uint32_t connection) {
             match_body_patterns(m_plan.body_patterns, exchange.response_body);
     }
     m_interval.record(sample);
+    record_tags(sample, exchange.status != 0 ? std::string_view(exchange.response_headers)
+                                             : std::string_view());
     if (sample.error != ErrorKind::none && exchange.status >= 400) {
         FailureClass kind = classify_failure_body(exchange.response_body);
         if (kind != FailureClass::none) {
@@ -391,10 +393,21 @@ void Worker::abort_in_flight(Clock::time_point now) {
         sample.latency_uncorrected_us = micros(now - vu.exchange.sent_at);
         sample.latency_us = sample.latency_uncorrected_us;
         m_interval.record(sample);
+        record_tags(sample, {});
         vu.exchange.status = 0;
         vu.exchange.response_body.clear();
         vu.exchange.error_message = "still in flight when graceful_stop ran out";
         keep_failure(request, vu.exchange, ErrorKind::interrupted);
+    }
+}
+
+void Worker::record_tags(const RequestSample& sample, std::string_view raw_headers) {
+    for (std::size_t t = 0; t < m_plan.tag_headers.size(); ++t) {
+        std::string_view value;
+        if (!find_header(raw_headers, m_plan.tag_headers[t], value)) {
+            value = {};
+        }
+        m_interval.record_tag(t, tag_value_name(value), sample);
     }
 }
 

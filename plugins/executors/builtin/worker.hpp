@@ -135,6 +135,9 @@ class Worker final : public CompletionSink {
     void end_iteration(Vu& vu, Clock::time_point now, Duration min_pause = Duration{0});
     void count_drop() noexcept;
     void abort_in_flight(Clock::time_point now);
+    /// With scenario.tag_responses: records `sample` under each tag's value, read from the
+    /// response's header block (no response, or no such header: "none").
+    void record_tags(const RequestSample& sample, std::string_view raw_headers);
     void keep_failure(const CompiledRequest& request, const Exchange& exchange, ErrorKind kind);
     Clock::time_point slot_due(std::uint64_t local_slot) const noexcept;
 

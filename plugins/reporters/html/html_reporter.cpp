@@ -12,6 +12,7 @@
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
 #include "report/stage_analysis.hpp"
+#include "report/tag_rows.hpp"
 
 namespace orch {
 
@@ -598,6 +599,30 @@ void write_operations(std::string& out, const StageReport& stage, std::size_t nu
     out += "<h3>Operations</h3>\n" + table.render();
 }
 
+/// Per value of each response tag (scenario tag_responses), when the stage has any.
+void write_tags(std::string& out, const StageReport& stage) {
+    std::vector<TagValueRow> rows = stage_tag_rows(stage);
+    if (rows.empty()) {
+        return;
+    }
+    HtmlTable table({"Tag", "Value", "Requests", "Errors", "Error rate", "p95", "p99"},
+                    {false, false, true, true, true, true, true});
+    for (const auto& row : rows) {
+        table.add_row({esc(row.tag), esc(row.value),
+                       metric_cell(stage, row.prefix, "requests", MetricUnit::count),
+                       metric_cell(stage, row.prefix, "errors", MetricUnit::count),
+                       metric_cell(stage, row.prefix, "error_rate", MetricUnit::percent),
+                       metric_cell(stage, row.prefix, "p95", MetricUnit::milliseconds),
+                       metric_cell(stage, row.prefix, "p99", MetricUnit::milliseconds)});
+    }
+    out += "<h3>By response tag</h3>\n" + table.render();
+    if (stage_tags_overflowed(rows)) {
+        out += "<p>More than " + std::to_string(k_max_tag_values) +
+               " values of a tag: the responses of the others are counted under "
+               "<code>other</code>.</p>\n";
+    }
+}
+
 /// Tables wider than this many columns are written the other way round.
 constexpr std::size_t k_max_columns = 12;
 
@@ -853,6 +878,7 @@ void write_stage(std::string& out, const RunReport& report, std::size_t index) {
            ".</p>\n";
     write_criteria(out, stage);
     write_operations(out, stage, number);
+    write_tags(out, stage);
     write_timing_bars(out, stage);
     write_errors(out, stage);
     write_backend(out, stage);

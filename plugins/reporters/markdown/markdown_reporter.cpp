@@ -10,6 +10,7 @@
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
 #include "report/stage_analysis.hpp"
+#include "report/tag_rows.hpp"
 
 namespace orch {
 
@@ -225,6 +226,34 @@ void write_operations(std::string& out, const StageReport& stage) {
                        metric_cell(stage, op, "avg", MetricUnit::milliseconds)});
     }
     out += "### Operations\n\n" + table.render() + "\n";
+}
+
+// Per value of each response tag (scenario tag_responses), when the stage has any.
+void write_tags(std::string& out, const StageReport& stage) {
+    std::vector<TagValueRow> rows = stage_tag_rows(stage);
+    if (rows.empty()) {
+        return;
+    }
+    Table table({{"Tag"},
+                 {"Value"},
+                 {"Requests", Align::right},
+                 {"Errors", Align::right},
+                 {"Error rate", Align::right},
+                 {"p95", Align::right},
+                 {"p99", Align::right}});
+    for (const auto& row : rows) {
+        table.add_row({escape(row.tag), escape(row.value),
+                       metric_cell(stage, row.prefix, "requests", MetricUnit::count),
+                       metric_cell(stage, row.prefix, "errors", MetricUnit::count),
+                       metric_cell(stage, row.prefix, "error_rate", MetricUnit::percent),
+                       metric_cell(stage, row.prefix, "p95", MetricUnit::milliseconds),
+                       metric_cell(stage, row.prefix, "p99", MetricUnit::milliseconds)});
+    }
+    out += "### By response tag\n\n" + table.render() + "\n";
+    if (stage_tags_overflowed(rows)) {
+        out += "More than " + std::to_string(k_max_tag_values) +
+               " values of a tag: the responses of the others are counted under `other`.\n\n";
+    }
 }
 
 void write_latency_distribution(std::string& out, const StageReport& stage) {
@@ -625,6 +654,7 @@ void write_stage(std::string& out, const RunReport& report, std::size_t index) {
     write_baseline(out, stage);
     write_load(out, stage);
     write_operations(out, stage);
+    write_tags(out, stage);
     write_latency_distribution(out, stage);
     write_concurrency(out, stage);
     write_errors(out, stage);

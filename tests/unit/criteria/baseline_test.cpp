@@ -11,7 +11,7 @@ using namespace orch;
 
 namespace {
 
-const MetricCatalog k_catalog{{"send", "history"}, {"prisma"}};
+const MetricCatalog k_catalog{{"send", "history"}, {"prisma"}, {}};
 
 Criterion parse(std::string_view text) {
     return test::parse_ok(text, k_catalog);

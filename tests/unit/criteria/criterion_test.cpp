@@ -117,7 +117,7 @@ TEST_CASE("a metric without data never passes") {
 }
 
 TEST_CASE("a parsed criterion evaluates against a summarized stage") {
-    MetricCatalog catalog{{"send", "history"}, {"prisma"}};
+    MetricCatalog catalog{{"send", "history"}, {"prisma"}, {}};
     StageMetrics metrics(2, 1);
     for (int i = 1; i <= 100; ++i) {
         RequestSample sample;
@@ -128,7 +128,7 @@ TEST_CASE("a parsed criterion evaluates against a summarized stage") {
         metrics.record(sample);
     }
     Snapshot snapshot =
-        summarize(metrics, MetricNames{catalog.operations, catalog.body_patterns}, 10.0);
+        summarize(metrics, MetricNames{catalog.operations, catalog.body_patterns, {}}, 10.0);
     auto p95 = parse_criterion("send.p95 < 0.25s", catalog);
     REQUIRE(p95);
     CriterionResult result = evaluate(*p95, snapshot);

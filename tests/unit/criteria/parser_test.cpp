@@ -11,8 +11,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const MetricCatalog k_catalog{{"send", "history", "send_for_read", "mark_read"},
-                              {"prisma", "pool_timeout"}};
+const MetricCatalog k_catalog{
+    {"send", "history", "send_for_read", "mark_read"}, {"prisma", "pool_timeout"}, {"version"}};
 
 Criterion parse(std::string_view text) {
     return test::parse_ok(text, k_catalog);
@@ -141,14 +141,14 @@ TEST_CASE("body patterns resolve with and without an operation prefix") {
     CHECK(error_of("send.errors.body.zzz == 0") ==
           "unknown body pattern \"zzz\" in \"send.errors.body.zzz\" (body_patterns: prisma, "
           "pool_timeout)");
-    CHECK(error_of("errors.body.prisma == 0", MetricCatalog{{"send"}, {}}) ==
+    CHECK(error_of("errors.body.prisma == 0", MetricCatalog{{"send"}, {}, {}}) ==
           "unknown body pattern \"prisma\" in \"errors.body.prisma\" (the pipeline defines no "
           "body_patterns)");
 }
 
 TEST_CASE("operation prefixes pick the longest defined operation") {
     CHECK(parse("send_for_read.p95 < 1s").metric == "send_for_read.p95");
-    MetricCatalog dotted{{"chat", "chat.send"}, {}};
+    MetricCatalog dotted{{"chat", "chat.send"}, {}, {}};
     auto c = parse_criterion("chat.send.p95 < 1s", dotted);
     REQUIRE(c);
     CHECK(c->metric == "chat.send.p95");
@@ -415,4 +415,33 @@ TEST_CASE("a status class without its prefix suggests errors.status_NXX") {
     CHECK(error_of("send.errors.429 == 0") ==
           "unknown metric \"errors.429\" in \"send.errors.429\" (did you mean "
           "\"errors.status_429\"?)");
+}
+
+TEST_CASE("a tag selector reads as the per-tag-value metric") {
+    Criterion c = parse("error_rate{version=v2} < 5%");
+    CHECK(c.metric == "tags.version.v2.error_rate");
+    CHECK(c.unit == MetricUnit::percent);
+    CHECK(c.target == 5.0);
+    Criterion p95 = parse("p95{ version = v2 } < 300ms");
+    CHECK(p95.metric == "tags.version.v2.p95");
+    CHECK(p95.unit == MetricUnit::milliseconds);
+    CHECK(parse("errors.status_5xx{version=v1}==0").metric == "tags.version.v1.errors.status_5xx");
+}
+
+TEST_CASE("a bad tag selector is an error that says what to write") {
+    CHECK(error_of("error_rate{verison=v2} < 5%").find("unknown tag \"verison\"") !=
+          std::string::npos);
+    CHECK(error_of("error_rate{verison=v2} < 5%").find("did you mean \"version\"?") !=
+          std::string::npos);
+    CHECK(error_of("error_rate{version=v2} < 5%", MetricCatalog{{"send"}, {}, {}})
+              .find("declare it in scenario.tag_responses") != std::string::npos);
+    CHECK(error_of("error_rate{version=v2 < 5%").find("missing \"}\"") != std::string::npos);
+    CHECK(error_of("error_rate{version} < 5%").find("write {TAG=VALUE}") != std::string::npos);
+    CHECK(error_of("error_rate{version=1.2} < 5%").find("write \"1_2\"") != std::string::npos);
+    CHECK(error_of("send.p95{version=v2} < 5ms").find("without operation prefix") !=
+          std::string::npos);
+    CHECK(error_of("dropped{version=v2} < 5").find("without operation prefix") !=
+          std::string::npos);
+    CHECK(error_of("p59{version=v2} < 5ms").find("unknown metric \"p59\"") != std::string::npos);
+    CHECK(error_of("error_rate{version=v2} < 5").find("takes %") != std::string::npos);
 }

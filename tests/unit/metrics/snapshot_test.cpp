@@ -6,7 +6,7 @@ using namespace orch;
 
 namespace {
 
-const MetricNames k_names{{"send", "history"}, {"prisma", "timeout_text"}};
+const MetricNames k_names{{"send", "history"}, {"prisma", "timeout_text"}, {}};
 
 RequestSample response(std::uint32_t operation, std::int64_t latency_us, std::uint16_t status = 200,
                        ErrorKind error = ErrorKind::none) {
@@ -171,7 +171,7 @@ TEST_CASE("summarize gives each operation the same names with a prefix") {
 }
 
 TEST_CASE("an operation that sent nothing gets only OP.requests = 0") {
-    MetricNames names{{"send", "history", "receipt"}, {"prisma"}};
+    MetricNames names{{"send", "history", "receipt"}, {"prisma"}, {}};
     StageMetrics metrics(3, 1);
     metrics.record(response(0, 1'000));
     Snapshot s = summarize(metrics, names, 1.0);
@@ -198,7 +198,7 @@ TEST_CASE("a stage without requests has no rates and no latency") {
     StageMetrics metrics(1, 1);
     metrics.count_scheduled(3);
     metrics.count_dropped(3);
-    Snapshot s = summarize(metrics, MetricNames{{"send"}, {"prisma"}}, 10.0);
+    Snapshot s = summarize(metrics, MetricNames{{"send"}, {"prisma"}, {}}, 10.0);
     CHECK(value(s, "requests") == 0);
     CHECK(value(s, "rps") == 0);
     CHECK(value(s, "errors") == 0);
@@ -217,7 +217,7 @@ TEST_CASE("requests without any response have rates but no latency") {
     for (int i = 0; i < 3; ++i) {
         metrics.record(no_response(0, ErrorKind::connection_refused));
     }
-    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}}, 1.0);
+    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}, {}}, 1.0);
     CHECK(value(s, "requests") == 3);
     CHECK(value(s, "success_rate") == 0);
     CHECK(value(s, "error_rate") == 100);
@@ -234,7 +234,7 @@ TEST_CASE("phase times appear in ms when phases were measured") {
     sample.has_phases = true;
     sample.phases = PhaseTimes{100, 200, 300, 400, 8'000, 1'000};
     metrics.record(sample);
-    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}}, 1.0);
+    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}, {}}, 1.0);
     CHECK(value(s, "timing.blocked") == Approx(0.1));
     CHECK(value(s, "timing.connecting") == Approx(0.2));
     CHECK(value(s, "timing.tls") == Approx(0.3));
@@ -251,7 +251,7 @@ TEST_CASE("the uncorrected latency is reported when it differs (open model)") {
         sample.latency_uncorrected_us = 5'000;           // from the actual send
         metrics.record(sample);
     }
-    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}}, 1.0);
+    Snapshot s = summarize(metrics, MetricNames{{"send"}, {}, {}}, 1.0);
     CHECK(value(s, "latency_uncorrected.p50") == 5.0);
     CHECK(value(s, "latency_uncorrected.p95") == 5.0);
     CHECK(value(s, "latency_uncorrected.p99") == 5.0);
@@ -261,6 +261,6 @@ TEST_CASE("the uncorrected latency is reported when it differs (open model)") {
 TEST_CASE("rps is 0 for a zero or negative duration") {
     StageMetrics metrics(1, 0);
     metrics.record(response(0, 1'000));
-    CHECK(value(summarize(metrics, MetricNames{{"send"}, {}}, 0.0), "rps") == 0);
-    CHECK(value(summarize(metrics, MetricNames{{"send"}, {}}, -1.0), "rps") == 0);
+    CHECK(value(summarize(metrics, MetricNames{{"send"}, {}, {}}, 0.0), "rps") == 0);
+    CHECK(value(summarize(metrics, MetricNames{{"send"}, {}, {}}, -1.0), "rps") == 0);
 }

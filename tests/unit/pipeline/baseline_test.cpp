@@ -12,7 +12,7 @@ using namespace orch;
 
 namespace {
 
-const MetricCatalog k_catalog{{"send"}, {}};
+const MetricCatalog k_catalog{{"send"}, {}, {}};
 
 CriterionSpec spec(std::string_view text, int line) {
     auto parsed = parse_criterion(text, k_catalog);
@@ -115,7 +115,7 @@ TEST_CASE("the judge applies a resolved baseline target and never aborts on a mi
     for (auto& c : s.criteria) {
         resolve_baseline(c.criterion, std::nullopt, "stage \"smoke\" is not in the baseline run");
     }
-    MetricNames names{{"send"}, {}};
+    MetricNames names{{"send"}, {}, {}};
     StageMetrics second(1, 0);
     RequestSample sample;
     sample.status = 201;
