@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
         stage.planned_duration_s = seconds;
         stage.rate = std::to_string(rate) + "/s";
         stage.operations = operations;
-        stage.metrics = summarize(totals, MetricNames{operations, {}}, seconds);
+        stage.metrics = summarize(totals, MetricNames{operations, {}, {}}, seconds);
         CriterionResult c;
         c.criterion.expr = "p95 < 500ms";
         c.criterion.metric = "p95";

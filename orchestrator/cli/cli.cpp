@@ -509,7 +509,8 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
         }
     }
     return invalid(ctx, "no help for \"" + rest[0] + "\"" + did_you_mean(rest[0], verb_names()) +
-                            "; verbs: run, validate, report, compare, merge, schema, serve, render, completion, help");
+                            "; verbs: run, validate, report, compare, merge, schema, serve, "
+                            "render, completion, help");
 }
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
@@ -913,10 +914,11 @@ int run(Context& ctx) {
         ctx.err << "stagegate: internal error: " << shown_lines(e.what()) << "\n";
         return k_exit_error;
     }
-    return invalid(ctx, "unknown command \"" + verb + "\"" +
-                            did_you_mean(verb, verb_names(),
-                                         "commands: run, validate, report, compare, merge, schema, serve, "
-                                         "render, completion, help; see stagegate --help"));
+    return invalid(
+        ctx, "unknown command \"" + verb + "\"" +
+                 did_you_mean(verb, verb_names(),
+                              "commands: run, validate, report, compare, merge, schema, serve, "
+                              "render, completion, help; see stagegate --help"));
 }
 
 }  // namespace orch::cli

@@ -41,6 +41,7 @@
 #include <exception>
 #include <limits>
 
+#include "core/did_you_mean.hpp"
 #include "core/utf8.hpp"
 #include "metrics/stage_metrics.hpp"
 

@@ -234,7 +234,7 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
     for (const StagePart* part : parts) {
         merged.merge(part->metrics);
     }
-    MetricNames names{model.operations, parts.front()->body_patterns};
+    MetricNames names{model.operations, parts.front()->body_patterns, {}};  // parts carry no tags
     stage.metrics = summarize(merged, names, std::max(stage.duration_s, 1e-3));
     const PartFile& owner = backend_owner(sorted);
     const StageReport& owned = owner.report.stages[k];

@@ -21,8 +21,8 @@
 #include "pipeline/backend_watch.hpp"
 #include "pipeline/hints.hpp"
 #include "pipeline/hooks.hpp"
-#include "pipeline/prom_judge.hpp"
 #include "pipeline/interrupt_relay.hpp"
+#include "pipeline/prom_judge.hpp"
 #include "pipeline/stage_judge.hpp"
 #include "pipeline/supervisor.hpp"
 #include "report/bounded_series.hpp"
@@ -554,12 +554,13 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
                               " into the stage: " + facts.exit->describe();
     } else if (observer.nothing_listening()) {
         stage_report.verdict = Verdict::error;
-        stage_report.reason = "nothing is listening at " +
-                              redact((load.pipeline ? *load.pipeline : state.pipeline).target.base_url) + ": all " +
-                              std::to_string(*observer.nothing_listening()) +
-                              " requests of the stage's first second failed to connect (" +
-                              "connection refused); the stage was stopped. Start the service, "
-                              "or point target.base_url at it";
+        stage_report.reason =
+            "nothing is listening at " +
+            redact((load.pipeline ? *load.pipeline : state.pipeline).target.base_url) + ": all " +
+            std::to_string(*observer.nothing_listening()) +
+            " requests of the stage's first second failed to connect (" +
+            "connection refused); the stage was stopped. Start the service, "
+            "or point target.base_url at it";
     } else if (unhealthy) {
         stage_report.verdict = Verdict::fail;
         stage_report.reason = *unhealthy;

@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const MetricCatalog k_catalog{{"send"}, {}};
+const MetricCatalog k_catalog{{"send"}, {}, {}};
 
 Criterion parse(std::string_view text) {
     return test::parse_ok(text, k_catalog);

@@ -141,7 +141,7 @@ TEST_CASE("hints: p95 rising 3x with a latency miss: saturation", "[hints]") {
     stage.metrics.set("rps", 200);
     stage.metrics.set("avg", 40);
     CriterionResult missed;
-    missed.criterion = *parse_criterion("p95 < 20ms", MetricCatalog{{"send", "history"}, {}});
+    missed.criterion = *parse_criterion("p95 < 20ms", MetricCatalog{{"send", "history"}, {}, {}});
     missed.actual = 50;
     missed.pass = false;
     stage.criteria.push_back(missed);

@@ -153,7 +153,7 @@ class FakeExecutor final : public Executor {
 };
 
 CriterionSpec criterion(const std::string& text, bool abort = false) {
-    auto parsed = parse_criterion(text, MetricCatalog{{"send"}, {}});
+    auto parsed = parse_criterion(text, MetricCatalog{{"send"}, {}, {}});
     REQUIRE(parsed);
     CriterionSpec spec;
     spec.criterion = *parsed;

@@ -8,10 +8,10 @@ using namespace orch;
 
 namespace {
 
-const MetricNames k_names{{"send"}, {}};
+const MetricNames k_names{{"send"}, {}, {}};
 
 CriterionSpec spec(const std::string& text, bool abort = false) {
-    auto parsed = parse_criterion(text, MetricCatalog{{"send"}, {}});
+    auto parsed = parse_criterion(text, MetricCatalog{{"send"}, {}, {}});
     REQUIRE(parsed);
     CriterionSpec s;
     s.criterion = *parsed;

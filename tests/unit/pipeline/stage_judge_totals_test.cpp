@@ -9,7 +9,7 @@ using namespace orch;
 namespace {
 
 StageSpec aborting_stage() {
-    auto parsed = parse_criterion("p95 < 10ms", MetricCatalog{{"send"}, {}});
+    auto parsed = parse_criterion("p95 < 10ms", MetricCatalog{{"send"}, {}, {}});
     REQUIRE(parsed);
     parsed->expr = "p95 < 10ms";
     parsed->abort = true;
@@ -35,7 +35,7 @@ StageMetrics requests(int n, std::int64_t latency_us) {
 
 TEST_CASE("with the executor's totals the judge keeps no copy and aborts on those totals") {
     StageSpec s = aborting_stage();
-    MetricNames names{{"send"}, {}};
+    MetricNames names{{"send"}, {}, {}};
     auto no_backend = [](Snapshot&) {};
     StageJudge judge(s, names, no_backend);
 
