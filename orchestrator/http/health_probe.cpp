@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/redact.hpp"
+#include "http/curl_support.hpp"
 #include "http/tls_client.hpp"
 
 namespace orch {
@@ -23,35 +24,6 @@ namespace {
 constexpr std::size_t k_max_body_bytes = 64 * 1024;
 constexpr std::size_t k_max_value_chars = 200;
 
-void init_curl_once() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-    void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-
-struct BodySink {
-    std::string body;
-    bool truncated = false;
-};
-
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* sink = static_cast<BodySink*>(user);
-    std::size_t bytes = size * count;
-    std::size_t room = k_max_body_bytes - sink->body.size();
-    if (bytes > room) {
-        sink->body.append(data, room);
-        sink->truncated = true;
-        return 0;  // stop reading: the first 64 KiB is all a health check needs
-    }
-    sink->body.append(data, bytes);
-    return bytes;
-}
-
 /// Progress callback (curl calls it about once a second even while idle): a non-zero
 /// return aborts the transfer.
 int abort_on_stop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -60,7 +32,7 @@ int abort_on_stop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 /// The host part of `url` ("" when curl cannot parse it).
 std::string host_of(const std::string& url) {
-    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    std::unique_ptr<CURLU, curl_support::Deleter> handle(curl_url());
     if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
         return {};
     }
@@ -81,7 +53,7 @@ struct UrlParts {
 
 UrlParts url_parts(const std::string& url) {
     UrlParts parts;
-    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    std::unique_ptr<CURLU, curl_support::Deleter> handle(curl_url());
     if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
         return parts;
     }
@@ -110,7 +82,7 @@ UrlParts url_parts(const std::string& url) {
 
 /// `url` with its host replaced by `host`.
 std::string with_host(const std::string& url, const std::string& host) {
-    std::unique_ptr<CURLU, CurlDeleter> handle(curl_url());
+    std::unique_ptr<CURLU, curl_support::Deleter> handle(curl_url());
     if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
         curl_url_set(handle.get(), CURLUPART_HOST, host.c_str(), 0) != CURLUE_OK) {
         return url;
@@ -275,16 +247,17 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
     HealthAnswer answer;
     answer.json = nlohmann::json(nullptr);
     try {
-        init_curl_once();
-        std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+        curl_support::init_once();
+        std::unique_ptr<CURL, curl_support::Deleter> curl(curl_easy_init());
         if (!curl) {
             answer.error = answer.problem = "could not create an HTTP client (curl_easy_init)";
             return answer;
         }
         CURL* handle = curl.get();
-        BodySink sink;
+        // The first 64 KiB is all a health check needs.
+        curl_support::BoundedBody sink{k_max_body_bytes, {}, false};
         char error_buffer[CURL_ERROR_SIZE] = {0};
-        std::unique_ptr<curl_slist, CurlDeleter> headers;
+        std::unique_ptr<curl_slist, curl_support::Deleter> headers;
         for (const auto& header : target.headers) {
             if (!header.value.is_constant()) {
                 continue;  // a {{slot}} needs a request context: not in a health check
@@ -308,7 +281,7 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
         curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
         curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
         curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-        curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &write_body);
+        curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &curl_support::write_bounded);
         curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
         curl_easy_setopt(handle, CURLOPT_USERAGENT, "stagegate-health-check");
         if (headers) {
@@ -319,7 +292,7 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
                                               url.compare(0, 8, "HTTPS://") == 0);
         const UrlParts parts = url_parts(url);
         std::string request_url = url;
-        std::unique_ptr<curl_slist, CurlDeleter> connect_to;
+        std::unique_ptr<curl_slist, curl_support::Deleter> connect_to;
         if (https && !target.tls.server_name.empty() && !parts.host.empty()) {
             // libcurl takes SNI and the verified name from the URL: ask for server_name and
             // connect to the URL's host, sending its Host header as the lean transport does.
@@ -352,7 +325,7 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
         answer.elapsed_ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                 .count();
-        if (code == CURLE_WRITE_ERROR && sink.truncated) {
+        if (code == CURLE_WRITE_ERROR && sink.over) {
             code = CURLE_OK;  // we stopped the transfer at 64 KiB on purpose
         }
         if (code == CURLE_ABORTED_BY_CALLBACK) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/redact.hpp"
+#include "http/curl_support.hpp"
 
 namespace orch {
 
@@ -20,32 +21,6 @@ namespace {
 
 constexpr std::size_t k_max_answer_bytes = 16 * 1024 * 1024;
 constexpr std::size_t k_max_shown_chars = 300;
-
-void init_curl_once() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
-struct AnswerSink {
-    std::string body;
-    bool too_big = false;
-};
-
-std::size_t write_answer(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* sink = static_cast<AnswerSink*>(user);
-    std::size_t bytes = size * count;
-    if (sink->body.size() + bytes > k_max_answer_bytes) {
-        sink->too_big = true;
-        return 0;
-    }
-    sink->body.append(data, bytes);
-    return bytes;
-}
 
 /// `text` cut to a readable length, on one line.
 std::string shown(std::string_view text) {
@@ -114,8 +89,8 @@ bool read_point(const nlohmann::json& sample, std::pair<double, double>& point) 
 Result<std::vector<PromSeries>> post(const PrometheusSpec& prometheus, const std::string& api,
                                      const std::vector<std::pair<std::string, std::string>>& form,
                                      std::string_view promql) {
-    init_curl_once();
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    curl_support::init_once();
+    std::unique_ptr<CURL, curl_support::Deleter> curl(curl_easy_init());
     std::string url = prometheus.url + api;
     std::string what = "Prometheus at " + redact(prometheus.url);
     if (!curl) {
@@ -130,7 +105,7 @@ Result<std::vector<PromSeries>> post(const PrometheusSpec& prometheus, const std
         body += (body.empty() ? "" : "&") + key + "=" + escaped;
         curl_free(escaped);
     }
-    std::unique_ptr<curl_slist, CurlDeleter> headers;
+    std::unique_ptr<curl_slist, curl_support::Deleter> headers;
     for (const auto& header : prometheus.headers) {
         if (!header.value.is_constant()) {
             continue;  // the loader refuses slots here; nothing to fill them with
@@ -144,14 +119,14 @@ Result<std::vector<PromSeries>> post(const PrometheusSpec& prometheus, const std
         (void)headers.release();
         headers.reset(grown);
     }
-    AnswerSink sink;
+    curl_support::BoundedBody sink{k_max_answer_bytes, {}, false};
     char detail[CURL_ERROR_SIZE] = {};
     CURL* h = curl.get();
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_answer);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_support::write_bounded);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(k_prom_connect_timeout_s));
@@ -161,7 +136,7 @@ Result<std::vector<PromSeries>> post(const PrometheusSpec& prometheus, const std
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     CURLcode code = curl_easy_perform(h);
-    if (sink.too_big) {
+    if (sink.over) {
         return fail(ErrorCode::infrastructure,
                     what + ": the answer to " + std::string(promql) + " is larger than 16 MiB");
     }
