@@ -184,6 +184,8 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
     stage.think_time_s = model.think_time_s;
     stage.operations = model.operations;
     stage.cooldown_s = model.cooldown_s;
+    stage.traffic_percent = model.traffic_percent;
+    stage.observe = model.observe;
     stage.verdict = Verdict::skipped;
     stage.reason = model.reason;
     stage.criteria = model.criteria;
