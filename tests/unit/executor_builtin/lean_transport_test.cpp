@@ -3,6 +3,8 @@
 // refused, silent and resetting peers, and the demo backend for the same scenario run
 // through both transports.
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -132,6 +134,13 @@ class ScriptedServer {
                         m_last_request = request;
                     }
                     Answer answer = m_script(request, client.served++);
+                    int cork = 1;
+                    if (answer.half_close_after) {
+                        // Node's socket.end(response): the answer and the FIN leave together
+                        // (corked until the shutdown), so the client never sees one without
+                        // the other, as the case below assumes.
+                        ::setsockopt(client.fd, IPPROTO_TCP, TCP_CORK, &cork, sizeof cork);
+                    }
                     if (!answer.close_silently) {
                         std::size_t half = answer.split_pause.count() > 0 ? answer.bytes.size() / 2
                                                                           : answer.bytes.size();
