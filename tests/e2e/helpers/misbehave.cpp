@@ -129,12 +129,17 @@ std::optional<long> load_requests(httplib::Client& client) {
     return total;
 }
 
+/// flood-log's first line, written before PROGRAM is started: were it written by the flood
+/// thread, PROGRAM's own start-up output could come first.
+void flood_log_first_line() {
+    std::string first = "misbehave: flood starts\n";
+    (void)!::write(STDOUT_FILENO, first.data(), first.size());
+}
+
 /// flood-log: ~`bytes_per_s` of 100-byte numbered lines to stdout, in 10 ms batches, with
 /// one write() per batch; a write that blocks (nobody drains the pipe) slows it down.
 void flood_log(double bytes_per_s) {
     std::thread([bytes_per_s] {
-        std::string first = "misbehave: flood starts\n";
-        (void)!::write(STDOUT_FILENO, first.data(), first.size());
         constexpr std::size_t k_line = 100;
         std::string batch;
         unsigned long long line = 0;
@@ -221,6 +226,9 @@ int main(int argc, char** argv) {
     }
     if (faults.orphan) {
         start_grandchild(true);
+    }
+    if (faults.flood_bytes_per_s) {
+        flood_log_first_line();
     }
     pid_t program = ::fork();
     if (program == 0) {
