@@ -44,6 +44,10 @@ struct ExecutorSection {
     /// it needs at least one operation and a `path:` on each request. Others (k6, command)
     /// use operations only to name metrics.
     bool sends_operations = false;
+    /// True for an executor that reads its responses' headers and can record
+    /// `scenario.tag_responses` (per-tag metrics, `METRIC{TAG=VALUE}` criteria). With
+    /// another executor the key is an error naming the executors that can.
+    bool records_response_tags = false;
     /// Reads `keys` into the executor's typed config; records each problem through
     /// `input.reader` and returns what it could read. Null: no keys, no config.
     std::function<std::shared_ptr<const ExecutorConfig>(const ExecutorSectionInput& input)> read;

@@ -11,6 +11,7 @@
 
 #include "config/pipeline_keys.hpp"
 #include "config/template.hpp"
+#include "core/did_you_mean.hpp"
 #include "core/redact.hpp"
 
 namespace orch {
@@ -230,11 +231,13 @@ class ScenarioReader {
                          "the " + m_scenario.executor + " executor needs at least one operation");
         }
         if (auto v = map.get("tag_responses")) {
-            if (m_scenario.executor != "builtin") {
+            if (m_section && !m_section->records_response_tags) {
                 m_reader.error(*v,
-                               "tag_responses is for the builtin executor (executor: "
-                               "builtin); k6 and command report no response headers");
-            } else {
+                               "tag_responses is for an executor that records response "
+                               "headers (" +
+                                   tagging_executors() + "); the " + m_scenario.executor +
+                                   " executor reports none");
+            } else if (m_section) {
                 read_tag_responses(*v);
             }
         }
@@ -291,6 +294,17 @@ class ScenarioReader {
     }
 
     bool sends_operations() const { return m_section && m_section->sends_operations; }
+
+    /// "executor: builtin" for each registered executor that records response tags.
+    std::string tagging_executors() const {
+        std::vector<std::string> names;
+        for (const auto& section : m_executors) {
+            if (section.records_response_tags) {
+                names.push_back("executor: " + section.name);
+            }
+        }
+        return names.empty() ? "none is registered" : join_names(names);
+    }
 
     // The executor's own keys are its plugin's to read; keys of the other executors are
     // errors that name the executor they belong to.
@@ -755,7 +769,8 @@ void read_scenario(YamlReader& reader, const Located& at, const std::filesystem:
 }
 
 const ExecutorSections& default_executor_sections() {
-    static const ExecutorSections sections = {ExecutorSection{"builtin", {}, {}, true, nullptr}};
+    static const ExecutorSections sections = {
+        ExecutorSection{"builtin", {}, {}, true, true, nullptr}};
     return sections;
 }
 

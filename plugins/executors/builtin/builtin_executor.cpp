@@ -461,6 +461,7 @@ ExecutorPlugin builtin_executor_plugin() {
     ExecutorSection section;
     section.name = "builtin";
     section.sends_operations = true;
+    section.records_response_tags = true;
     return ExecutorPlugin{std::move(section), make_builtin_executor};
 }
 

@@ -20,7 +20,7 @@ struct ToolConfig final : ExecutorConfig {
 };
 
 ExecutorSections test_sections() {
-    ExecutorSection builtin{"builtin", {}, {}, true, nullptr};
+    ExecutorSection builtin{"builtin", {}, {}, true, true, nullptr};
     ExecutorSection tool;
     tool.name = "tool";
     tool.keys = {"program", "level"};
@@ -105,4 +105,26 @@ TEST_CASE("scenario.executor is one of the sections given") {
     CHECK(list[0] ==
           "p.yaml:4:13: scenario.executor: \"tol\" is not one of builtin, tool (did "
           "you mean \"tool\"?)");
+}
+
+TEST_CASE("tag_responses is asked of the section, not of an executor's name") {
+    // The tool section records no response headers: the error names the ones that do.
+    auto list = problems(pipeline_with(
+        "  executor: tool\n  program: wrk\n  tag_responses: { version: X-Version }\n"));
+    REQUIRE(list.size() == 1);
+    CHECK(list[0] ==
+          "p.yaml:6:18: scenario.tag_responses: tag_responses is for an executor that records "
+          "response headers (executor: builtin); the tool executor reports none");
+    // A section that says it records them gets the key read, whatever its name.
+    ExecutorSections sections = test_sections();
+    sections[1].records_response_tags = true;
+    LoadOptions options;
+    options.executors = &sections;
+    auto loaded = load_pipeline_text(
+        pipeline_with("  executor: tool\n  program: wrk\n  operations: [ { name: a } ]\n"
+                      "  tag_responses: { version: X-Version }\n"),
+        "p.yaml", options);
+    REQUIRE(loaded);
+    REQUIRE(loaded->scenario.tag_responses.size() == 1);
+    CHECK(loaded->scenario.tag_responses[0].name == "version");
 }
