@@ -621,10 +621,19 @@ Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
     if (!segmenting.segment) {
         return {};
     }
-    if (pipeline.scenario.executor != "builtin") {
+    std::vector<std::string> splitting;
+    bool splits = false;
+    for (const auto& section : executors().sections()) {
+        if (section.splits_stages) {
+            splitting.push_back(section.name);
+            splits = splits || section.name == pipeline.scenario.executor;
+        }
+    }
+    if (!splits) {
         return fail(ErrorCode::invalid_input,
-                    "--segment: only the builtin executor splits a stage (scenario.executor is " +
-                        pipeline.scenario.executor + ")");
+                    "--segment: the " + pipeline.scenario.executor +
+                        " executor does not split a stage (executors that do: " +
+                        join_names(splitting) + ")");
     }
     PartInfo info;
     info.segment = *segmenting.segment;

@@ -48,6 +48,9 @@ struct ExecutorSection {
     /// `scenario.tag_responses` (per-tag metrics, `METRIC{TAG=VALUE}` criteria). With
     /// another executor the key is an error naming the executors that can.
     bool records_response_tags = false;
+    /// True for an executor that runs only its share of a stage under `run --segment I/N`
+    /// (ExecutionContext::segment); `--segment` with another executor is INVALID.
+    bool splits_stages = false;
     /// Reads `keys` into the executor's typed config; records each problem through
     /// `input.reader` and returns what it could read. Null: no keys, no config.
     std::function<std::shared_ptr<const ExecutorConfig>(const ExecutorSectionInput& input)> read;

@@ -770,7 +770,7 @@ void read_scenario(YamlReader& reader, const Located& at, const std::filesystem:
 
 const ExecutorSections& default_executor_sections() {
     static const ExecutorSections sections = {
-        ExecutorSection{"builtin", {}, {}, true, true, nullptr}};
+        ExecutorSection{"builtin", {}, {}, true, true, true, nullptr}};
     return sections;
 }
 

@@ -27,8 +27,9 @@ namespace orch {
 struct RunContext {
     std::filesystem::path out_dir;  ///< artifacts go here (k6 summaries, tool output)
     int threads = 0;                ///< worker threads for the engine; 0 = number of cores
-    /// `--segment I/N`: run only this share of every stage (core/segment.hpp); executors
-    /// that cannot split a stage refuse a segment other than the whole in prepare().
+    /// `--segment I/N`: run only this share of every stage (core/segment.hpp). Only an
+    /// executor whose section says `splits_stages` is given a segment other than the whole
+    /// (the CLI refuses the others before the run).
     Segment segment;
 };
 

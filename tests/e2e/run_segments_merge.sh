@@ -17,6 +17,13 @@ for bad in "--segment 3/3" "--segment 1/0" "--segment x/3" "--segment 1" \
   grep -qE "segment|start-at" "$WORK/stderr.txt" || fail "$bad: no message: $(cat "$WORK/stderr.txt")"
 done
 
+# An executor that runs a whole tool cannot take a share of a stage: INVALID before the run.
+WRK_ADAPTER=/bin/true run_stagegate run "$PIPELINES/same-table-wrk.yaml" --segment 1/2 \
+  --out "$WORK/bad"
+expect_rc 2
+grep -q "the command executor does not split a stage (executors that do: builtin)" \
+  "$WORK/stderr.txt" || fail "--segment with command: $(cat "$WORK/stderr.txt")"
+
 at=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
 pids=()
 for i in 0 1 2; do

@@ -462,6 +462,7 @@ ExecutorPlugin builtin_executor_plugin() {
     section.name = "builtin";
     section.sends_operations = true;
     section.records_response_tags = true;
+    section.splits_stages = true;
     return ExecutorPlugin{std::move(section), make_builtin_executor};
 }
 

@@ -20,7 +20,7 @@ struct ToolConfig final : ExecutorConfig {
 };
 
 ExecutorSections test_sections() {
-    ExecutorSection builtin{"builtin", {}, {}, true, true, nullptr};
+    ExecutorSection builtin{"builtin", {}, {}, true, true, true, nullptr};
     ExecutorSection tool;
     tool.name = "tool";
     tool.keys = {"program", "level"};
