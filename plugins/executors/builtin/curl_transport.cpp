@@ -61,6 +61,7 @@ class CurlTransport final : public Transport {
 
   private:
     struct Connection {
+        CurlTransport* owner = nullptr;
         CURL* easy = nullptr;
         Exchange* exchange = nullptr;
         std::uint32_t id = 0;
@@ -100,6 +101,7 @@ class CurlTransport final : public Transport {
     /// The options every transfer of `c` has. Set again after each curl_easy_reset.
     void apply_fixed_options(Connection& c) const;
     static curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* address);
+    static int close_socket(void* user, curl_socket_t socket);
     static int on_socket(CURL* easy, curl_socket_t socket, int what, void* user, void* socket_data);
     static int on_timer(CURLM* multi, long timeout_ms, void* user);
 
@@ -107,11 +109,22 @@ class CurlTransport final : public Transport {
     static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
     void finish(Connection& connection, CURLcode result, Clock::time_point done_at);
 
+    /// A socket's place in the epoll set, by descriptor. A socket libcurl stops watching (a
+    /// kept-alive connection between two requests) stays registered, so its next request
+    /// costs no epoll_ctl; it leaves the set when closed, or at its first event unwatched.
+    struct Watch {
+        std::uint32_t events = 0;  ///< registered for these
+        bool registered = false;
+        bool wanted = false;  ///< libcurl watches it now
+    };
+    Watch& watch(curl_socket_t socket);
+
     CURLM* m_multi;
     int m_epoll;
     int m_wake;
     std::vector<Connection> m_connections;  ///< never resized: CURLOPT_PRIVATE points in
     std::vector<std::uint32_t> m_failed_starts;
+    std::vector<Watch> m_watches;
     std::string m_scratch;  ///< a header block being built, compared with the handle's
     std::array<epoll_event, k_max_events> m_events{};
     Clock::time_point m_timer_due = Clock::time_point::max();  ///< libcurl's timeout
@@ -149,6 +162,7 @@ CurlTransport::CurlTransport(CURLM* multi, int epoll_fd, int wake_fd, std::size_
     for (std::size_t i = 0; i < connections; ++i) {
         Connection& c = m_connections[i];
         c.id = static_cast<std::uint32_t>(i);
+        c.owner = this;
         c.easy = curl_easy_init();
         if (c.easy == nullptr) {
             m_ready = false;
@@ -172,6 +186,16 @@ void CurlTransport::apply_fixed_options(Connection& c) const {
     curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
     curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETFUNCTION, &CurlTransport::open_socket);
     curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETDATA, &c);
+    curl_easy_setopt(c.easy, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransport::close_socket);
+    curl_easy_setopt(c.easy, CURLOPT_CLOSESOCKETDATA, c.owner);
+}
+
+CurlTransport::Watch& CurlTransport::watch(curl_socket_t socket) {
+    auto index = static_cast<std::size_t>(socket);
+    if (index >= m_watches.size()) {
+        m_watches.resize(index + 64);
+    }
+    return m_watches[index];
 }
 
 // libcurl reports a socket() that failed as "couldn't connect" without its errno; opening the
@@ -184,31 +208,45 @@ curl_socket_t CurlTransport::open_socket(void* user, curlsocktype purpose, curl_
     curl_socket_t fd = ::socket(address->family, address->socktype, address->protocol);
     if (fd == CURL_SOCKET_BAD) {
         c->socket_errno = errno;
+    } else {
+        c->owner->watch(fd) = Watch{};  // a new socket is in no epoll set
     }
     return fd;
 }
 
+int CurlTransport::close_socket(void* user, curl_socket_t socket) {
+    static_cast<CurlTransport*>(user)->watch(socket) = Watch{};  // close() leaves the set
+    return ::close(socket);
+}
+
 // libcurl tells which sockets to watch for what: mirrored into the epoll set (level
-// triggered, as libcurl expects). `socket_data` is non-null once the socket is in the set.
+// triggered, as libcurl expects), with as few epoll_ctl calls as the Watch allows.
 int CurlTransport::on_socket(CURL* easy, curl_socket_t socket, int what, void* user,
                              void* socket_data) {
     (void)easy;
+    (void)socket_data;
     auto* self = static_cast<CurlTransport*>(user);
+    Watch& w = self->watch(socket);
     if (what == CURL_POLL_REMOVE) {
-        ::epoll_ctl(self->m_epoll, EPOLL_CTL_DEL, socket, nullptr);  // may be closed already
+        w.wanted = false;
+        return 0;
+    }
+    w.wanted = true;
+    std::uint32_t events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    if (w.registered && w.events == events) {
         return 0;
     }
     epoll_event event{};
-    event.events =
-        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    event.events = events;
     event.data.u64 = static_cast<std::uint64_t>(socket);
-    if (socket_data != nullptr && ::epoll_ctl(self->m_epoll, EPOLL_CTL_MOD, socket, &event) == 0) {
-        return 0;
-    }
-    if (::epoll_ctl(self->m_epoll, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST) {
+    int op = w.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (::epoll_ctl(self->m_epoll, op, socket, &event) != 0 && op == EPOLL_CTL_ADD &&
+        errno == EEXIST) {
         ::epoll_ctl(self->m_epoll, EPOLL_CTL_MOD, socket, &event);
     }
-    curl_multi_assign(self->m_multi, socket, self);
+    w.registered = true;
+    w.events = events;
     return 0;
 }
 
@@ -499,11 +537,19 @@ void CurlTransport::poll(Duration timeout, CompletionSink& sink) {
             [[maybe_unused]] auto got = ::read(m_wake, &count, sizeof(count));
             continue;
         }
+        auto socket = static_cast<curl_socket_t>(event.data.u64);
+        Watch& w = watch(socket);
+        if (!w.wanted) {
+            // An idle kept-alive socket the server wrote to or closed: out of the set until
+            // libcurl wants it again (it finds it dead then), so it cannot wake us in a loop.
+            ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, socket, nullptr);
+            w.registered = false;
+            continue;
+        }
         int flags = ((event.events & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
                     ((event.events & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
                     ((event.events & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
-        curl_multi_socket_action(m_multi, static_cast<curl_socket_t>(event.data.u64), flags,
-                                 &running);
+        curl_multi_socket_action(m_multi, socket, flags, &running);
     }
     if (m_timer_due <= Clock::now()) {
         m_timer_due = Clock::time_point::max();
