@@ -614,6 +614,66 @@ TEST_CASE("curl transport: a handle's retries start afresh with every transfer")
     CHECK(server.requests() > k_transfers);
 }
 
+TEST_CASE(
+    "curl transport: each request on a reused handle sends its own method, target "
+    "and headers") {
+    // One handle, one kept-alive connection: what the handle was given for one request
+    // must not leak into the next (options are set again only when they change).
+    ScriptedServer server([](const std::string& request, int) {
+        return request.rfind("HEAD ", 0) == 0
+                   ? Answer{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"}
+                   : Answer{ok_answer("ok")};
+    });
+    auto made = make_curl_transport(1, TlsVerification::on);
+    REQUIRE(made);
+    HttpTransport& transport = **made;
+    struct Step {
+        const char* method;
+        std::string path;
+        std::vector<orch::builtin::HeaderField> headers;
+        const char* body;  ///< nullptr: none
+    };
+    const std::vector<Step> steps = {
+        {"GET", "/one", {{"X-A", "1"}}, nullptr},
+        {"GET", "/one", {{"X-A", "2"}}, nullptr},
+        {"POST", "/two?q", {{"Content-Type", "application/json"}}, "{}"},
+        {"GET", "/two", {}, nullptr},
+        {"PUT", "/three", {{"X-Blank", "  "}, {"X-Empty", ""}}, "x"},
+        {"HEAD", "/three", {}, nullptr},
+        {"GET", "/three", {}, nullptr},
+    };
+    for (const Step& step : steps) {
+        INFO(step.method << " " << step.path);
+        Exchange exchange = request(server.url(step.path), step.method);
+        exchange.headers = step.headers;
+        exchange.has_body = step.body != nullptr;
+        exchange.body = step.body != nullptr ? step.body : "";
+        run(transport, exchange);
+        check_ok(exchange);
+        std::string sent = server.last_request();
+        CHECK(sent.rfind(std::string(step.method) + " " + step.path + " HTTP/1.1\r\n", 0) == 0);
+        bool has_a = sent.find("\r\nX-A: ") != std::string::npos;
+        bool wants_a = !step.headers.empty() && step.headers[0].name == "X-A";
+        CHECK(has_a == wants_a);
+        if (has_a) {
+            CHECK(sent.find("\r\nX-A: " + std::string(step.headers[0].value) + "\r\n") !=
+                  std::string::npos);
+        }
+        CHECK((sent.find("\r\nContent-Type: application/json\r\n") != std::string::npos) ==
+              (std::string(step.method) == "POST"));
+        std::string length = "\r\nContent-Length: " +
+                             std::to_string(step.body != nullptr ? std::strlen(step.body) : 0);
+        CHECK((sent.find(length + "\r\n") != std::string::npos) == (step.body != nullptr));
+        CHECK((sent.find("\r\nX-Blank:") != std::string::npos) ==
+              (step.path == "/three" && step.body != nullptr));
+        CHECK((sent.find("\r\nX-Empty:") != std::string::npos) ==
+              (step.path == "/three" && step.body != nullptr));
+        CHECK(sent.find("Expect") == std::string::npos);
+        CHECK(sent.find("Accept-Encoding") == std::string::npos);
+    }
+    CHECK(server.accepted() == 1);
+}
+
 namespace {
 
 /// `text` compressed by zlib: window_bits 31 gzip, 15 zlib ("deflate"), -15 raw deflate.
