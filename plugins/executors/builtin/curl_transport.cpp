@@ -73,6 +73,9 @@ class CurlTransport final : public Transport {
         // What the handle was last given; `known` false (after a reset): all set again.
         bool known = false;
         std::string url;  ///< the exchange URL's text
+        /// The URL as given to libcurl, parsed once (CURLOPT_CURLU): a transfer then copies
+        /// it instead of parsing CURLOPT_URL again. Null when libcurl could not parse it.
+        CURLU* parsed_url = nullptr;
         const char* method = nullptr;
         bool has_body = false;
         bool decode = false;
@@ -177,6 +180,7 @@ void CurlTransport::apply_fixed_options(Connection& c) const {
     curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(c.easy, CURLOPT_NOPROXY, "");  // no proxy: no_proxy is not read either
     curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     tls_apply_to_curl(c.easy, m_target);  // target.tls and insecure, as the health probe
     curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
@@ -273,6 +277,7 @@ CurlTransport::~CurlTransport() {
             curl_multi_remove_handle(m_multi, c.easy);
         }
         curl_easy_cleanup(c.easy);
+        curl_url_cleanup(c.parsed_url);
     }
     curl_multi_cleanup(m_multi);  // may still tell on_socket to forget sockets
     ::close(m_wake);
@@ -328,7 +333,16 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     if (!c.known || c.url != url.text) {
         c.url.assign(url.text);
         c.routed = route_by_server_name(c, url);
-        curl_easy_setopt(easy, CURLOPT_URL, c.routed ? c.sni_url.c_str() : c.url.c_str());
+        const char* text = c.routed ? c.sni_url.c_str() : c.url.c_str();
+        curl_easy_setopt(easy, CURLOPT_URL, text);
+        if (c.parsed_url == nullptr) {
+            c.parsed_url = curl_url();
+        }
+        bool parsed = c.parsed_url != nullptr &&
+                      curl_url_set(c.parsed_url, CURLUPART_URL, text,
+                                   CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK;
+        // Unparsable: libcurl parses CURLOPT_URL itself and says what is wrong with it.
+        curl_easy_setopt(easy, CURLOPT_CURLU, parsed ? c.parsed_url : nullptr);
         if (c.routed) {
             c.route_node.data = c.route.data();
             c.route_node.next = nullptr;
