@@ -263,9 +263,7 @@ int CurlTransport::on_timer(CURLM* multi, long timeout_ms, void* user) {
 }
 
 void CurlTransport::wakeup() {
-    std::uint64_t one = 1;
-    // A full counter already means "wake up": the write may fail harmlessly.
-    [[maybe_unused]] auto written = ::write(m_wake, &one, sizeof(one));
+    signal_wakeup(m_wake);
 }
 
 CurlTransport::~CurlTransport() {
@@ -546,9 +544,7 @@ void CurlTransport::poll(Duration timeout, CompletionSink& sink) {
     int running = 0;
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];
-        if (event.data.u64 == k_wakeup_tag) {
-            std::uint64_t count = 0;
-            [[maybe_unused]] auto got = ::read(m_wake, &count, sizeof(count));
+        if (consume_wakeup(event.data.u64, m_wake)) {
             continue;
         }
         auto socket = static_cast<curl_socket_t>(event.data.u64);

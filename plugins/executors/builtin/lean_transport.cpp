@@ -245,9 +245,7 @@ LeanTransport::~LeanTransport() {
 }
 
 void LeanTransport::wakeup() {
-    std::uint64_t one = 1;
-    // A full counter already means "wake up": the write may fail harmlessly.
-    [[maybe_unused]] auto written = ::write(m_wake, &one, sizeof(one));
+    signal_wakeup(m_wake);
 }
 
 int LeanTransport::origin_for(const RequestUrl& url, std::int64_t& resolve_us) {
@@ -940,9 +938,7 @@ void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
     }
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];
-        if (event.data.u64 == k_wakeup_tag) {
-            std::uint64_t count = 0;
-            [[maybe_unused]] auto got = ::read(m_wake, &count, sizeof(count));
+        if (consume_wakeup(event.data.u64, m_wake)) {
             continue;
         }
         auto id = static_cast<std::uint32_t>(event.data.u64 & 0xffffffffU);

@@ -191,4 +191,19 @@ Result<WakeableEpoll> make_wakeable_epoll(std::string_view who) {
     return out;
 }
 
+void signal_wakeup(int wake_fd) noexcept {
+    std::uint64_t one = 1;
+    // A full counter already means "wake up": the write may fail harmlessly.
+    [[maybe_unused]] auto written = ::write(wake_fd, &one, sizeof(one));
+}
+
+bool consume_wakeup(std::uint64_t event_data, int wake_fd) noexcept {
+    if (event_data != k_wakeup_tag) {
+        return false;
+    }
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto got = ::read(wake_fd, &count, sizeof(count));
+    return true;
+}
+
 }  // namespace orch::builtin

@@ -75,6 +75,11 @@ struct WakeableEpoll {
 constexpr std::uint64_t k_wakeup_tag = ~std::uint64_t{0};
 /// Errors (infrastructure, naming `who`): epoll or eventfd could not be created.
 Result<WakeableEpoll> make_wakeable_epoll(std::string_view who);
+/// Makes a wait on the set of `wake_fd` return (any thread).
+void signal_wakeup(int wake_fd) noexcept;
+/// True when `event_data` is the eventfd's (k_wakeup_tag): it is emptied, the caller
+/// skips the event.
+bool consume_wakeup(std::uint64_t event_data, int wake_fd) noexcept;
 
 /// One request header field as it goes on the wire ("name: value"; an empty value is sent
 /// empty). Views into plan-owned strings or into Exchange::header_values.

@@ -8,28 +8,46 @@ using orch::builtin::append_request_path;
 using orch::builtin::parse_request_url;
 using orch::builtin::RequestUrl;
 
+namespace {
+
+/// What a URL splits into.
+struct Split {
+    bool tls;
+    const char* host;
+    unsigned port;
+    const char* authority;  ///< the Host header's value
+    const char* target;
+};
+
+void check_split(const RequestUrl& url, const Split& expected) {
+    CHECK(url.http);
+    CHECK(url.tls == expected.tls);
+    CHECK(url.host == expected.host);
+    CHECK(url.port == expected.port);
+    CHECK(url.authority == expected.authority);
+    CHECK(url.target == expected.target);
+}
+
+}  // namespace
+
 TEST_CASE("request URL: origin, Host authority and target from one parse") {
-    RequestUrl url;
-    REQUIRE(parse_request_url("http://127.0.0.1:8080/a/b?c=d#frag", url));
-    CHECK(url.text == "http://127.0.0.1:8080/a/b?c=d#frag");
-    CHECK_FALSE(url.tls);
-    CHECK(url.host == "127.0.0.1");
-    CHECK(url.port == 8080);
-    CHECK(url.authority == "127.0.0.1:8080");
-    CHECK(url.target == "/a/b?c=d");
-
-    REQUIRE(parse_request_url("HTTPS://[::1]:443?q", url));
-    CHECK(url.tls);
-    CHECK(url.host == "::1");
-    CHECK(url.authority == "[::1]");  // the scheme's default port is not in Host
-    CHECK(url.target == "/?q");
-
-    REQUIRE(parse_request_url("http://example.test", url));
-    CHECK(url.authority == "example.test");
-    CHECK(url.port == 80);
-    CHECK(url.target == "/");
-
+    const std::pair<const char*, Split> cases[] = {
+        {"http://127.0.0.1:8080/a/b?c=d#frag",
+         {false, "127.0.0.1", 8080, "127.0.0.1:8080", "/a/b?c=d"}},
+        // The scheme's default port is not in Host; a bare query gets its "/".
+        {"HTTPS://[::1]:443?q", {true, "::1", 443, "[::1]", "/?q"}},
+        {"http://example.test", {false, "example.test", 80, "example.test", "/"}},
+        {"https://[::1]:8443/x", {true, "::1", 8443, "[::1]:8443", "/x"}},
+    };
+    for (const auto& [text, split] : cases) {
+        INFO(text);
+        RequestUrl url;
+        REQUIRE(parse_request_url(text, url));
+        CHECK(url.text == text);
+        check_split(url, split);
+    }
     // Not http[s] without user info: only the text, for libcurl.
+    RequestUrl url;
     CHECK_FALSE(parse_request_url("http://user:pw@example.test/", url));
     CHECK(url.text == "http://user:pw@example.test/");
     CHECK(url.host.empty());
@@ -40,29 +58,27 @@ TEST_CASE("request URL: origin, Host authority and target from one parse") {
 TEST_CASE("request URL: a relative path on a parsed base") {
     RequestUrl base;
     REQUIRE(parse_request_url("http://127.0.0.1:8", base));
+    const std::pair<const char*, Split> cases[] = {
+        {"/x/y?z=1#f", {false, "127.0.0.1", 8, "127.0.0.1:8", "/x/y?z=1"}},
+        {"", {false, "127.0.0.1", 8, "127.0.0.1:8", "/"}},
+        {"?only=query", {false, "127.0.0.1", 8, "127.0.0.1:8", "/?only=query"}},
+        // A path that extends the authority is parsed whole, as the concatenated URL reads:
+        // "http://127.0.0.1:8" + "0/x" is port 80, not port 8 with a target "0/x".
+        {"0/x", {false, "127.0.0.1", 80, "127.0.0.1", "/x"}},
+    };
+    for (const auto& [path, split] : cases) {
+        INFO(path);
+        RequestUrl out;
+        REQUIRE(append_request_path(base, path, out));
+        CHECK(out.text == std::string("http://127.0.0.1:8") + path);
+        check_split(out, split);
+    }
     RequestUrl out;
-    REQUIRE(append_request_path(base, "/x/y?z=1#f", out));
-    CHECK(out.text == "http://127.0.0.1:8/x/y?z=1#f");
-    CHECK(out.authority == "127.0.0.1:8");
-    CHECK(out.target == "/x/y?z=1");
-    REQUIRE(append_request_path(base, "", out));
-    CHECK(out.target == "/");
-    REQUIRE(append_request_path(base, "?only=query", out));
-    CHECK(out.target == "/?only=query");
-
-    // A path that extends the authority is parsed whole, as the concatenated URL reads:
-    // "http://127.0.0.1:8" + "0/x" is port 80, not port 8 with a target "0/x".
-    REQUIRE(append_request_path(base, "0/x", out));
-    CHECK(out.port == 80);
-    CHECK(out.authority == "127.0.0.1");
-    CHECK(out.target == "/x");
     CHECK_FALSE(append_request_path(base, "@elsewhere/", out));  // user info now
 
     // A base with a path: the rendered part only extends the target.
     REQUIRE(parse_request_url("https://api.test/v1", base));
     REQUIRE(append_request_path(base, "users/7", out));
-    CHECK(out.tls);
-    CHECK(out.authority == "api.test");
-    CHECK(out.target == "/v1users/7");
+    check_split(out, {true, "api.test", 443, "api.test", "/v1users/7"});
     CHECK(out.text == "https://api.test/v1users/7");
 }
