@@ -7,7 +7,8 @@
 // (lean_transport.hpp). Neither re-parses the URL per request: a static URL is parsed once
 // when the plan is compiled and shared by pointer, a templated one when it is rendered. The
 // header list holds only what the request means to send; each transport adds what its wire
-// needs (Host, Content-Length; libcurl's own defaults switched off), without translation.
+// needs (Host, Content-Length), without translation. The curl transport switches libcurl's
+// own Expect and Accept-Encoding off; libcurl still adds its `Accept: */*`.
 #pragma once
 
 #include <chrono>
