@@ -10,6 +10,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 BUILD_DIR=${BUILD_DIR:-$REPO_DIR/build}
 STAGEGATE=${STAGEGATE:-$BUILD_DIR/orchestrator/stagegate}
 DELAY_SERVER=${DELAY_SERVER:-$BUILD_DIR/bench/delay-server}
+CURL_FLOOR=${CURL_FLOOR:-$BUILD_DIR/bench/curl-floor}
 AUTOCANNON=${AUTOCANNON:-$BENCH_DIR/node_modules/.bin/autocannon}
 GENERATOR_CPU=${GENERATOR_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}

@@ -12,13 +12,23 @@
 //   waiting    = starttransfer - pretransfer   (request out, server time, first byte back)
 //   receiving  = total - starttransfer
 // Every difference is clamped at 0.
+//
+// Per request the handle is given only what changed since its last request (URL, method,
+// header list, timeout, decoding): a handle is reset (and its fixed options set again) only
+// after libcurl opened a socket for it, see start(). The multi handle is driven through its
+// socket interface on our own epoll set (curl_multi_socket_action), so a poll costs the
+// sockets that are ready, not a poll() over every connection plus a check of each transfer.
 #include "plugins/executors/builtin/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <strings.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -32,9 +42,12 @@ namespace orch::builtin {
 
 namespace {
 
+constexpr int k_max_events = 256;
+
 class CurlTransport final : public Transport {
   public:
-    CurlTransport(CURLM* multi, std::size_t connections, const TargetSpec& target);
+    CurlTransport(CURLM* multi, int epoll_fd, int wake_fd, std::size_t connections,
+                  const TargetSpec& target);
     ~CurlTransport() override;
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
@@ -44,47 +57,85 @@ class CurlTransport final : public Transport {
     void start(std::uint32_t connection, Exchange& exchange) override;
     void poll(Duration timeout, CompletionSink& sink) override;
     void abort(std::uint32_t connection) override;
-    void wakeup() override { curl_multi_wakeup(m_multi); }
+    void wakeup() override;
 
   private:
     struct Connection {
+        CurlTransport* owner = nullptr;
         CURL* easy = nullptr;
         Exchange* exchange = nullptr;
         std::uint32_t id = 0;
         bool in_flight = false;
-        std::vector<curl_slist> header_nodes;  ///< point into exchange->headers, not owned
         char error[CURL_ERROR_SIZE] = {};
-        int socket_errno = 0;  ///< why the last socket() for this transfer failed, or 0
+        int socket_errno = 0;         ///< why the last socket() for this transfer failed, or 0
+        unsigned sockets_opened = 0;  ///< sockets libcurl opened for the handle since its reset
+
+        // What the handle was last given; `known` false (after a reset): all set again.
+        bool known = false;
+        std::string url;  ///< the exchange URL's text
+        /// The URL as given to libcurl, parsed once (CURLOPT_CURLU): a transfer then copies
+        /// it instead of parsing CURLOPT_URL again. Null when libcurl could not parse it.
+        CURLU* parsed_url = nullptr;
+        const char* method = nullptr;
+        bool has_body = false;
+        bool decode = false;
+        long timeout_ms = -1;
+        std::string header_block;              ///< the header lines, each ending in '\0'
+        std::vector<curl_slist> header_nodes;  ///< CURLOPT_HTTPHEADER: point into header_block
+
         // target.tls.server_name: the URL asked of libcurl (SNI and the verified name come
         // from it), the route to the real host, and the real Host header.
+        bool routed = false;
         std::string sni_url;
         std::string route;
         curl_slist route_node{};
-        std::string host_line;
     };
-    /// For an https `url` with tls.server_name set: fills c's sni_url, route and host_line
-    /// and returns true (the transfer then asks for server_name and connects to the URL's
-    /// host, sending the URL's Host header, as the lean transport does).
-    bool route_by_server_name(Connection& c, const std::string& url) const;
+    /// For an https `url` with tls.server_name set: fills c's sni_url and route and returns
+    /// true (the transfer then asks for server_name and connects to the URL's host, sending
+    /// the URL's Host header, as the lean transport does).
+    bool route_by_server_name(Connection& c, const RequestUrl& url) const;
+    /// Gives c's handle the method and body of `exchange` (only what changed).
+    void set_method(Connection& c, const Exchange& exchange);
+    /// Gives c's handle the header list of `exchange`, rebuilt only when it changed: the
+    /// request's fields plus the lines that switch libcurl's own Expect and Accept-Encoding
+    /// off (and Host when routed by server_name).
+    void set_headers(Connection& c, const Exchange& exchange);
 
     /// The options every transfer of `c` has. Set again after each curl_easy_reset.
     void apply_fixed_options(Connection& c) const;
     static curl_socket_t open_socket(void* user, curlsocktype purpose, curl_sockaddr* address);
+    static int close_socket(void* user, curl_socket_t socket);
+    static int on_socket(CURL* easy, curl_socket_t socket, int what, void* user, void* socket_data);
+    static int on_timer(CURLM* multi, long timeout_ms, void* user);
 
     static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
     static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
     void finish(Connection& connection, CURLcode result, Clock::time_point done_at);
 
+    /// A socket's place in the epoll set, by descriptor. A socket libcurl stops watching (a
+    /// kept-alive connection between two requests) stays registered, so its next request
+    /// costs no epoll_ctl; it leaves the set when closed, or at its first event unwatched.
+    struct Watch {
+        std::uint32_t events = 0;  ///< registered for these
+        bool registered = false;
+        bool wanted = false;  ///< libcurl watches it now
+    };
+    Watch& watch(curl_socket_t socket);
+
     CURLM* m_multi;
+    int m_epoll;
+    int m_wake;
     std::vector<Connection> m_connections;  ///< never resized: CURLOPT_PRIVATE points in
     std::vector<std::uint32_t> m_failed_starts;
-    /// "Accept-Encoding:", which stops libcurl from sending its own list.
-    static constexpr const char* k_no_accept_encoding = "Accept-Encoding:";
-    TargetSpec m_target;  ///< target.tls and insecure
+    std::vector<Watch> m_watches;
+    std::string m_scratch;  ///< a header block being built, compared with the handle's
+    std::array<epoll_event, k_max_events> m_events{};
+    Clock::time_point m_timer_due = Clock::time_point::max();  ///< libcurl's timeout
+    TargetSpec m_target;                                       ///< target.tls and insecure
     bool m_ready = true;
 };
 
-long to_curl_ms(Duration duration) {
+long to_curl_ms(Clock::duration duration) {
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(duration).count();
     return static_cast<long>(std::clamp<std::int64_t>(ms, 0, 1'000'000'000));
 }
@@ -93,14 +144,28 @@ std::int64_t diff_us(curl_off_t later, curl_off_t earlier) {
     return later > earlier ? static_cast<std::int64_t>(later - earlier) : 0;
 }
 
-CurlTransport::CurlTransport(CURLM* multi, std::size_t connections, const TargetSpec& target)
-    : m_multi(multi), m_connections(connections), m_target(target) {
+bool is_named(std::string_view name, std::string_view lower) {
+    return name.size() == lower.size() && starts_with_lower(name, lower);
+}
+
+CurlTransport::CurlTransport(CURLM* multi, int epoll_fd, int wake_fd, std::size_t connections,
+                             const TargetSpec& target)
+    : m_multi(multi),
+      m_epoll(epoll_fd),
+      m_wake(wake_fd),
+      m_connections(connections),
+      m_target(target) {
     m_failed_starts.reserve(connections);
     // Room for every slot's connection, so none is closed just to keep the cache small.
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections + 4));
+    curl_multi_setopt(m_multi, CURLMOPT_SOCKETFUNCTION, &CurlTransport::on_socket);
+    curl_multi_setopt(m_multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(m_multi, CURLMOPT_TIMERFUNCTION, &CurlTransport::on_timer);
+    curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
     for (std::size_t i = 0; i < connections; ++i) {
         Connection& c = m_connections[i];
         c.id = static_cast<std::uint32_t>(i);
+        c.owner = this;
         c.easy = curl_easy_init();
         if (c.easy == nullptr) {
             m_ready = false;
@@ -115,6 +180,7 @@ void CurlTransport::apply_fixed_options(Connection& c) const {
     curl_easy_setopt(c.easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c.easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c.easy, CURLOPT_PROXY, "");
+    curl_easy_setopt(c.easy, CURLOPT_NOPROXY, "");  // no proxy: no_proxy is not read either
     curl_easy_setopt(c.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     tls_apply_to_curl(c.easy, m_target);  // target.tls and insecure, as the health probe
     curl_easy_setopt(c.easy, CURLOPT_ERRORBUFFER, c.error);
@@ -124,17 +190,80 @@ void CurlTransport::apply_fixed_options(Connection& c) const {
     curl_easy_setopt(c.easy, CURLOPT_HEADERDATA, &c);
     curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETFUNCTION, &CurlTransport::open_socket);
     curl_easy_setopt(c.easy, CURLOPT_OPENSOCKETDATA, &c);
+    curl_easy_setopt(c.easy, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransport::close_socket);
+    curl_easy_setopt(c.easy, CURLOPT_CLOSESOCKETDATA, c.owner);
+}
+
+CurlTransport::Watch& CurlTransport::watch(curl_socket_t socket) {
+    auto index = static_cast<std::size_t>(socket);
+    if (index >= m_watches.size()) {
+        m_watches.resize(index + 64);
+    }
+    return m_watches[index];
 }
 
 // libcurl reports a socket() that failed as "couldn't connect" without its errno; opening the
-// socket here keeps the errno, so EMFILE is told apart from a refused connection.
+// socket here keeps the errno, so EMFILE is told apart from a refused connection. It also
+// counts the sockets, which bounds the handle's "connection died, retry" count (start()).
 curl_socket_t CurlTransport::open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
     (void)purpose;
+    auto* c = static_cast<Connection*>(user);
+    ++c->sockets_opened;
     curl_socket_t fd = ::socket(address->family, address->socktype, address->protocol);
     if (fd == CURL_SOCKET_BAD) {
-        static_cast<Connection*>(user)->socket_errno = errno;
+        c->socket_errno = errno;
+    } else {
+        c->owner->watch(fd) = Watch{};  // a new socket is in no epoll set
     }
     return fd;
+}
+
+int CurlTransport::close_socket(void* user, curl_socket_t socket) {
+    static_cast<CurlTransport*>(user)->watch(socket) = Watch{};  // close() leaves the set
+    return ::close(socket);
+}
+
+// libcurl tells which sockets to watch for what: mirrored into the epoll set (level
+// triggered, as libcurl expects), with as few epoll_ctl calls as the Watch allows.
+int CurlTransport::on_socket(CURL* easy, curl_socket_t socket, int what, void* user,
+                             void* socket_data) {
+    (void)easy;
+    (void)socket_data;
+    auto* self = static_cast<CurlTransport*>(user);
+    Watch& w = self->watch(socket);
+    if (what == CURL_POLL_REMOVE) {
+        w.wanted = false;
+        return 0;
+    }
+    w.wanted = true;
+    std::uint32_t events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    if (w.registered && w.events == events) {
+        return 0;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.u64 = static_cast<std::uint64_t>(socket);
+    int op = w.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (::epoll_ctl(self->m_epoll, op, socket, &event) != 0 && op == EPOLL_CTL_ADD &&
+        errno == EEXIST) {
+        ::epoll_ctl(self->m_epoll, EPOLL_CTL_MOD, socket, &event);
+    }
+    w.registered = true;
+    w.events = events;
+    return 0;
+}
+
+int CurlTransport::on_timer(CURLM* multi, long timeout_ms, void* user) {
+    (void)multi;
+    auto* self = static_cast<CurlTransport*>(user);
+    self->m_timer_due = timeout_ms < 0 ? Clock::time_point::max()
+                                       : Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
+}
+
+void CurlTransport::wakeup() {
+    signal_wakeup(m_wake);
 }
 
 CurlTransport::~CurlTransport() {
@@ -146,8 +275,11 @@ CurlTransport::~CurlTransport() {
             curl_multi_remove_handle(m_multi, c.easy);
         }
         curl_easy_cleanup(c.easy);
+        curl_url_cleanup(c.parsed_url);
     }
-    curl_multi_cleanup(m_multi);
+    curl_multi_cleanup(m_multi);  // may still tell on_socket to forget sockets
+    ::close(m_wake);
+    ::close(m_epoll);
 }
 
 std::size_t CurlTransport::on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -185,62 +317,56 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     exchange.clear_response();
     // libcurl 7.88 keeps an easy handle's "connection died, retry" count across transfers
     // (reset only from 8.17 on), so a reused handle would give up after its fifth retry in
-    // its lifetime: a reset starts every transfer with a count of 0. The connection cache
-    // belongs to the multi handle, so connections are still reused.
-    curl_easy_reset(easy);
-    apply_fixed_options(c);
-    // "": every encoding this libcurl decodes (gzip, deflate, br when built with it). Which
-    // Accept-Encoding goes out is the request's headers' business (request_plan.cpp).
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, exchange.decode ? "" : nullptr);
-
-    bool routed = route_by_server_name(c, exchange.url);
-    curl_easy_setopt(easy, CURLOPT_URL, routed ? c.sni_url.c_str() : exchange.url.c_str());
-    if (routed) {
-        c.route_node.data = c.route.data();
-        c.route_node.next = nullptr;
-        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, &c.route_node);
+    // its lifetime. Every retry opens a new socket: a handle that opened none since its last
+    // reset has a count of 0, and one that did is reset now (its options set again). The
+    // connection cache belongs to the multi handle, so connections are still reused, and on
+    // kept-alive connections a handle is not reset at all.
+    if (c.sockets_opened > 0) {
+        curl_easy_reset(easy);
+        apply_fixed_options(c);
+        c.sockets_opened = 0;
+        c.known = false;
     }
-    std::string_view method = exchange.method;
-    bool is_head = method == "HEAD";
-    curl_easy_setopt(easy, CURLOPT_NOBODY, is_head ? 1L : 0L);
-    if (exchange.has_body || method == "POST") {
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(exchange.has_body ? exchange.body.size() : 0));
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, exchange.has_body ? exchange.body.data() : "");
-    } else if (!is_head) {
-        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    const RequestUrl& url = exchange.url();
+    if (!c.known || c.url != url.text) {
+        c.url.assign(url.text);
+        c.routed = route_by_server_name(c, url);
+        const char* text = c.routed ? c.sni_url.c_str() : c.url.c_str();
+        curl_easy_setopt(easy, CURLOPT_URL, text);
+        if (c.parsed_url == nullptr) {
+            c.parsed_url = curl_url();
+        }
+        bool parsed = c.parsed_url != nullptr &&
+                      curl_url_set(c.parsed_url, CURLUPART_URL, text,
+                                   CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK;
+        // Unparsable: libcurl parses CURLOPT_URL itself and says what is wrong with it.
+        curl_easy_setopt(easy, CURLOPT_CURLU, parsed ? c.parsed_url : nullptr);
+        if (c.routed) {
+            c.route_node.data = c.route.data();
+            c.route_node.next = nullptr;
+        }
+        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, c.routed ? &c.route_node : nullptr);
     }
-    bool standard = method == "GET" || method == "POST" || is_head;
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, standard ? nullptr : exchange.method);
-
-    // The header list is built from nodes owned here that point at the exchange's lines:
-    // libcurl only reads the list, and rebuilding it costs no allocation once sized.
-    // compression: auto decodes whatever arrives but asks for compression only when the
-    // request's own headers do (the lean transport sends no Accept-Encoding of its own).
-    bool keep_libcurl_list_out =
-        exchange.decode &&
-        std::none_of(exchange.headers.begin(), exchange.headers.end(), [](const char* line) {
-            return strncasecmp(line, k_no_accept_encoding, 15) == 0 &&
-                   (line[15] == ':' || line[15] == ';');
-        });
-    std::size_t count =
-        exchange.headers.size() + (keep_libcurl_list_out ? 1 : 0) + (routed ? 1 : 0);
-    c.header_nodes.resize(count);
-    for (std::size_t i = 0; i < count; ++i) {
-        const char* line = i < exchange.headers.size() ? exchange.headers[i]
-                           : routed && i + 1 == count  ? c.host_line.c_str()
-                                                       : k_no_accept_encoding;
-        c.header_nodes[i].data = const_cast<char*>(line);
-        c.header_nodes[i].next = i + 1 < count ? &c.header_nodes[i + 1] : nullptr;
+    if (!c.known || c.decode != exchange.decode) {
+        // "": every encoding this libcurl decodes (gzip, deflate, br when built with it).
+        // Which Accept-Encoding goes out is the request's headers' business (set_headers).
+        c.decode = exchange.decode;
+        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, exchange.decode ? "" : nullptr);
     }
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER,
-                     c.header_nodes.empty() ? nullptr : c.header_nodes.data());
-
-    long timeout_ms = to_curl_ms(exchange.timeout);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-
+    set_method(c, exchange);
+    set_headers(c, exchange);
     exchange.sent_at = Clock::now();
+    long timeout_ms = 0;  // 0: none
+    if (exchange.deadline != Clock::time_point::max()) {
+        timeout_ms = std::max(to_curl_ms(exchange.deadline - exchange.sent_at), 1L);
+    }
+    if (!c.known || c.timeout_ms != timeout_ms) {
+        c.timeout_ms = timeout_ms;
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    }
+    c.known = true;
+
     CURLMcode added = curl_multi_add_handle(m_multi, easy);
     if (added != CURLM_OK) {
         exchange.transport_error = ErrorKind::other;
@@ -251,21 +377,82 @@ void CurlTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.in_flight = true;
 }
 
-bool CurlTransport::route_by_server_name(Connection& c, const std::string& url) const {
+void CurlTransport::set_method(Connection& c, const Exchange& exchange) {
+    std::string_view method = exchange.method;
+    bool posts = exchange.has_body || method == "POST";
+    if (!c.known || c.has_body != exchange.has_body || c.method == nullptr || method != c.method) {
+        c.method = exchange.method;
+        c.has_body = exchange.has_body;
+        bool is_head = method == "HEAD";
+        curl_easy_setopt(c.easy, CURLOPT_NOBODY, is_head ? 1L : 0L);
+        if (!posts && !is_head) {
+            curl_easy_setopt(c.easy, CURLOPT_HTTPGET, 1L);
+        }
+        bool standard = method == "GET" || method == "POST" || is_head;
+        curl_easy_setopt(c.easy, CURLOPT_CUSTOMREQUEST, standard ? nullptr : exchange.method);
+    }
+    if (posts) {
+        // The body is the exchange's own buffer, read by libcurl as it sends (not copied).
+        curl_easy_setopt(c.easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(exchange.has_body ? exchange.body.size() : 0));
+        curl_easy_setopt(c.easy, CURLOPT_POSTFIELDS, exchange.has_body ? exchange.body.data() : "");
+    }
+}
+
+void CurlTransport::set_headers(Connection& c, const Exchange& exchange) {
+    std::string& block = m_scratch;
+    block.clear();
+    bool has_expect = false;
+    bool has_accept_encoding = false;
+    for (const HeaderField& header : exchange.headers) {
+        has_expect = has_expect || is_named(header.name, "expect");
+        has_accept_encoding = has_accept_encoding || is_named(header.name, "accept-encoding");
+        block.append(header.name);
+        if (header.value.find_first_not_of(" \t") == std::string_view::npos) {
+            block += ';';  // libcurl sends "Name;" as an empty header, drops "Name:"
+        } else {
+            block.append(": ");
+            block.append(header.value);
+        }
+        block += '\0';
+    }
+    // "Name:" removes a header libcurl would add: no 100-continue round trip for a body,
+    // and compression: auto decodes whatever arrives but asks for compression only when
+    // the request's own headers do (as the lean transport, which adds neither).
+    if (exchange.has_body && !has_expect) {
+        block.append("Expect:", 8);
+    }
+    if (exchange.decode && !has_accept_encoding) {
+        block.append("Accept-Encoding:", 17);
+    }
+    if (c.routed) {
+        block.append("Host: ").append(exchange.url().authority) += '\0';
+    }
+    if (c.known && block == c.header_block) {
+        return;
+    }
+    c.header_block.swap(block);
+    c.header_nodes.clear();
+    for (std::size_t at = 0; at < c.header_block.size(); at = c.header_block.find('\0', at) + 1) {
+        c.header_nodes.push_back({c.header_block.data() + at, nullptr});
+    }
+    for (std::size_t i = 0; i + 1 < c.header_nodes.size(); ++i) {
+        c.header_nodes[i].next = &c.header_nodes[i + 1];
+    }
+    curl_easy_setopt(c.easy, CURLOPT_HTTPHEADER,
+                     c.header_nodes.empty() ? nullptr : c.header_nodes.data());
+}
+
+bool CurlTransport::route_by_server_name(Connection& c, const RequestUrl& url) const {
     const std::string& name = m_target.tls.server_name;
-    HttpUrl parsed;
-    if (name.empty() || !parse_http_url(url, parsed) || !parsed.tls) {
+    if (name.empty() || !url.http || !url.tls) {
         return false;
     }
-    bool ipv6 = parsed.host.find(':') != std::string_view::npos;
-    std::string host = ipv6 ? "[" + std::string(parsed.host) + "]" : std::string(parsed.host);
-    std::string port = std::to_string(parsed.port);
-    c.sni_url.assign("https://").append(name).append(":").append(port).append(parsed.target);
+    bool ipv6 = url.host.find(':') != std::string::npos;
+    std::string host = ipv6 ? "[" + url.host + "]" : url.host;
+    std::string port = std::to_string(url.port);
+    c.sni_url.assign("https://").append(name).append(":").append(port).append(url.target);
     c.route.assign(name).append(":").append(port).append(":").append(host).append(":").append(port);
-    c.host_line.assign("Host: ").append(host);
-    if (parsed.port != 443) {
-        c.host_line.append(":").append(port);
-    }
     return true;
 }
 
@@ -347,9 +534,37 @@ void CurlTransport::poll(Duration timeout, CompletionSink& sink) {
         }
         timeout = Duration(0);
     }
-    curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(to_curl_ms(timeout)), nullptr);
+    auto wait =
+        std::max(std::chrono::duration_cast<Clock::duration>(timeout), Clock::duration::zero());
+    if (m_timer_due != Clock::time_point::max()) {
+        wait = std::clamp(m_timer_due - Clock::now(), Clock::duration::zero(), wait);
+    }
+    int ready =
+        ::epoll_wait(m_epoll, m_events.data(), k_max_events, static_cast<int>(to_curl_ms(wait)));
     int running = 0;
-    curl_multi_perform(m_multi, &running);
+    for (int i = 0; i < ready; ++i) {
+        const epoll_event& event = m_events[static_cast<std::size_t>(i)];
+        if (consume_wakeup(event.data.u64, m_wake)) {
+            continue;
+        }
+        auto socket = static_cast<curl_socket_t>(event.data.u64);
+        Watch& w = watch(socket);
+        if (!w.wanted) {
+            // An idle kept-alive socket the server wrote to or closed: out of the set until
+            // libcurl wants it again (it finds it dead then), so it cannot wake us in a loop.
+            ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, socket, nullptr);
+            w.registered = false;
+            continue;
+        }
+        int flags = ((event.events & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                    ((event.events & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                    ((event.events & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(m_multi, socket, flags, &running);
+    }
+    if (m_timer_due <= Clock::now()) {
+        m_timer_due = Clock::time_point::max();
+        curl_multi_socket_action(m_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(m_multi, &queued)) {
         if (message->msg != CURLMSG_DONE) {
@@ -421,11 +636,18 @@ Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
 Result<std::unique_ptr<Transport>> make_curl_transport(std::size_t connections,
                                                        const TargetSpec& target) {
     ORCH_TRY(init_curl_once());
+    auto set = make_wakeable_epoll("the curl transport");
+    if (!set) {
+        return tl::unexpected(set.error());
+    }
     CURLM* multi = curl_multi_init();
     if (multi == nullptr) {
+        ::close(set->wake);
+        ::close(set->epoll);
         return fail(ErrorCode::infrastructure, "libcurl could not create a multi handle");
     }
-    auto transport = std::make_unique<CurlTransport>(multi, connections, target);
+    auto transport =
+        std::make_unique<CurlTransport>(multi, set->epoll, set->wake, connections, target);
     if (!transport->ready()) {
         return fail(ErrorCode::infrastructure, "libcurl could not create its easy handles");
     }

@@ -22,7 +22,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -46,23 +45,10 @@ namespace {
 
 constexpr std::size_t k_read_buffer_bytes = 64 * 1024;
 constexpr int k_max_events = 256;
-constexpr std::uint64_t k_wakeup_tag = ~std::uint64_t{0};
 
 std::int64_t micros(Clock::duration duration) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
     return us > 0 ? us : 0;
-}
-
-bool equal_lower(std::string_view text, std::string_view lower_prefix) noexcept {
-    if (text.size() < lower_prefix.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i]) {
-            return false;
-        }
-    }
-    return true;
 }
 
 std::string errno_text(int error) {
@@ -77,7 +63,6 @@ struct Origin {
     std::uint16_t port = 80;
     bool tls = false;                ///< https: every connection does a TLS handshake
     SSL_SESSION* session = nullptr;  ///< the newest resumable TLS session (owned)
-    std::string host_line;           ///< "Host: name[:port]\r\n"
     std::string where;               ///< "name:port" for messages
     /// Every address the name resolved to, in getaddrinfo's order (IPv6 and IPv4, as
     /// libcurl tries them); a new connection tries them from `preferred` on.
@@ -162,12 +147,10 @@ class LeanTransport final : public Transport {
     void wakeup() override;
 
   private:
-    int origin_for(const HttpUrl& url, std::int64_t& resolve_us);
-    /// The origin of `url` and its target when `url` starts with the last parsed URL's
-    /// "http://authority" (then parse_http_url would find the same host, port and target);
-    /// -1 otherwise.
-    int cached_origin(std::string_view url, std::string_view& target) const noexcept;
-    void build_head(Connection& c, std::string_view target, const Origin& origin);
+    /// The origin of `url` (parsed): found among the known ones, or resolved now.
+    int origin_for(const RequestUrl& url, std::int64_t& resolve_us);
+    /// Writes the request line and header block of c's exchange into c.head.
+    void build_head(Connection& c, const Origin& origin);
     void open_connection(Connection& c);
     /// The TCP connection is up: a TLS origin's handshake starts, a plain one sends.
     void connected(Connection& c);
@@ -204,8 +187,6 @@ class LeanTransport final : public Transport {
     std::string m_tls_setup_error;
     std::vector<Connection> m_connections;
     std::deque<Origin> m_origins;             ///< a deque: TLS sessions keep pointers to origins
-    std::string m_last_prefix;                ///< "http://authority" of the last URL parsed in full
-    int m_last_origin = -1;                   ///< its origin; -1 before the first
     std::vector<std::uint32_t> m_done;        ///< completions not yet reported
     std::vector<std::uint32_t> m_delivering;  ///< completions being reported
     std::vector<char> m_buffer;
@@ -264,12 +245,10 @@ LeanTransport::~LeanTransport() {
 }
 
 void LeanTransport::wakeup() {
-    std::uint64_t one = 1;
-    // A full counter already means "wake up": the write may fail harmlessly.
-    [[maybe_unused]] auto written = ::write(m_wake, &one, sizeof(one));
+    signal_wakeup(m_wake);
 }
 
-int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
+int LeanTransport::origin_for(const RequestUrl& url, std::int64_t& resolve_us) {
     for (std::size_t i = 0; i < m_origins.size(); ++i) {
         if (m_origins[i].port == url.port && m_origins[i].tls == url.tls &&
             m_origins[i].host == url.host) {
@@ -285,8 +264,6 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     bool ipv6_literal = origin.host.find(':') != std::string::npos;
     std::string shown = ipv6_literal ? "[" + origin.host + "]" : origin.host;
     origin.where = shown + ":" + std::to_string(url.port);
-    origin.host_line =
-        "Host: " + (url.port == (url.tls ? 443 : 80) ? shown : origin.where) + "\r\n";
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -324,53 +301,32 @@ int LeanTransport::origin_for(const HttpUrl& url, std::int64_t& resolve_us) {
     return static_cast<int>(m_origins.size() - 1);
 }
 
-int LeanTransport::cached_origin(std::string_view url, std::string_view& target) const noexcept {
-    if (m_last_origin < 0 || !url.starts_with(m_last_prefix)) {
-        return -1;
-    }
-    std::string_view rest = url.substr(m_last_prefix.size());
-    if (!rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#') {
-        return -1;  // a longer authority ("host:80" after "host:8"): parse it
-    }
-    target = rest.substr(0, rest.find('#'));
-    return m_last_origin;
-}
-
-void LeanTransport::build_head(Connection& c, std::string_view target, const Origin& origin) {
+void LeanTransport::build_head(Connection& c, const Origin& origin) {
     const Exchange& exchange = *c.exchange;
+    const RequestUrl& url = exchange.url();
     std::string& head = c.head;
     head.clear();
     head.append(exchange.method);
     head += ' ';
-    if (target.empty() || target.front() != '/') {
-        head += '/';
-    }
-    head.append(target);
+    head.append(url.target);
     head.append(" HTTP/1.1\r\n");
-    std::size_t host_at = head.size();
     bool has_host = false;
     bool has_length = false;
-    for (const char* header : exchange.headers) {
-        std::string_view line(header);
-        std::size_t colon = line.find(':');
-        if (colon == line.npos) {
-            // libcurl's "Name;" is a header sent with an empty value.
-            if (!line.empty() && line.back() == ';') {
-                head.append(line.substr(0, line.size() - 1));
-                head.append(":\r\n");
-            }
-            continue;
-        }
-        if (line.find_first_not_of(" \t", colon + 1) == line.npos) {
-            continue;  // libcurl's "Name:" removes a header it would add: we add none
-        }
-        has_host = has_host || (colon == 4 && equal_lower(line, "host"));
-        has_length = has_length || (colon == 14 && equal_lower(line, "content-length"));
-        head.append(line);
-        head.append("\r\n");
+    for (const HeaderField& header : exchange.headers) {
+        has_host = has_host || (header.name.size() == 4 && starts_with_lower(header.name, "host"));
+        has_length = has_length ||
+                     (header.name.size() == 14 && starts_with_lower(header.name, "content-length"));
     }
     if (!has_host) {
-        head.insert(host_at, origin.host_line);
+        head.append("Host: ");
+        head.append(url.authority);
+        head.append("\r\n");
+    }
+    for (const HeaderField& header : exchange.headers) {
+        head.append(header.name);
+        head.append(": ", header.value.empty() ? 1 : 2);
+        head.append(header.value);
+        head.append("\r\n");
     }
     std::string_view method(exchange.method);
     bool sends_length =
@@ -411,33 +367,18 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
     c.head_request = method == "HEAD";
     c.idempotent = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
                    method == "OPTIONS" || method == "TRACE";
-    c.deadline =
-        exchange.timeout > Duration::zero()
-            ? exchange.sent_at + std::chrono::duration_cast<Clock::duration>(exchange.timeout)
-            : Clock::time_point::max();
+    c.deadline = exchange.deadline;
     m_earliest_deadline = std::min(m_earliest_deadline, c.deadline);
     c.state = State::sending;  // in flight from here; fail() makes it idle again
 
-    std::string_view target;
-    int origin = cached_origin(exchange.url, target);
-    if (origin < 0) {
-        HttpUrl url;
-        if (!parse_http_url(exchange.url, url)) {
-            fail(c, ErrorKind::other,
-                 "the lean transport speaks http:// and https:// without a user name, not \"" +
-                     exchange.url + "\" (use target.transport: curl)");
-            return;
-        }
-        origin = origin_for(url, c.blocked_us);
-        target = url.target;
-        // Remember "http://authority" (the URL up to its target) for the next request.
-        std::size_t prefix_length =
-            url.target.data() == nullptr
-                ? exchange.url.size()
-                : static_cast<std::size_t>(url.target.data() - exchange.url.data());
-        m_last_prefix.assign(exchange.url, 0, prefix_length);
-        m_last_origin = origin;
+    const RequestUrl& url = exchange.url();
+    if (!url.http) {
+        fail(c, ErrorKind::other,
+             "the lean transport speaks http:// and https:// without a user name, not \"" +
+                 url.text + "\" (use target.transport: curl)");
+        return;
     }
+    int origin = origin_for(url, c.blocked_us);
     const Origin& o = m_origins[static_cast<std::size_t>(origin)];
     if (!o.error.empty()) {
         fail(c, ErrorKind::dns, o.error);
@@ -458,7 +399,7 @@ void LeanTransport::start(std::uint32_t connection, Exchange& exchange) {
             return;
         }
     }
-    build_head(c, target, o);
+    build_head(c, o);
     c.ready_at = exchange.sent_at + std::chrono::microseconds(c.blocked_us);
     if (c.fd >= 0 && c.origin == origin) {
         c.reused = true;
@@ -963,7 +904,8 @@ void LeanTransport::expire(Clock::time_point now) {
                              : c.state == State::sending     ? "sending the request"
                              : c.got_bytes                   ? "receiving the response"
                                                              : "waiting for the response";
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.exchange->timeout);
+        // The deadline was set just before the hand-over: rounded, this is the timeout.
+        auto ms = std::chrono::round<std::chrono::milliseconds>(c.deadline - c.exchange->sent_at);
         fail(c, ErrorKind::timeout,
              "timed out after " + std::to_string(ms.count()) + " ms (" + during + ")");
     }
@@ -996,9 +938,7 @@ void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
     }
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];
-        if (event.data.u64 == k_wakeup_tag) {
-            std::uint64_t count = 0;
-            [[maybe_unused]] auto got = ::read(m_wake, &count, sizeof(count));
+        if (consume_wakeup(event.data.u64, m_wake)) {
             continue;
         }
         auto id = static_cast<std::uint32_t>(event.data.u64 & 0xffffffffU);
@@ -1103,7 +1043,7 @@ int LeanTransport::on_encoding_field(http_parser* parser, const char* at, std::s
     // A name split over two reads is taken by its last piece; "content-encoding" is rarely
     // split and then at worst not decoded.
     c.field_is_encoding =
-        length == 16 && equal_lower(std::string_view(at, length), "content-encoding");
+        length == 16 && starts_with_lower(std::string_view(at, length), "content-encoding");
     return 0;
 }
 
@@ -1120,7 +1060,7 @@ int LeanTransport::on_encoding_value(http_parser* parser, const char* at, std::s
         value.remove_suffix(1);
     }
     auto is = [&](std::string_view name) {
-        return value.size() == name.size() && equal_lower(value, name);
+        return value.size() == name.size() && starts_with_lower(value, name);
     };
     c.encoding = is("gzip") || is("x-gzip")        ? Encoding::gzip
                  : is("deflate")                   ? Encoding::deflate
@@ -1255,68 +1195,6 @@ int LeanTransport::on_message_complete(http_parser* parser) {
 
 }  // namespace
 
-bool parse_http_url(std::string_view url, HttpUrl& out) noexcept {
-    constexpr std::string_view k_plain = "http://";
-    constexpr std::string_view k_secure = "https://";
-    bool tls = equal_lower(url, k_secure);
-    if (!tls && !equal_lower(url, k_plain)) {
-        return false;
-    }
-    std::string_view rest = url.substr(tls ? k_secure.size() : k_plain.size());
-    std::size_t authority_end = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, authority_end);
-    std::string_view target =
-        authority_end == rest.npos ? std::string_view{} : rest.substr(authority_end);
-    if (authority.empty() || authority.find('@') != authority.npos) {
-        return false;
-    }
-    std::string_view host = authority;
-    std::string_view port_text;
-    if (authority.front() == '[') {
-        std::size_t close = authority.find(']');
-        if (close == authority.npos || close == 1) {
-            return false;
-        }
-        host = authority.substr(1, close - 1);
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') {
-                return false;
-            }
-            port_text = after.substr(1);
-        }
-    } else {
-        std::size_t colon = authority.find(':');
-        if (colon != authority.npos) {
-            host = authority.substr(0, colon);
-            port_text = authority.substr(colon + 1);
-        }
-    }
-    if (host.empty()) {
-        return false;
-    }
-    std::uint16_t port = tls ? 443 : 80;
-    if (!port_text.empty()) {
-        unsigned value = 0;
-        auto [end, error] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (error != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
-            value > 65535) {
-            return false;
-        }
-        port = static_cast<std::uint16_t>(value);
-    }
-    std::size_t fragment = target.find('#');
-    if (fragment != target.npos) {
-        target = target.substr(0, fragment);
-    }
-    out.host = host;
-    out.port = port;
-    out.tls = tls;
-    out.target = target;
-    return true;
-}
-
 bool lean_supports_url(std::string_view url) noexcept {
     HttpUrl parsed;
     return parse_http_url(url, parsed);
@@ -1328,30 +1206,12 @@ Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections) 
 
 Result<std::unique_ptr<Transport>> make_lean_transport(std::size_t connections,
                                                        const TargetSpec& target) {
-    int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd < 0) {
-        return fail(ErrorCode::infrastructure,
-                    "the lean transport cannot create an epoll set: " + errno_text(errno));
-    }
-    int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd < 0) {
-        int error = errno;
-        ::close(epoll_fd);
-        return fail(ErrorCode::infrastructure,
-                    "the lean transport cannot create an eventfd: " + errno_text(error));
-    }
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = k_wakeup_tag;
-    if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &event) != 0) {
-        int error = errno;
-        ::close(wake_fd);
-        ::close(epoll_fd);
-        return fail(ErrorCode::infrastructure,
-                    "the lean transport cannot watch its eventfd: " + errno_text(error));
+    auto set = make_wakeable_epoll("the lean transport");
+    if (!set) {
+        return tl::unexpected(set.error());
     }
     return std::unique_ptr<Transport>(
-        std::make_unique<LeanTransport>(epoll_fd, wake_fd, connections, target));
+        std::make_unique<LeanTransport>(set->epoll, set->wake, connections, target));
 }
 
 }  // namespace orch::builtin

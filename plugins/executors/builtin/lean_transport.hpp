@@ -19,18 +19,6 @@ namespace orch::builtin {
 
 // --- Interface ---
 
-/// The parts of an http:// or https:// URL the lean transport needs; views into the URL.
-struct HttpUrl {
-    std::string_view host;    ///< without the brackets of an IPv6 literal
-    std::uint16_t port = 80;  ///< 80 (https: 443) when the URL names none
-    bool tls = false;         ///< https://
-    std::string_view target;  ///< path and query ("/a?b"), may be empty; no fragment
-};
-
-/// Splits `url` when it is `http[s]://host[:port][/path][?query]` (scheme in any case, no
-/// user info); false for anything else (another scheme, a user name, a bad port).
-bool parse_http_url(std::string_view url, HttpUrl& out) noexcept;
-
 /// True when the lean transport can carry `url` (parse_http_url accepts it).
 bool lean_supports_url(std::string_view url) noexcept;
 

@@ -62,11 +62,20 @@ void draw_variables(const ScenarioPlan& plan, Prng& prng, std::uint64_t iteratio
 void build_request(const ScenarioPlan& plan, const CompiledRequest& request,
                    std::span<const std::string> values, Exchange& exchange) {
     exchange.method = request.method.c_str();
-    exchange.url.clear();
-    if (!request.absolute) {
-        exchange.url += plan.base_url;
+    if (request.url) {
+        exchange.shared_url = &*request.url;  // static: parsed once, when the plan was made
+    } else {
+        // Rendered into scratch space that keeps its capacity, then split: for a relative
+        // path only the target is derived, the base's origin was parsed with the plan.
+        exchange.shared_url = nullptr;
+        exchange.rendered_path.clear();
+        append_filled(request.path, values, exchange.rendered_path);
+        if (request.absolute) {
+            parse_request_url(exchange.rendered_path, exchange.own_url);
+        } else {
+            append_request_path(plan.base, exchange.rendered_path, exchange.own_url);
+        }
     }
-    append_filled(request.path, values, exchange.url);
 
     exchange.has_body = request.body.has_value();
     exchange.body.clear();
@@ -75,32 +84,29 @@ void build_request(const ScenarioPlan& plan, const CompiledRequest& request,
     }
 
     exchange.headers.clear();
-    for (const auto& line : request.constant_headers) {
-        exchange.headers.push_back(line.c_str());
+    for (const auto& [name, value] : request.constant_headers) {
+        exchange.headers.push_back({name, value});
     }
-    if (exchange.header_storage.size() < request.templated_headers.size()) {
-        exchange.header_storage.resize(request.templated_headers.size());
+    if (exchange.header_values.size() < request.templated_headers.size()) {
+        exchange.header_values.resize(request.templated_headers.size());
     }
     for (std::size_t i = 0; i < request.templated_headers.size(); ++i) {
         const auto& [name, value] = request.templated_headers[i];
-        std::string& line = exchange.header_storage[i];
-        line.assign(name);
-        line += ": ";
-        std::size_t value_start = line.size();
-        append_filled(value, values, line);
+        std::string& text = exchange.header_values[i];
+        text.clear();
+        append_filled(value, values, text);
         // A value must not end the header line early (header injection).
-        for (std::size_t c = value_start; c < line.size(); ++c) {
-            if (line[c] == '\r' || line[c] == '\n') {
-                line[c] = ' ';
+        for (char& c : text) {
+            if (c == '\r' || c == '\n') {
+                c = ' ';
             }
         }
-        if (line.size() == value_start) {
-            line.resize(name.size());
-            line += ';';  // libcurl sends "Name;" as an empty header, drops "Name:"
-        }
-        exchange.headers.push_back(line.c_str());
+        exchange.headers.push_back({name, text});
     }
-    exchange.timeout = request.timeout;
+    exchange.deadline =
+        request.timeout > Duration::zero()
+            ? Clock::now() + std::chrono::duration_cast<Clock::duration>(request.timeout)
+            : Clock::time_point::max();
     exchange.body_limit = request.body_limit;
     exchange.want_headers = request.want_headers || !plan.tag_headers.empty();
     exchange.decode = request.decode_compressed;

@@ -1,6 +1,6 @@
 // Turns a compiled request plus a VU's variable values into a ready Exchange: draws the
-// per-iteration variables (uuid, iter, random_int, one_of) and fills URL, headers and body
-// into the Exchange's reused buffers.
+// per-iteration variables (uuid, iter, random_int, one_of) and fills URL, headers, body and
+// deadline into the Exchange's reused buffers.
 #pragma once
 
 #include <cstdint>
@@ -25,8 +25,9 @@ void init_variables(const ScenarioPlan& plan, std::uint32_t vu_id, const std::st
 void draw_variables(const ScenarioPlan& plan, Prng& prng, std::uint64_t iteration,
                     std::vector<std::string>& values);
 
-/// Fills `exchange`'s request part for `request` with `values` (URL = base_url + path,
-/// header values without CR/LF, body).
+/// Fills `exchange`'s request part for `request` with `values`: the plan's parsed URL when
+/// it is static, else the rendered one (base_url + path); header fields (values without
+/// CR/LF); body; the deadline (now + the request's timeout).
 void build_request(const ScenarioPlan& plan, const CompiledRequest& request,
                    std::span<const std::string> values, Exchange& exchange);
 

@@ -114,7 +114,8 @@ bool has_header(const std::vector<std::string>& lower_names, std::string_view na
     return std::find(lower_names.begin(), lower_names.end(), lower(name)) != lower_names.end();
 }
 
-Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline& pipeline) {
+Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline& pipeline,
+                                        const RequestUrl& base) {
     CompiledRequest out;
     out.name = spec.name;
     out.metric_index = spec.metric_index;
@@ -123,6 +124,16 @@ Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline&
     out.absolute = !spec.path.segments.empty() && spec.path.segments[0].var < 0 &&
                    (spec.path.segments[0].literal.starts_with("http://") ||
                     spec.path.segments[0].literal.starts_with("https://"));
+    if (spec.path.is_constant()) {
+        std::string_view path =
+            spec.path.segments.empty() ? std::string_view() : spec.path.segments[0].literal;
+        out.url.emplace();
+        if (out.absolute) {
+            parse_request_url(path, *out.url);
+        } else {
+            append_request_path(base, path, *out.url);
+        }
+    }
     out.body = spec.body;
     out.timeout = spec.timeout.value_or(pipeline.target.timeout);
 
@@ -141,23 +152,18 @@ Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline&
     }
     for (const Header* header : headers) {
         if (header->value.is_constant()) {
-            std::string value =
-                header->value.segments.empty() ? "" : header->value.segments[0].literal;
-            // "Name:" would make libcurl drop the header; "Name;" sends it empty.
-            out.constant_headers.push_back(value.empty() ? header->name + ";"
-                                                         : header->name + ": " + value);
+            out.constant_headers.emplace_back(
+                header->name,
+                header->value.segments.empty() ? "" : header->value.segments[0].literal);
         } else {
             out.templated_headers.emplace_back(header->name, header->value);
         }
     }
     if (out.body && !spec.content_type.empty() && !has_header(names, "content-type")) {
-        out.constant_headers.push_back("Content-Type: " + spec.content_type);
+        out.constant_headers.emplace_back("Content-Type", spec.content_type);
     }
     if (!has_header(names, "user-agent")) {
-        out.constant_headers.push_back("User-Agent: stagegate");
-    }
-    if (out.body && !has_header(names, "expect")) {
-        out.constant_headers.push_back("Expect:");  // no 100-continue round trip
+        out.constant_headers.emplace_back("User-Agent", "stagegate");
     }
     out.decode_compressed = pipeline.target.decode_compressed;
 
@@ -266,6 +272,7 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
     while (!plan.base_url.empty() && plan.base_url.back() == '/') {
         plan.base_url.pop_back();
     }
+    parse_request_url(plan.base_url, plan.base);
     plan.think_time = scenario.think_time;
     plan.tls = pipeline.target.insecure ? TlsVerification::off : TlsVerification::on;
     plan.target = pipeline.target;
@@ -284,7 +291,7 @@ Result<ScenarioPlan> compile_plan(const Pipeline& pipeline) {
         CompiledOperation compiled;
         compiled.name = operation.name;
         for (const auto& step : operation.steps) {
-            auto request = compile_request(step, pipeline);
+            auto request = compile_request(step, pipeline, plan.base);
             if (!request) {
                 return tl::unexpected(request.error());
             }

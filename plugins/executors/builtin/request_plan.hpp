@@ -49,8 +49,12 @@ struct CompiledRequest {
     std::string method;     ///< upper case
     bool absolute = false;  ///< the path template is a whole URL (does not get base_url)
     Template path;
+    /// The whole URL, parsed once, when the path has no slot (Exchange::shared_url points
+    /// here); empty when it is rendered per request.
+    std::optional<RequestUrl> url;
     std::optional<Template> body;
-    std::vector<std::string> constant_headers;  ///< "Name: value" lines, fixed
+    /// Fixed header fields (name, value), request headers before target headers.
+    std::vector<std::pair<std::string, std::string>> constant_headers;
     std::vector<std::pair<std::string, Template>> templated_headers;  ///< name, value
     Duration timeout{0};
     std::size_t body_limit = 0;  ///< response bytes kept for checks and failure samples
@@ -74,6 +78,7 @@ struct CompiledOperation {
 
 struct ScenarioPlan {
     std::string base_url;
+    RequestUrl base;  ///< base_url, parsed once
     std::vector<CompiledOperation> operations;
     std::vector<double> cumulative_weights;    ///< parallel to operations
     std::vector<VariableSlot> slots;           ///< parallel to Scenario::variable_names
