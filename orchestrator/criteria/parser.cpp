@@ -191,23 +191,12 @@ class CriterionParser {
                 return tl::unexpected(value.error());
             }
             number = *value;
-            skip_space();
-            if (!at_end() && !at_keyword("over")) {
-                unit = take_unit();
-            }
+            unit = take_unit_if_any();
         }
-        skip_space();
-        std::optional<Duration> window;
-        if (at_keyword("over")) {
-            m_pos += 4;
-            auto parsed = parse_window();
-            if (!parsed) {
-                return tl::unexpected(parsed.error());
-            }
-            window = *parsed;
-        } else if (!at_end()) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
-                         (relative ? " (" + std::string(k_relative_example) + ")" : ""));
+        auto window = parse_window_tail(relative ? " (" + std::string(k_relative_example) + ")"
+                                                 : std::string());
+        if (!window) {
+            return tl::unexpected(window.error());
         }
 
         auto unit_of_metric = metric_unit(metric, m_catalog);
@@ -248,7 +237,7 @@ class CriterionParser {
         criterion.op = *op;
         criterion.target = relative ? std::nan("") : number * *factor;
         criterion.unit = *unit_of_metric;
-        criterion.window = window;
+        criterion.window = *window;
         return criterion;
     }
 
@@ -358,22 +347,10 @@ class CriterionParser {
         if (!value) {
             return tl::unexpected(value.error());
         }
-        skip_space();
-        std::string_view unit;
-        if (!at_end() && !at_keyword("over")) {
-            unit = take_unit();
-        }
-        skip_space();
-        std::optional<Duration> window;
-        if (at_keyword("over")) {
-            m_pos += 4;
-            auto parsed = parse_window();
-            if (!parsed) {
-                return tl::unexpected(parsed.error());
-            }
-            window = *parsed;
-        } else if (!at_end()) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text));
+        const std::string_view unit = take_unit_if_any();
+        auto window = parse_window_tail("");
+        if (!window) {
+            return tl::unexpected(window.error());
         }
         auto factor = prom_unit_factor(unit);
         if (!factor) {
@@ -389,7 +366,7 @@ class CriterionParser {
         criterion.op = *op;
         criterion.target = *value * *factor;
         criterion.unit = MetricUnit::number;
-        criterion.window = window;
+        criterion.window = *window;
         return criterion;
     }
 
@@ -482,6 +459,35 @@ class CriterionParser {
 
     std::string_view take_unit() {
         return take_while([](char c) { return is_alpha(c) || c == '%' || c == '/'; });
+    }
+
+    /// The unit written after a number, or empty when none is (the criterion ends or
+    /// `over` follows).
+    std::string_view take_unit_if_any() {
+        skip_space();
+        if (at_end() || at_keyword("over")) {
+            return {};
+        }
+        return take_unit();
+    }
+
+    /// What may follow the value: `over DURATION` (the window) or nothing. Anything else is
+    /// an error; `hint` is added to its message.
+    Result<std::optional<Duration>> parse_window_tail(const std::string& hint) {
+        skip_space();
+        if (at_end()) {
+            return std::optional<Duration>();
+        }
+        if (!at_keyword("over")) {
+            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
+                         hint);
+        }
+        m_pos += 4;
+        auto window = parse_window();
+        if (!window) {
+            return tl::unexpected(window.error());
+        }
+        return std::optional<Duration>(*window);
     }
 
     /// `word` starts here and is not followed by a letter, digit or '_'.
@@ -728,14 +734,6 @@ class CriterionParser {
                          quoted(metric));
         }
         return "tags." + std::string(tag) + "." + std::string(value) + "." + std::string(metric);
-    }
-
-    static std::string join_names(const std::vector<std::string>& names) {
-        std::string out;
-        for (const auto& n : names) {
-            out += (out.empty() ? "" : ", ") + n;
-        }
-        return out;
     }
 
     Result<CompareOp> parse_operator(std::string_view metric) {
