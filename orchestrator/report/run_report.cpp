@@ -321,69 +321,33 @@ class Fields {
     }
 
     std::string text(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return {};
-        }
-        if (!v->is_string()) {
-            wrong(key, "a string", *v);
-            return std::string();
-        }
-        return v->get<std::string>();
+        const auto* v = typed(key, need, "a string", [](const auto& j) { return j.is_string(); });
+        return v != nullptr ? v->get<std::string>() : std::string();
     }
 
     std::optional<double> number(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return std::nullopt;
-        }
-        if (!v->is_number()) {
-            wrong(key, "a number", *v);
-            return std::nullopt;
-        }
-        return v->get<double>();
+        const auto* v = typed(key, need, "a number", [](const auto& j) { return j.is_number(); });
+        return v != nullptr ? std::optional(v->get<double>()) : std::nullopt;
     }
 
     int integer(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return 0;
-        }
-        if (!v->is_number_integer()) {
-            wrong(key, "an integer", *v);
-            return 0;
-        }
-        return v->get<int>();
+        const auto* v =
+            typed(key, need, "an integer", [](const auto& j) { return j.is_number_integer(); });
+        return v != nullptr ? v->get<int>() : 0;
     }
 
     bool boolean(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return false;
-        }
-        if (!v->is_boolean()) {
-            wrong(key, "true or false", *v);
-            return false;
-        }
-        return v->get<bool>();
+        const auto* v =
+            typed(key, need, "true or false", [](const auto& j) { return j.is_boolean(); });
+        return v != nullptr && v->get<bool>();
     }
 
     const nlohmann::json* object(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v != nullptr && !v->is_object()) {
-            wrong(key, "an object", *v);
-            return nullptr;
-        }
-        return v;
+        return typed(key, need, "an object", [](const auto& j) { return j.is_object(); });
     }
 
     const nlohmann::json* array(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v != nullptr && !v->is_array()) {
-            wrong(key, "an array", *v);
-            return nullptr;
-        }
-        return v;
+        return typed(key, need, "an array", [](const auto& j) { return j.is_array(); });
     }
 
     std::vector<std::string> texts(std::string_view key) {
@@ -411,6 +375,19 @@ class Fields {
     }
 
   private:
+    /// The value of `key` when present and `is_kind`; nullptr when absent or null (a problem
+    /// when required) and when of another kind (a problem naming the `expected` kind).
+    template <class IsKind>
+    const nlohmann::json* typed(std::string_view key, Need need, std::string_view expected,
+                                IsKind is_kind) {
+        const nlohmann::json* v = get(key, need);
+        if (v != nullptr && !is_kind(*v)) {
+            wrong(key, expected, *v);
+            return nullptr;
+        }
+        return v;
+    }
+
     void wrong(std::string_view key, std::string_view expected, const nlohmann::json& got) {
         problem(at(key) + ": expected " + std::string(expected) + ", got " +
                 std::string(got.type_name()));
