@@ -632,9 +632,7 @@ Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
     for (const auto& set : args.all("--set")) {
         identity += "\n--set " + set;
     }
-    char scale[64];
-    std::snprintf(scale, sizeof scale, "\n--time-scale %.17g", pipeline.time_scale);
-    identity += scale;
+    identity += fmt::format("\n--time-scale {:.17g}", pipeline.time_scale);
     info.pipeline_hash = sha256_hex(identity);
     info.start_at = args.value("--start-at").value_or("");
     info.owns_backend = pipeline.backend.has_value();
@@ -758,14 +756,15 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
         return invalid_run(ctx, *args, stages.error().message);
     }
     if (args->has("--strict")) {
-        std::string ungated;
+        std::vector<std::string> ungated_names;
         for (const StageSpec* stage : *stages) {
             if (std::none_of(stage->criteria.begin(), stage->criteria.end(), [](const auto& c) {
                     return c.criterion.severity == Severity::fail;
                 })) {
-                ungated += (ungated.empty() ? "" : ", ") + stage->name;
+                ungated_names.push_back(stage->name);
             }
         }
+        const std::string ungated = join_names(ungated_names);
         if (!ungated.empty()) {
             return invalid_run(ctx, *args,
                                file + ": --strict: no fail criterion in stage " + ungated +

@@ -5,11 +5,11 @@
 #include <curl/curl.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/redact.hpp"
@@ -44,15 +44,13 @@ std::string string_at(const nlohmann::json& object, const char* key, std::string
 }
 
 std::string number_text(double value) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.3f", value);
-    return buffer;
+    return fmt::format("{:.3f}", value);
 }
 
 /// `{a="x", b="y"}`, with `__name__` written before the braces as PromQL does.
 std::string labels_of(const nlohmann::json& metric) {
     std::string name;
-    std::string labels;
+    std::vector<std::string> labels;
     if (metric.is_object()) {
         for (const auto& [key, value] : metric.items()) {
             const auto* string = value.get_ptr<const std::string*>();
@@ -61,10 +59,10 @@ std::string labels_of(const nlohmann::json& metric) {
                 name = text;
                 continue;
             }
-            labels += (labels.empty() ? "" : ", ") + key + "=\"" + text + "\"";
+            labels.push_back(key + "=\"" + text + "\"");
         }
     }
-    return name + "{" + labels + "}";
+    return fmt::format("{}{{{}}}", name, fmt::join(labels, ", "));
 }
 
 /// A sample `[time, "value"]`; false when it is not one.

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "core/atomic_file.hpp"
 #include "core/did_you_mean.hpp"
 #include "core/redact.hpp"
@@ -34,9 +36,9 @@ Result<void> Reporter::write_to(const std::filesystem::path& dir, const RunRepor
 void ReporterRegistry::add(std::string format, ReporterFactory factory) {
     for (const auto& entry : m_factories) {
         if (entry.first == format) {
-            std::fprintf(stderr,
-                         "stagegate: internal error: reporter format \"%s\" registered twice\n",
-                         format.c_str());
+            fmt::print(stderr,
+                       "stagegate: internal error: reporter format \"{}\" registered twice\n",
+                       format);
             std::abort();
         }
     }

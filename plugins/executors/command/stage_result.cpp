@@ -8,9 +8,12 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <ranges>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 namespace orch {
 
@@ -106,11 +109,8 @@ class Checker {
                     std::initializer_list<std::string_view> keys) {
         for (const auto& [key, unused] : object.items()) {
             if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-                std::string valid;
-                for (auto k : keys) {
-                    valid += (valid.empty() ? "" : ", ") + std::string(k);
-                }
-                problem(join(path, key), "unknown key (valid: " + valid + ")");
+                problem(join(path, key),
+                        fmt::format("unknown key (valid: {})", fmt::join(keys, ", ")));
             }
         }
     }
@@ -231,12 +231,12 @@ void read_measurement(Checker& check, const json& value, const std::string& path
                 ++kind;
             }
             if (kind == k_error_kind_count) {
-                std::string valid;
-                for (std::size_t k = 1; k < k_error_kind_count; ++k) {
-                    valid += (valid.empty() ? "" : ", ") +
-                             std::string(error_kind_name(static_cast<ErrorKind>(k)));
-                }
-                check.problem(path + ".errors." + key, "unknown error kind (valid: " + valid + ")");
+                auto valid = std::views::iota(std::size_t{1}, k_error_kind_count) |
+                             std::views::transform([](std::size_t k) {
+                                 return error_kind_name(static_cast<ErrorKind>(k));
+                             });
+                check.problem(path + ".errors." + key, fmt::format("unknown error kind (valid: {})",
+                                                                   fmt::join(valid, ", ")));
             } else if (auto n = check.count(count, path + ".errors." + key)) {
                 out.errors[kind] = *n;
             }

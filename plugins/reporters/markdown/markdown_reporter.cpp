@@ -1,9 +1,11 @@
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ranges>
+
+#include <fmt/format.h>
 
 #include "plugins/reporters/markdown/capacity_section.hpp"
 #include "plugins/reporters/markdown/markdown_text.hpp"
@@ -92,21 +94,21 @@ void write_summary(std::string& out, const RunReport& report) {
         out += ")";
     }
     out += "\n";
-    std::string run;
+    std::vector<std::string> run;
     if (!report.run_id.empty()) {
-        run += "run " + code(report.run_id, false);
+        run.push_back("run " + code(report.run_id, false));
     }
     if (!report.executor.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("executor ") + escape(report.executor);
+        run.push_back("executor " + escape(report.executor));
     }
     if (!report.base_url.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("target ") + code(report.base_url, false);
+        run.push_back("target " + code(report.base_url, false));
     }
     if (!report.version.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("stagegate ") + escape(report.version);
+        run.push_back("stagegate " + escape(report.version));
     }
     if (!run.empty()) {
-        out += "- **Run:** " + run + "\n";
+        out += fmt::format("- **Run:** {}\n", fmt::join(run, ", "));
     }
     if (!report.pipeline_file.empty()) {
         out += "- **Pipeline:** " + code(report.pipeline_file, false);
@@ -614,11 +616,11 @@ void write_next_stage(std::string& out, const RunReport& report, std::size_t ind
     const StageReport& next = report.stages[index + 1];
     out += "### Next stage: " + escape(next.name) + "\n\n";
     out += "- **Load:** " + escape(outlook->load) + "\n";
-    std::string criteria;
-    for (const auto& c : outlook->criteria) {
-        criteria += (criteria.empty() ? "" : ", ") + code(c, false);
-    }
-    out += "- **Criteria:** " + (criteria.empty() ? std::string("none") : criteria) + "\n";
+    auto criteria =
+        outlook->criteria | std::views::transform([](const auto& c) { return code(c, false); });
+    out += "- **Criteria:** " +
+           (criteria.empty() ? std::string("none") : fmt::format("{}", fmt::join(criteria, ", "))) +
+           "\n";
     out += "- **Outlook:** " + bold(escape(outlook->verdict)) + ": " + escape(outlook->reasoning) +
            "\n\n";
 }

@@ -1,11 +1,13 @@
 #include "plugins/reporters/openmetrics/openmetrics_reporter.hpp"
 
-#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <ranges>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "core/utf8.hpp"
 #include "report/run_summary.hpp"
@@ -52,12 +54,10 @@ class Family {
     void add(const Labels& labels, double value) {
         std::string line = m_name;
         if (!labels.empty()) {
-            line += "{";
-            for (std::size_t i = 0; i < labels.size(); ++i) {
-                line +=
-                    (i ? "," : "") + labels[i].first + "=\"" + label_value(labels[i].second) + "\"";
-            }
-            line += "}";
+            auto pairs = labels | std::views::transform([](const auto& label) {
+                             return label.first + "=\"" + label_value(label.second) + "\"";
+                         });
+            line += fmt::format("{{{}}}", fmt::join(pairs, ","));
         }
         m_samples += line + " " + number(value) + "\n";
     }
