@@ -29,6 +29,7 @@
 #include "cli/render_command.hpp"
 #include "cli/serve_verb.hpp"
 #include "cli/terminal.hpp"
+#include "cli/verb_args.hpp"
 #include "config/loader.hpp"
 #include "config/sha256.hpp"
 #include "core/atomic_file.hpp"
@@ -276,11 +277,6 @@ std::vector<std::string> verb_names() {
     return names;
 }
 
-int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << shown_lines(message) << "\n";
-    return k_exit_invalid;
-}
-
 std::string new_run_id() {
     std::random_device rd;
     return fmt::format("{}-{:04x}", compact_utc(std::chrono::system_clock::now()),
@@ -404,13 +400,9 @@ Result<void> apply_baseline_option(Pipeline& pipeline, const std::optional<std::
 
 int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help"}, {"--time-scale"}, {"--set"}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "validate");
+    auto args = verb_args(ctx, rest, spec, "validate", k_validate_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_validate_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "validate takes one pipeline file (see stagegate validate --help)");
@@ -515,13 +507,9 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help"}, {"--format", "--output"}, {}, {{"-h", "--help"}, {"-o", "--output"}}};
-    auto args = parse_args(rest, spec, "report");
+    auto args = verb_args(ctx, rest, spec, "report", k_report_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_report_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "report takes one results.json (see stagegate report --help)");
@@ -549,13 +537,9 @@ int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help", "--all"}, {"--format"}, {}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "compare");
+    auto args = verb_args(ctx, rest, spec, "compare", k_compare_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_compare_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 2) {
         return invalid(ctx, "compare takes two results.json files (see stagegate compare --help)");
@@ -642,13 +626,9 @@ Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
 
 int cmd_merge(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help", "--allow-missing", "--no-progress"}, {"--out"}, {}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "merge");
+    auto args = verb_args(ctx, rest, spec, "merge", k_merge_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_merge_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.empty()) {
         return invalid(ctx,
@@ -700,13 +680,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
                   "--segment", "--start-at"},
                  {"--only", "--set"},
                  {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "run");
+    auto args = verb_args(ctx, rest, spec, "run", k_run_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_run_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "run takes one pipeline file (see stagegate run --help)");
@@ -874,39 +850,21 @@ int run(Context& ctx) {
             ctx.out << k_usage;
             return k_exit_pass;
         }
-        if (verb == "help") {
-            return cmd_help(ctx, rest);
-        }
-        if (verb == "completion") {
-            return cmd_completion(ctx, rest);
-        }
+        using Command = int (*)(Context&, const std::vector<std::string>&);
+        static constexpr std::pair<std::string_view, Command> k_commands[] = {
+            {"help", cmd_help},         {"completion", cmd_completion}, {"run", cmd_run},
+            {"validate", cmd_validate}, {"report", cmd_report},         {"merge", cmd_merge},
+            {"compare", cmd_compare},   {"schema", cmd_schema},         {"serve", cmd_serve},
+            {"render", cmd_render},
+        };
         if (verb == "--version" || verb == "version") {
             ctx.out << "stagegate " << version() << "\n";
             return k_exit_pass;
         }
-        if (verb == "run") {
-            return cmd_run(ctx, rest);
-        }
-        if (verb == "validate") {
-            return cmd_validate(ctx, rest);
-        }
-        if (verb == "report") {
-            return cmd_report(ctx, rest);
-        }
-        if (verb == "merge") {
-            return cmd_merge(ctx, rest);
-        }
-        if (verb == "compare") {
-            return cmd_compare(ctx, rest);
-        }
-        if (verb == "schema") {
-            return cmd_schema(ctx, rest);
-        }
-        if (verb == "serve") {
-            return cmd_serve(ctx, rest);
-        }
-        if (verb == "render") {
-            return cmd_render(ctx, rest);
+        for (const auto& [name, command] : k_commands) {
+            if (verb == name) {
+                return command(ctx, rest);
+            }
         }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.

@@ -7,6 +7,7 @@
 
 #include "cli/args.hpp"
 #include "cli/console.hpp"
+#include "cli/verb_args.hpp"
 #include "config/loader.hpp"
 #include "core/clock.hpp"
 #include "core/did_you_mean.hpp"
@@ -42,11 +43,6 @@ Options:
 
 namespace {
 
-int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << shown_lines(message) << "\n";
-    return k_exit_invalid;
-}
-
 std::optional<int> whole_number(const std::string& text, int low, int high) {
     char* end = nullptr;
     long n = std::strtol(text.c_str(), &end, 10);
@@ -63,13 +59,9 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
                  {"--parallelism", "--image", "--results-claim", "--lead"},
                  {},
                  {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "render");
+    auto args = verb_args(ctx, rest, spec, "render", k_render_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_render_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 2) {
         return invalid(ctx,

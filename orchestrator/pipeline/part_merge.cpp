@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <ranges>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -177,17 +178,13 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
     // without a line here; what that part measured is cleared, to be merged from all parts.
     StageReport stage = model;
     const StageReport unmeasured;
-    stage.verdict = Verdict::skipped;
-    stage.started_at = unmeasured.started_at;
-    stage.duration_s = unmeasured.duration_s;
-    stage.metrics = unmeasured.metrics;
-    stage.series = unmeasured.series;
-    stage.series_bucket_s = unmeasured.series_bucket_s;
-    stage.health_before = unmeasured.health_before;
-    stage.health_after = unmeasured.health_after;
-    stage.hints = unmeasured.hints;
-    stage.extra = unmeasured.extra;
-    stage.part = unmeasured.part;
+    std::tie(stage.verdict, stage.started_at, stage.duration_s, stage.metrics, stage.series,
+             stage.series_bucket_s, stage.health_before, stage.health_after, stage.hints,
+             stage.extra, stage.part) =
+        std::tie(unmeasured.verdict, unmeasured.started_at, unmeasured.duration_s,
+                 unmeasured.metrics, unmeasured.series, unmeasured.series_bucket_s,
+                 unmeasured.health_before, unmeasured.health_after, unmeasured.hints,
+                 unmeasured.extra, unmeasured.part);
 
     std::vector<const StagePart*> parts;
     std::vector<std::string> not_run;
