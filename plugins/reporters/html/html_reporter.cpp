@@ -605,15 +605,19 @@ void write_tags(std::string& out, const StageReport& stage) {
     if (rows.empty()) {
         return;
     }
-    HtmlTable table({"Tag", "Value", "Requests", "Errors", "Error rate", "p95", "p99"},
-                    {false, false, true, true, true, true, true});
+    std::vector<std::string> titles = {"Tag", "Value"};
+    std::vector<bool> numeric = {false, false};
+    for (const TagColumn& column : k_tag_columns) {
+        titles.emplace_back(column.heading);
+        numeric.push_back(true);
+    }
+    HtmlTable table(std::move(titles), std::move(numeric));
     for (const auto& row : rows) {
-        table.add_row({esc(row.tag), esc(row.value),
-                       metric_cell(stage, row.prefix, "requests", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "errors", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "error_rate", MetricUnit::percent),
-                       metric_cell(stage, row.prefix, "p95", MetricUnit::milliseconds),
-                       metric_cell(stage, row.prefix, "p99", MetricUnit::milliseconds)});
+        std::vector<std::string> cells = {esc(row.tag), esc(row.value)};
+        for (const TagColumn& column : k_tag_columns) {
+            cells.push_back(metric_cell(stage, row.prefix, column.metric, column.unit));
+        }
+        table.add_row(std::move(cells));
     }
     out += "<h3>By response tag</h3>\n" + table.render();
     if (stage_tags_overflowed(rows)) {
