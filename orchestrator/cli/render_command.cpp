@@ -1,14 +1,13 @@
 #include "cli/render_command.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 #include "cli/args.hpp"
 #include "cli/console.hpp"
 #include "cli/verb_args.hpp"
 #include "config/loader.hpp"
+#include "core/atomic_file.hpp"
 #include "core/clock.hpp"
 #include "core/did_you_mean.hpp"
 #include "core/exit_code.hpp"
@@ -100,12 +99,10 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
     }
 
     const std::filesystem::path file = args->positionals[1];
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    auto text = read_file(file);
+    if (!text) {
         return invalid(ctx, file.string() + ": cannot read the pipeline file (check the path)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
     LoadOptions options;
     options.getenv = ctx.getenv;
     auto pipeline = load_pipeline_diagnostics(file, options);
@@ -120,7 +117,7 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
 
     RenderInput input;
     input.pipeline = &*pipeline;
-    input.pipeline_text = text.str();
+    input.pipeline_text = std::move(*text);
     input.file = file;
     input.parallelism = *n;
     input.run_id = compact_utc(std::chrono::system_clock::now());

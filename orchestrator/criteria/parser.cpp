@@ -85,48 +85,35 @@ constexpr std::array<UnitRule, 6> k_unit_rules = {{
     {MetricUnit::number, "a number", "use a bare number"},
 }};
 
+/// The units a value may be written in, per metric unit, and the factor to the metric's
+/// canonical unit (count and number take a bare number only).
+struct UnitFactor {
+    MetricUnit metric_unit;
+    std::string_view unit;
+    double factor;
+};
+
+constexpr std::array<UnitFactor, 8> k_unit_factors = {{
+    {MetricUnit::milliseconds, "ms", 1.0},
+    {MetricUnit::milliseconds, "s", 1000.0},
+    {MetricUnit::milliseconds, "us", 0.001},
+    {MetricUnit::percent, "%", 1.0},
+    {MetricUnit::megabytes, "MB", 1.0},
+    {MetricUnit::megabytes, "KB", 1.0 / 1024.0},
+    {MetricUnit::megabytes, "GB", 1024.0},
+    {MetricUnit::per_second, "/s", 1.0},
+}};
+
 /// The factor that converts a value written with `unit` into `metric_unit`, or nullopt
 /// when the unit does not fit. An empty unit (a bare number) is the canonical unit.
 std::optional<double> unit_factor(MetricUnit metric_unit, std::string_view unit) {
     if (unit.empty()) {
         return 1.0;
     }
-    switch (metric_unit) {
-        case MetricUnit::milliseconds:
-            if (unit == "ms") {
-                return 1.0;
-            }
-            if (unit == "s") {
-                return 1000.0;
-            }
-            if (unit == "us") {
-                return 0.001;
-            }
-            break;
-        case MetricUnit::percent:
-            if (unit == "%") {
-                return 1.0;
-            }
-            break;
-        case MetricUnit::megabytes:
-            if (unit == "MB") {
-                return 1.0;
-            }
-            if (unit == "KB") {
-                return 1.0 / 1024.0;
-            }
-            if (unit == "GB") {
-                return 1024.0;
-            }
-            break;
-        case MetricUnit::per_second:
-            if (unit == "/s") {
-                return 1.0;
-            }
-            break;
-        case MetricUnit::count:
-        case MetricUnit::number:
-            break;
+    for (const UnitFactor& f : k_unit_factors) {
+        if (f.metric_unit == metric_unit && f.unit == unit) {
+            return f.factor;
+        }
     }
     return std::nullopt;
 }

@@ -43,6 +43,16 @@ class ToolExecutor : public Executor {
     std::filesystem::path m_program;  ///< absolute; set by prepare(), empty before
 };
 
+/// The executor's own config of `pipeline` (executor_config), or a default one when the
+/// pipeline holds none (a Pipeline built by hand).
+template <class Config>
+std::shared_ptr<const Config> executor_config_or_default(const Pipeline& pipeline) {
+    if (auto config = executor_config<Config>(pipeline)) {
+        return config;
+    }
+    return std::make_shared<const Config>();
+}
+
 /// The registry entry of a ToolExecutor class constructed from the pipeline.
 template <class ExecutorClass>
 ExecutorPlugin tool_executor_plugin(ExecutorSection section) {

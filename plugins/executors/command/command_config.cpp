@@ -1,7 +1,7 @@
 #include "plugins/executors/command/command_config.hpp"
 
 #include "config/yaml_reader.hpp"
-#include "plugin/executor.hpp"
+#include "plugin/tool_executor.hpp"
 
 namespace orch {
 
@@ -28,10 +28,7 @@ ExecutorSection command_section() {
 }
 
 std::shared_ptr<const CommandConfig> command_config(const Pipeline& pipeline) {
-    if (auto config = executor_config<CommandConfig>(pipeline)) {
-        return config;
-    }
-    return std::make_shared<const CommandConfig>();
+    return executor_config_or_default<CommandConfig>(pipeline);
 }
 
 }  // namespace orch

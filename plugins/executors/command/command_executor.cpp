@@ -40,14 +40,14 @@ class CommandExecutor final : public ToolExecutor<CommandConfig> {
             return fail(ErrorCode::invalid_input,
                         "scenario.command is empty (the command executor runs a program)");
         }
-        m_cwd = pipeline_dir(m_pipeline);
-        auto program = find_program(command[0], m_cwd);
+        const fs::path cwd = pipeline_dir(m_pipeline);
+        auto program = find_program(command[0], cwd);
         if (!program) {
             return fail(ErrorCode::infrastructure,
                         "command executor: program \"" + command[0] +
                             "\" not found or not executable (scenario.command[0]; a path is "
                             "relative to " +
-                            m_cwd.string() + ", a bare name is searched in PATH)");
+                            cwd.string() + ", a bare name is searched in PATH)");
         }
         std::error_code ec;
         m_program = fs::absolute(*program, ec);
@@ -64,7 +64,7 @@ class CommandExecutor final : public ToolExecutor<CommandConfig> {
 
         auto argv = m_config->command;
         argv[0] = m_program.string();
-        auto ran = run_tool(tool_run("the command", std::move(argv), m_cwd,
+        auto ran = run_tool(tool_run("the command", std::move(argv), pipeline_dir(m_pipeline),
                                      command_environment(m_pipeline, stage, result_file, out_dir),
                                      log, k_poll_interval),
                             stage, stop);
@@ -157,8 +157,6 @@ class CommandExecutor final : public ToolExecutor<CommandConfig> {
         observer.on_interval(whole);
         return run;
     }
-
-    fs::path m_cwd;
 };
 
 }  // namespace

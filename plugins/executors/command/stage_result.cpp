@@ -7,13 +7,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <ranges>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
 
 namespace orch {
 
@@ -404,13 +404,11 @@ Result<StageResult> parse_stage_result(std::string_view text, const std::string&
 }
 
 Result<StageResult> read_stage_result(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = read_file(path);
+    if (!text) {
         return fail(ErrorCode::infrastructure, path.string() + ": cannot be read (stage result)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_stage_result(text.str(), path.string());
+    return parse_stage_result(*text, path.string());
 }
 
 }  // namespace orch

@@ -1,7 +1,7 @@
 #include "plugins/executors/k6/k6_config.hpp"
 
 #include "config/yaml_reader.hpp"
-#include "plugin/executor.hpp"
+#include "plugin/tool_executor.hpp"
 
 namespace orch {
 
@@ -38,10 +38,7 @@ ExecutorSection k6_section() {
 }
 
 std::shared_ptr<const K6Config> k6_config(const Pipeline& pipeline) {
-    if (auto config = executor_config<K6Config>(pipeline)) {
-        return config;
-    }
-    return std::make_shared<const K6Config>();
+    return executor_config_or_default<K6Config>(pipeline);
 }
 
 }  // namespace orch
