@@ -180,14 +180,21 @@ Result<std::vector<PromSeries>> parse_answer(long status, std::string_view body,
         return fail(ErrorCode::infrastructure,
                     what + " answered a malformed " + type + ": " + redact(shown(body)));
     };
+    // One [time, "value"] sample of `one`; false when it is not one.
+    auto add_point = [](const nlohmann::json& sample, PromSeries& one) {
+        std::pair<double, double> point;
+        if (!read_point(sample, point)) {
+            return false;
+        }
+        one.points.push_back(point);
+        return true;
+    };
     if (type == "scalar") {
         PromSeries one;
         one.labels = "{}";
-        std::pair<double, double> point;
-        if (!read_point(result, point)) {
+        if (!add_point(result, one)) {
             return malformed();
         }
-        one.points.push_back(point);
         series.push_back(std::move(one));
         return series;
     }
@@ -203,21 +210,17 @@ Result<std::vector<PromSeries>> parse_answer(long status, std::string_view body,
         PromSeries one;
         one.labels = labels_of(element.contains("metric") ? element["metric"] : nlohmann::json());
         if (type == "vector") {
-            std::pair<double, double> point;
-            if (!element.contains("value") || !read_point(element["value"], point)) {
+            if (!element.contains("value") || !add_point(element["value"], one)) {
                 return malformed();
             }
-            one.points.push_back(point);
         } else {
             if (!element.contains("values") || !element["values"].is_array()) {
                 return malformed();
             }
             for (const auto& sample : element["values"]) {
-                std::pair<double, double> point;
-                if (!read_point(sample, point)) {
+                if (!add_point(sample, one)) {
                     return malformed();
                 }
-                one.points.push_back(point);
             }
         }
         series.push_back(std::move(one));

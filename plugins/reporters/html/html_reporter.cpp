@@ -365,6 +365,12 @@ std::vector<html::ChartThreshold> thresholds(
 void write_charts(std::string& out, const RunReport& report) {
     using Pick = std::function<std::optional<double>(const SeriesPoint&, double bucket_s)>;
     using Limit = std::function<std::optional<double>(const Criterion&)>;
+    // The limit line of a chart: the target of the criterion on `metric`.
+    auto target_of = [](std::string metric) -> Limit {
+        return [metric = std::move(metric)](const Criterion& c) -> std::optional<double> {
+            return c.metric == metric ? std::optional(c.target) : std::nullopt;
+        };
+    };
     auto segments = [&](const std::vector<Pick>& picks, const Limit& limit,
                         bool mark_failures = false) {
         std::vector<html::ChartSegment> result;
@@ -433,15 +439,10 @@ void write_charts(std::string& out, const RunReport& report) {
         }
     };
     add("Requests per second",
-        html::line_chart("Requests per second across the run", {"requests/s"},
-                         segments({[](const SeriesPoint& p, double) { return p.rps; }},
-                                  [](const Criterion& c) -> std::optional<double> {
-                                      if (c.metric == "rps") {
-                                          return c.target;
-                                      }
-                                      return std::nullopt;
-                                  }),
-                         &format_rate_axis));
+        html::line_chart(
+            "Requests per second across the run", {"requests/s"},
+            segments({[](const SeriesPoint& p, double) { return p.rps; }}, target_of("rps")),
+            &format_rate_axis));
     add("Error rate",
         html::line_chart(
             "Error rate (percent of requests) across the run", {"error rate"},
@@ -528,12 +529,7 @@ void write_charts(std::string& out, const RunReport& report) {
     add("Backend RSS",
         html::line_chart("Backend RSS across the run", {"RSS"},
                          segments({[](const SeriesPoint& p, double) { return p.rss_mb; }},
-                                  [](const Criterion& c) -> std::optional<double> {
-                                      if (c.metric == "backend.rss_peak") {
-                                          return c.target;
-                                      }
-                                      return std::nullopt;
-                                  }),
+                                  target_of("backend.rss_peak")),
                          &format_mb_axis));
     if (charts.empty()) {
         return;
