@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <ranges>
 
 #include <fmt/format.h>
 
@@ -58,12 +59,8 @@ Result<std::unique_ptr<Reporter>> ReporterRegistry::create(std::string_view form
 }
 
 std::vector<std::string> ReporterRegistry::formats() const {
-    std::vector<std::string> names;
-    names.reserve(m_factories.size());
-    for (const auto& entry : m_factories) {
-        names.push_back(entry.first);
-    }
-    return names;
+    auto names = m_factories | std::views::keys;
+    return {names.begin(), names.end()};
 }
 
 }  // namespace orch
