@@ -7,6 +7,7 @@
 #include <ostream>
 #include <random>
 
+#include "core/escape_chars.hpp"
 #include "core/redact.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
@@ -16,29 +17,11 @@ namespace orch::cli {
 namespace {
 
 std::string escape(std::string_view text, bool property) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '%':
-                out += "%25";
-                break;
-            case '\r':
-                out += "%0D";
-                break;
-            case '\n':
-                out += "%0A";
-                break;
-            case ':':
-                out += property ? "%3A" : ":";
-                break;
-            case ',':
-                out += property ? "%2C" : ",";
-                break;
-            default:
-                out += c;
-        }
+    if (property) {
+        return escape_chars(
+            text, {{'%', "%25"}, {'\r', "%0D"}, {'\n', "%0A"}, {':', "%3A"}, {',', "%2C"}});
     }
-    return out;
+    return escape_chars(text, {{'%', "%25"}, {'\r', "%0D"}, {'\n', "%0A"}});
 }
 
 // 128 random bits in hex: a heredoc delimiter no one can guess to end a value early.

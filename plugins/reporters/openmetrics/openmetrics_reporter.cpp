@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/escape_chars.hpp"
 #include "core/utf8.hpp"
 #include "report/run_summary.hpp"
 
@@ -20,19 +21,7 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 // A label value as the text format writes it: \ " and line feed escaped.
 std::string label_value(std::string_view text) {
-    std::string out;
-    for (char c : valid_utf8(text)) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return escape_chars(valid_utf8(text), {{'\\', "\\\\"}, {'"', "\\\""}, {'\n', "\\n"}});
 }
 
 std::string number(double value) {
