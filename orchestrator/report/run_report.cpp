@@ -6,6 +6,7 @@
 #include "report/run_summary.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <tuple>
 #include <utility>
@@ -104,6 +105,18 @@ void put_traffic(ojson& j, const Point& p) {
     j["p99"] = optional_number(p.p99);
 }
 
+// A series point's optional per-outcome percentiles: results.json key and field, for the
+// writer (series_json) and the reader (stage_from) alike.
+constexpr std::array<std::pair<std::string_view, std::optional<double> SeriesPoint::*>, 6>
+    k_outcome_percentiles = {{
+        {"succeeded_p50", &SeriesPoint::succeeded_p50},
+        {"succeeded_p95", &SeriesPoint::succeeded_p95},
+        {"succeeded_p99", &SeriesPoint::succeeded_p99},
+        {"failed_p50", &SeriesPoint::failed_p50},
+        {"failed_p95", &SeriesPoint::failed_p95},
+        {"failed_p99", &SeriesPoint::failed_p99},
+    }};
+
 ojson series_json(const std::vector<SeriesPoint>& series) {
     ojson array = ojson::array();
     for (const auto& p : series) {
@@ -112,17 +125,11 @@ ojson series_json(const std::vector<SeriesPoint>& series) {
         put_traffic(j, p);
         // Optional (absent when the second had no such response, and in files written
         // before they existed).
-        auto put_optional = [&j](const char* key, const std::optional<double>& value) {
-            if (value) {
-                j[key] = optional_number(value);
+        for (const auto& [key, field] : k_outcome_percentiles) {
+            if (p.*field) {
+                j[std::string(key)] = optional_number(p.*field);
             }
-        };
-        put_optional("succeeded_p50", p.succeeded_p50);
-        put_optional("succeeded_p95", p.succeeded_p95);
-        put_optional("succeeded_p99", p.succeeded_p99);
-        put_optional("failed_p50", p.failed_p50);
-        put_optional("failed_p95", p.failed_p95);
-        put_optional("failed_p99", p.failed_p99);
+        }
         j["rss_mb"] = optional_number(p.rss_mb);
         j["vus"] = p.vus;
         if (!p.operations.empty()) {
@@ -588,12 +595,9 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
             SeriesPoint point;
             point.t_s = p.number("t").value_or(0);
             get_traffic(p, point);
-            point.succeeded_p50 = p.number("succeeded_p50");
-            point.succeeded_p95 = p.number("succeeded_p95");
-            point.succeeded_p99 = p.number("succeeded_p99");
-            point.failed_p50 = p.number("failed_p50");
-            point.failed_p95 = p.number("failed_p95");
-            point.failed_p99 = p.number("failed_p99");
+            for (const auto& [key, field] : k_outcome_percentiles) {
+                point.*field = p.number(key);
+            }
             point.rss_mb = p.number("rss_mb");
             point.vus = p.integer("vus");
             if (const nlohmann::json* by_operation = p.object("operations")) {
