@@ -581,6 +581,8 @@ Result<SegmentOptions> segment_options(const ParsedArgs& args) {
         }
         options.segment = *segment;
     }
+    // Parse an option's text when given: the same few lines as --time-scale's, each option
+    // with its own parser and field.
     if (auto text = args.value("--start-at")) {
         auto at = parse_rfc3339(*text);
         if (!at) {

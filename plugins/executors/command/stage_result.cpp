@@ -403,6 +403,8 @@ Result<StageResult> parse_stage_result(std::string_view text, const std::string&
     return result;
 }
 
+// Read, then parse: the same two steps as the other executor's result file reader, each
+// naming its own file in the error (executors do not include each other).
 Result<StageResult> read_stage_result(const std::filesystem::path& path) {
     auto text = read_file(path);
     if (!text) {

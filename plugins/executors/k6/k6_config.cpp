@@ -5,6 +5,8 @@
 
 namespace orch {
 
+// Each executor reads its own `scenario:` keys (issue 16: an executor is its folder plus one
+// registry line), so its section reader has the shape of every other executor's.
 ExecutorSection k6_section() {
     ExecutorSection section;
     section.name = "k6";

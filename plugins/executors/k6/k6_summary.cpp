@@ -148,6 +148,8 @@ Result<K6Summary> parse_k6_summary(std::string_view text, const std::string& lab
     return summary;
 }
 
+// Read, then parse: the same two steps as the other executor's result file reader, each
+// naming its own file in the error (executors do not include each other).
 Result<K6Summary> read_k6_summary(const std::filesystem::path& path) {
     auto text = read_file(path);
     if (!text) {

@@ -626,6 +626,8 @@ void write_tags(std::string& out, const StageReport& stage) {
 /// Tables wider than this many columns are written the other way round.
 constexpr std::size_t k_max_columns = 12;
 
+// Parallel to the other reporter's write_failure_samples (HTML / Markdown): the groups come from
+// one failure_groups(); only the markup differs, and each reporter keeps its own.
 void write_failure_samples(std::string& out, const StageReport& stage) {
     std::vector<FailureGroup> groups = failure_groups(stage);
     if (groups.empty()) {
@@ -945,6 +947,8 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
     out += "<h2>Failed criteria</h2>\n" + table.render();
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class HtmlReporter final : public Reporter {
   public:
     std::string_view format() const override { return "html"; }

@@ -338,6 +338,8 @@ std::string by_operation_table(const StageReport& stage, std::string_view first_
     return table.render();
 }
 
+// Parallel to the other reporter's write_failure_samples (HTML / Markdown): the groups come from
+// one failure_groups(); only the markup differs, and each reporter keeps its own.
 void write_failure_samples(std::string& out, const StageReport& stage) {
     std::vector<FailureGroup> groups = failure_groups(stage);
     if (groups.empty()) {
@@ -675,6 +677,8 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
     out += "## Failed criteria\n\n" + table.render() + "\n";
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class MarkdownReporter final : public Reporter {
   public:
     std::string_view format() const override { return "md"; }

@@ -68,6 +68,8 @@ Labels with(Labels labels, std::string name, std::string value) {
     return labels;
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class OpenMetricsReporter final : public Reporter {
   public:
     std::string_view format() const override { return "openmetrics"; }
