@@ -264,13 +264,14 @@ void print_failures(std::ostream& out, const RunReport& report, bool color) {
     for (std::size_t i = 0; i < warned.size(); ++i) {
         add(*warned_stage[i], *warned[i], "warn");
     }
-    std::string heading =
-        failed.empty() ? std::string() : "failures (" + std::to_string(failed.size()) + ")";
-    if (!warned.empty()) {
-        heading += (heading.empty() ? "" : ", ") + std::string("warnings (") +
-                   std::to_string(warned.size()) + ")";
+    std::vector<std::string> heading;
+    if (!failed.empty()) {
+        heading.push_back(fmt::format("failures ({})", failed.size()));
     }
-    out << "\n" << heading << ":\n";
+    if (!warned.empty()) {
+        heading.push_back(fmt::format("warnings ({})", warned.size()));
+    }
+    out << "\n" << fmt::format("{}", fmt::join(heading, ", ")) << ":\n";
     out << "  " << pad("", 5) << pad("stage", stage_width + 2)
         << pad("criterion", criterion_width + 2) << pad("target", target_width + 2)
         << pad("actual", actual_width + 2) << "off by\n";
