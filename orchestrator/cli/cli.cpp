@@ -283,18 +283,27 @@ std::string new_run_id() {
                        static_cast<unsigned>(rd() & 0xffff));
 }
 
+/// Sets `field` to `parse` of option `name`'s value when the option is given; the parser's
+/// error when the value does not parse.
+template <class Parse, class Field>
+Result<void> parse_option(const ParsedArgs& args, const std::string& name, Parse parse,
+                          Field& field) {
+    if (auto text = args.value(name)) {
+        auto value = parse(*text);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        field = *value;
+    }
+    return {};
+}
+
 Result<LoadOptions> load_options(Context& ctx, const ParsedArgs& args) {
     LoadOptions options;
     options.executors = &executors().sections();
     options.overrides = args.all("--set");
     options.getenv = ctx.getenv;
-    if (auto text = args.value("--time-scale")) {
-        auto factor = parse_time_scale(*text);
-        if (!factor) {
-            return tl::unexpected(factor.error());
-        }
-        options.time_scale = *factor;
-    }
+    ORCH_TRY(parse_option(args, "--time-scale", parse_time_scale, options.time_scale));
     return options;
 }
 
@@ -574,22 +583,8 @@ struct SegmentOptions {
 
 Result<SegmentOptions> segment_options(const ParsedArgs& args) {
     SegmentOptions options;
-    if (auto text = args.value("--segment")) {
-        auto segment = parse_segment(*text);
-        if (!segment) {
-            return tl::unexpected(segment.error());
-        }
-        options.segment = *segment;
-    }
-    // Parse an option's text when given: the same few lines as --time-scale's, each option
-    // with its own parser and field.
-    if (auto text = args.value("--start-at")) {
-        auto at = parse_rfc3339(*text);
-        if (!at) {
-            return tl::unexpected(at.error());
-        }
-        options.start_at_ns = *at;
-    }
+    ORCH_TRY(parse_option(args, "--segment", parse_segment, options.segment));
+    ORCH_TRY(parse_option(args, "--start-at", parse_rfc3339, options.start_at_ns));
     return options;
 }
 
