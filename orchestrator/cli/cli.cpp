@@ -29,6 +29,7 @@
 #include "cli/render_command.hpp"
 #include "cli/serve_verb.hpp"
 #include "cli/terminal.hpp"
+#include "cli/verb_args.hpp"
 #include "config/loader.hpp"
 #include "config/sha256.hpp"
 #include "core/atomic_file.hpp"
@@ -276,15 +277,25 @@ std::vector<std::string> verb_names() {
     return names;
 }
 
-int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << shown_lines(message) << "\n";
-    return k_exit_invalid;
-}
-
 std::string new_run_id() {
     std::random_device rd;
     return fmt::format("{}-{:04x}", compact_utc(std::chrono::system_clock::now()),
                        static_cast<unsigned>(rd() & 0xffff));
+}
+
+/// Sets `field` to `parse` of option `name`'s value when the option is given; the parser's
+/// error when the value does not parse.
+template <class Parse, class Field>
+Result<void> parse_option(const ParsedArgs& args, const std::string& name, Parse parse,
+                          Field& field) {
+    if (auto text = args.value(name)) {
+        auto value = parse(*text);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        field = *value;
+    }
+    return {};
 }
 
 Result<LoadOptions> load_options(Context& ctx, const ParsedArgs& args) {
@@ -292,13 +303,7 @@ Result<LoadOptions> load_options(Context& ctx, const ParsedArgs& args) {
     options.executors = &executors().sections();
     options.overrides = args.all("--set");
     options.getenv = ctx.getenv;
-    if (auto text = args.value("--time-scale")) {
-        auto factor = parse_time_scale(*text);
-        if (!factor) {
-            return tl::unexpected(factor.error());
-        }
-        options.time_scale = *factor;
-    }
+    ORCH_TRY(parse_option(args, "--time-scale", parse_time_scale, options.time_scale));
     return options;
 }
 
@@ -404,13 +409,9 @@ Result<void> apply_baseline_option(Pipeline& pipeline, const std::optional<std::
 
 int cmd_validate(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help"}, {"--time-scale"}, {"--set"}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "validate");
+    auto args = verb_args(ctx, rest, spec, "validate", k_validate_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_validate_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "validate takes one pipeline file (see stagegate validate --help)");
@@ -515,13 +516,9 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help"}, {"--format", "--output"}, {}, {{"-h", "--help"}, {"-o", "--output"}}};
-    auto args = parse_args(rest, spec, "report");
+    auto args = verb_args(ctx, rest, spec, "report", k_report_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_report_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "report takes one results.json (see stagegate report --help)");
@@ -549,13 +546,9 @@ int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_compare(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help", "--all"}, {"--format"}, {}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "compare");
+    auto args = verb_args(ctx, rest, spec, "compare", k_compare_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_compare_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 2) {
         return invalid(ctx, "compare takes two results.json files (see stagegate compare --help)");
@@ -590,20 +583,8 @@ struct SegmentOptions {
 
 Result<SegmentOptions> segment_options(const ParsedArgs& args) {
     SegmentOptions options;
-    if (auto text = args.value("--segment")) {
-        auto segment = parse_segment(*text);
-        if (!segment) {
-            return tl::unexpected(segment.error());
-        }
-        options.segment = *segment;
-    }
-    if (auto text = args.value("--start-at")) {
-        auto at = parse_rfc3339(*text);
-        if (!at) {
-            return tl::unexpected(at.error());
-        }
-        options.start_at_ns = *at;
-    }
+    ORCH_TRY(parse_option(args, "--segment", parse_segment, options.segment));
+    ORCH_TRY(parse_option(args, "--start-at", parse_rfc3339, options.start_at_ns));
     return options;
 }
 
@@ -641,9 +622,7 @@ Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
     for (const auto& set : args.all("--set")) {
         identity += "\n--set " + set;
     }
-    char scale[64];
-    std::snprintf(scale, sizeof scale, "\n--time-scale %.17g", pipeline.time_scale);
-    identity += scale;
+    identity += fmt::format("\n--time-scale {:.17g}", pipeline.time_scale);
     info.pipeline_hash = sha256_hex(identity);
     info.start_at = args.value("--start-at").value_or("");
     info.owns_backend = pipeline.backend.has_value();
@@ -653,13 +632,9 @@ Result<void> apply_segment_options(Pipeline& pipeline, const ParsedArgs& args,
 
 int cmd_merge(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help", "--allow-missing", "--no-progress"}, {"--out"}, {}, {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "merge");
+    auto args = verb_args(ctx, rest, spec, "merge", k_merge_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_merge_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.empty()) {
         return invalid(ctx,
@@ -711,13 +686,9 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
                   "--segment", "--start-at"},
                  {"--only", "--set"},
                  {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "run");
+    auto args = verb_args(ctx, rest, spec, "run", k_run_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_run_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 1) {
         return invalid(ctx, "run takes one pipeline file (see stagegate run --help)");
@@ -767,14 +738,15 @@ int cmd_run(Context& ctx, const std::vector<std::string>& rest) {
         return invalid_run(ctx, *args, stages.error().message);
     }
     if (args->has("--strict")) {
-        std::string ungated;
+        std::vector<std::string> ungated_names;
         for (const StageSpec* stage : *stages) {
             if (std::none_of(stage->criteria.begin(), stage->criteria.end(), [](const auto& c) {
                     return c.criterion.severity == Severity::fail;
                 })) {
-                ungated += (ungated.empty() ? "" : ", ") + stage->name;
+                ungated_names.push_back(stage->name);
             }
         }
+        const std::string ungated = join_names(ungated_names);
         if (!ungated.empty()) {
             return invalid_run(ctx, *args,
                                file + ": --strict: no fail criterion in stage " + ungated +
@@ -884,39 +856,21 @@ int run(Context& ctx) {
             ctx.out << k_usage;
             return k_exit_pass;
         }
-        if (verb == "help") {
-            return cmd_help(ctx, rest);
-        }
-        if (verb == "completion") {
-            return cmd_completion(ctx, rest);
-        }
+        using Command = int (*)(Context&, const std::vector<std::string>&);
+        static constexpr std::pair<std::string_view, Command> k_commands[] = {
+            {"help", cmd_help},         {"completion", cmd_completion}, {"run", cmd_run},
+            {"validate", cmd_validate}, {"report", cmd_report},         {"merge", cmd_merge},
+            {"compare", cmd_compare},   {"schema", cmd_schema},         {"serve", cmd_serve},
+            {"render", cmd_render},
+        };
         if (verb == "--version" || verb == "version") {
             ctx.out << "stagegate " << version() << "\n";
             return k_exit_pass;
         }
-        if (verb == "run") {
-            return cmd_run(ctx, rest);
-        }
-        if (verb == "validate") {
-            return cmd_validate(ctx, rest);
-        }
-        if (verb == "report") {
-            return cmd_report(ctx, rest);
-        }
-        if (verb == "merge") {
-            return cmd_merge(ctx, rest);
-        }
-        if (verb == "compare") {
-            return cmd_compare(ctx, rest);
-        }
-        if (verb == "schema") {
-            return cmd_schema(ctx, rest);
-        }
-        if (verb == "serve") {
-            return cmd_serve(ctx, rest);
-        }
-        if (verb == "render") {
-            return cmd_render(ctx, rest);
+        for (const auto& [name, command] : k_commands) {
+            if (verb == name) {
+                return command(ctx, rest);
+            }
         }
     } catch (const std::exception& e) {
         // Nothing below cli/ should throw; if something does, say so instead of aborting.

@@ -1,8 +1,7 @@
 #include "cli/console.hpp"
 
-#include <fmt/printf.h>
+#include <fmt/format.h>
 #include <cmath>
-#include <cstdio>
 #include <ostream>
 
 #include "cli/github.hpp"
@@ -14,10 +13,6 @@
 namespace orch::cli {
 
 namespace {
-
-std::string num(const char* format, double value) {
-    return fmt::sprintf(format, value);
-}
 
 // "612 ms", "581 µs", "1.79 s", or "-" without data.
 std::string opt_ms(const Snapshot& s, const std::string& name) {
@@ -103,9 +98,9 @@ void ConsoleListener::on_stage_start(const StageSpec& stage, std::size_t index, 
     if (stage.observe) {
         load = "observe (no load)";
     } else if (stage.rate) {
-        load = num("%g/s", stage.rate->from_per_s);
+        load = fmt::format("{:g}/s", stage.rate->from_per_s);
         if (stage.rate->to_per_s != stage.rate->from_per_s) {
-            load += ".." + num("%g/s", stage.rate->to_per_s);
+            load += ".." + fmt::format("{:g}/s", stage.rate->to_per_s);
         }
     } else {
         load = std::to_string(stage.vus) + " VUs";
@@ -131,10 +126,11 @@ void ConsoleListener::on_progress(const StageSpec& stage, double elapsed_s, int 
     std::lock_guard lock(m_mutex);
     double total_s = to_seconds(stage.duration);
     std::string line =
-        pad(shown(stage.name), 10) + " " + num("%5.0fs", elapsed_s) + "/" + num("%.0fs", total_s) +
-        " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) + " vus " + std::to_string(vus) +
-        "  rps " + format_significant(so_far.get("rps").value_or(0)) + "  p95 " +
-        opt_ms(so_far, "p95") + "  errors " + format_count(so_far.get("errors").value_or(0));
+        pad(shown(stage.name), 10) + " " + fmt::format("{:>5.0f}s", elapsed_s) + "/" +
+        fmt::format("{:.0f}s", total_s) + " " + bar(elapsed_s / std::max(total_s, 1e-9), 20) +
+        " vus " + std::to_string(vus) + "  rps " +
+        format_significant(so_far.get("rps").value_or(0)) + "  p95 " + opt_ms(so_far, "p95") +
+        "  errors " + format_count(so_far.get("errors").value_or(0));
     if (m_progress == ProgressMode::redraw) {
         m_out << "\r\033[2K" << line << std::flush;
         m_progress_drawn = true;
@@ -186,7 +182,7 @@ void ConsoleListener::on_cooldown(std::string_view next_stage, double remaining_
     }
     m_out << "\r\033[2K"
           << "cooldown before \"" << shown(next_stage)
-          << "\": " << num("%.0f", std::ceil(remaining_s - 1e-6)) << "s left "
+          << "\": " << fmt::format("{:.0f}", std::ceil(remaining_s - 1e-6)) << "s left "
           << bar(1.0 - remaining_s / std::max(total_s, 1e-9), 20) << std::flush;
     m_progress_drawn = true;
 }
@@ -268,13 +264,14 @@ void print_failures(std::ostream& out, const RunReport& report, bool color) {
     for (std::size_t i = 0; i < warned.size(); ++i) {
         add(*warned_stage[i], *warned[i], "warn");
     }
-    std::string heading =
-        failed.empty() ? std::string() : "failures (" + std::to_string(failed.size()) + ")";
-    if (!warned.empty()) {
-        heading += (heading.empty() ? "" : ", ") + std::string("warnings (") +
-                   std::to_string(warned.size()) + ")";
+    std::vector<std::string> heading;
+    if (!failed.empty()) {
+        heading.push_back(fmt::format("failures ({})", failed.size()));
     }
-    out << "\n" << heading << ":\n";
+    if (!warned.empty()) {
+        heading.push_back(fmt::format("warnings ({})", warned.size()));
+    }
+    out << "\n" << fmt::format("{}", fmt::join(heading, ", ")) << ":\n";
     out << "  " << pad("", 5) << pad("stage", stage_width + 2)
         << pad("criterion", criterion_width + 2) << pad("target", target_width + 2)
         << pad("actual", actual_width + 2) << "off by\n";
@@ -303,7 +300,7 @@ void print_summary(std::ostream& out, const RunReport& report, bool color) {
                            : stage.rate.empty() ? std::to_string(stage.vus) + " VUs"
                                                 : stage.rate;
         if (stage.traffic_percent) {
-            load += " " + num("%g%%", *stage.traffic_percent);
+            load += " " + fmt::format("{:g}%", *stage.traffic_percent);
         }
         bool ran = stage.verdict != Verdict::skipped && m.get("requests");
         out << pad(shown(stage.name), 14) << pad(load, 14)

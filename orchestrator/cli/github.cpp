@@ -7,6 +7,7 @@
 #include <ostream>
 #include <random>
 
+#include "core/escape_chars.hpp"
 #include "core/redact.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
@@ -16,29 +17,11 @@ namespace orch::cli {
 namespace {
 
 std::string escape(std::string_view text, bool property) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '%':
-                out += "%25";
-                break;
-            case '\r':
-                out += "%0D";
-                break;
-            case '\n':
-                out += "%0A";
-                break;
-            case ':':
-                out += property ? "%3A" : ":";
-                break;
-            case ',':
-                out += property ? "%2C" : ",";
-                break;
-            default:
-                out += c;
-        }
+    if (property) {
+        return escape_chars(
+            text, {{'%', "%25"}, {'\r', "%0D"}, {'\n', "%0A"}, {':', "%3A"}, {',', "%2C"}});
     }
-    return out;
+    return escape_chars(text, {{'%', "%25"}, {'\r', "%0D"}, {'\n', "%0A"}});
 }
 
 // 128 random bits in hex: a heredoc delimiter no one can guess to end a value early.
@@ -163,12 +146,27 @@ std::string problem_place(const InvalidProblem& problem, std::string place) {
     return place;
 }
 
+/// Appends `text` to the file the variable `name` names (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT)
+/// when it is set; a failure to write becomes `warning`.
+void append_to_github_file(const Getenv& getenv, const std::string& name, const std::string& text,
+                           std::string& warning) {
+    auto path = getenv(name);
+    if (!path || path->empty()) {
+        return;
+    }
+    std::ofstream file(*path, std::ios::app);
+    file << text;
+    if (!file) {
+        warning = "cannot append to " + name + " (" + *path + ")";
+    }
+}
+
 }  // namespace
 
 std::string publish_invalid_to_github(const std::vector<InvalidProblem>& problems,
                                       std::ostream& out, const Getenv& getenv) {
     std::string warning;
-    if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
+    {
         std::string text = "## stagegate: INVALID\n\nThe pipeline was not run: " +
                            std::to_string(problems.size()) + " problem" +
                            (problems.size() == 1 ? "" : "s") + ".\n\n";
@@ -189,19 +187,10 @@ std::string publish_invalid_to_github(const std::vector<InvalidProblem>& problem
             text += "- " + (place.empty() ? std::string() : code(redact(place)) + ": ") +
                     code(redact(problem.message)) + "\n";
         }
-        std::ofstream summary(*path, std::ios::app);
-        summary << redact(text) << "\n";
-        if (!summary) {
-            warning = "cannot append to GITHUB_STEP_SUMMARY (" + *path + ")";
-        }
+        append_to_github_file(getenv, "GITHUB_STEP_SUMMARY", redact(text) + "\n", warning);
     }
-    if (auto path = getenv("GITHUB_OUTPUT"); path && !path->empty()) {
-        std::ofstream outputs(*path, std::ios::app);
-        outputs << github_output_entry("verdict", "INVALID");
-        if (!outputs) {
-            warning = "cannot append to GITHUB_OUTPUT (" + *path + ")";
-        }
-    }
+    append_to_github_file(getenv, "GITHUB_OUTPUT", github_output_entry("verdict", "INVALID"),
+                          warning);
     if (getenv("GITHUB_ACTIONS").value_or("") == "true") {
         for (const auto& problem : problems) {
             out << "::error "
@@ -253,22 +242,13 @@ std::string publish_to_github(
     std::ostream& out, const std::function<std::optional<std::string>(const std::string&)>& getenv,
     const std::function<std::pair<int, int>(const std::string&)>& stage_line) {
     std::string warning;
-    if (auto path = getenv("GITHUB_STEP_SUMMARY"); path && !path->empty()) {
-        std::ofstream summary(*path, std::ios::app);
-        summary << redact(summary_markdown) << "\n";
-        if (!summary) {
-            warning = "cannot append to GITHUB_STEP_SUMMARY (" + *path + ")";
-        }
-    }
-    if (auto path = getenv("GITHUB_OUTPUT"); path && !path->empty()) {
-        std::ofstream outputs(*path, std::ios::app);
-        outputs << github_output_entry("verdict", to_string(report.verdict))
-                << github_output_entry("results", results_path)
-                << github_output_entry("highest-passed-stage", redact(report.highest_passed_stage));
-        if (!outputs) {
-            warning = "cannot append to GITHUB_OUTPUT (" + *path + ")";
-        }
-    }
+    append_to_github_file(getenv, "GITHUB_STEP_SUMMARY", redact(summary_markdown) + "\n", warning);
+    append_to_github_file(
+        getenv, "GITHUB_OUTPUT",
+        github_output_entry("verdict", to_string(report.verdict)) +
+            github_output_entry("results", results_path) +
+            github_output_entry("highest-passed-stage", redact(report.highest_passed_stage)),
+        warning);
     if (getenv("GITHUB_ACTIONS").value_or("") == "true") {
         for (const auto& stage : report.stages) {
             bool criterion_failed = false;

@@ -1,5 +1,7 @@
 #include "cli/man_page.hpp"
 
+#include "core/escape_chars.hpp"
+
 namespace orch::cli {
 
 namespace {
@@ -12,16 +14,7 @@ std::string roff_line(std::string_view line) {
     if (!line.empty() && (line.front() == '.' || line.front() == '\'')) {
         out += "\\&";
     }
-    for (char c : line) {
-        if (c == '\\') {
-            out += "\\e";
-        } else if (c == '-') {
-            out += "\\-";
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return out + escape_chars(line, {{'\\', "\\e"}, {'-', "\\-"}});
 }
 
 // A block of preformatted text (help output is laid out in columns already).

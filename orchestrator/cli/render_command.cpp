@@ -1,13 +1,13 @@
 #include "cli/render_command.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 #include "cli/args.hpp"
 #include "cli/console.hpp"
+#include "cli/verb_args.hpp"
 #include "config/loader.hpp"
+#include "core/atomic_file.hpp"
 #include "core/clock.hpp"
 #include "core/did_you_mean.hpp"
 #include "core/exit_code.hpp"
@@ -42,11 +42,6 @@ Options:
 
 namespace {
 
-int invalid(Context& ctx, const std::string& message) {
-    ctx.err << "stagegate: " << shown_lines(message) << "\n";
-    return k_exit_invalid;
-}
-
 std::optional<int> whole_number(const std::string& text, int low, int high) {
     char* end = nullptr;
     long n = std::strtol(text.c_str(), &end, 10);
@@ -63,13 +58,9 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
                  {"--parallelism", "--image", "--results-claim", "--lead"},
                  {},
                  {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "render");
+    auto args = verb_args(ctx, rest, spec, "render", k_render_help);
     if (!args) {
-        return invalid(ctx, args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_render_help;
-        return k_exit_pass;
+        return args.error();
     }
     if (args->positionals.size() != 2) {
         return invalid(ctx,
@@ -108,12 +99,10 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
     }
 
     const std::filesystem::path file = args->positionals[1];
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    auto text = read_file(file);
+    if (!text) {
         return invalid(ctx, file.string() + ": cannot read the pipeline file (check the path)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
     LoadOptions options;
     options.getenv = ctx.getenv;
     auto pipeline = load_pipeline_diagnostics(file, options);
@@ -128,7 +117,7 @@ int cmd_render(Context& ctx, const std::vector<std::string>& rest) {
 
     RenderInput input;
     input.pipeline = &*pipeline;
-    input.pipeline_text = text.str();
+    input.pipeline_text = std::move(*text);
     input.file = file;
     input.parallelism = *n;
     input.run_id = compact_utc(std::chrono::system_clock::now());

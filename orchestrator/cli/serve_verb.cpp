@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/args.hpp"
+#include "cli/verb_args.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_code.hpp"
 #include "serve/server.hpp"
@@ -47,18 +48,14 @@ int cmd_serve(Context& ctx, const std::vector<std::string>& rest) {
                  {"--listen", "--pipelines", "--token-file", "--out", "--max-queued"},
                  {},
                  {{"-h", "--help"}}};
-    auto args = parse_args(rest, spec, "serve");
+    auto args = verb_args(ctx, rest, spec, "serve", k_serve_help);
+    if (!args) {
+        return args.error();
+    }
     auto invalid = [&](const std::string& message) {
         ctx.err << "stagegate: " << message << "\n";
         return k_exit_invalid;
     };
-    if (!args) {
-        return invalid(args.error().message);
-    }
-    if (args->has("--help")) {
-        ctx.out << k_serve_help;
-        return k_exit_pass;
-    }
     if (!args->positionals.empty()) {
         return invalid("serve takes no file arguments (see stagegate serve --help)");
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ranges>
 
 namespace orch {
 
@@ -25,6 +26,8 @@ std::vector<std::string> Pipeline::operation_names() const {
 }
 
 const char* hook_kind_name(HookKind kind) {
+    // No default: with -Wswitch -Werror a new enumerator without its case fails the build
+    // (a lookup table would not); the same shape as every enum-to-text switch here.
     switch (kind) {
         case HookKind::before_run:
             return "before_run";
@@ -46,20 +49,13 @@ bool observable_metric(std::string_view metric) {
 }
 
 std::vector<std::string> Pipeline::tag_names() const {
-    std::vector<std::string> names;
-    for (const auto& tag : scenario.tag_responses) {
-        names.push_back(tag.name);
-    }
-    return names;
+    auto names = scenario.tag_responses | std::views::transform(&ResponseTag::name);
+    return {names.begin(), names.end()};
 }
 
 std::vector<std::string> Pipeline::body_pattern_names() const {
-    std::vector<std::string> names;
-    names.reserve(body_patterns.size());
-    for (const auto& pattern : body_patterns) {
-        names.push_back(pattern.name);
-    }
-    return names;
+    auto names = body_patterns | std::views::transform(&BodyPattern::name);
+    return {names.begin(), names.end()};
 }
 
 }  // namespace orch

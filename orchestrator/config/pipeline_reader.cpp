@@ -110,6 +110,9 @@ class PipelineReader {
                            "more than " + std::to_string(k_max_body_patterns) + " body patterns");
             return;
         }
+        // A map keyed by user-chosen names reads as the pipeline's other such maps (body
+        // patterns, tag_responses, capture): check the name, then the value; each has its own
+        // name grammar and message, so the loops stay where their rules are.
         static const std::regex k_name("[A-Za-z_][A-Za-z0-9_-]*");
         for (const auto& entry : map.entries()) {
             if (entry.key.size() > 100 || !std::regex_match(entry.key, k_name)) {
@@ -352,6 +355,8 @@ class PipelineReader {
         pipeline.backend = std::move(backend);
     }
 
+    // Every section reader opens its MapReader and returns on a non-map the same way (the
+    // MapReader protocol), and ends by storing what it read.
     void read_health(const Located& at, Pipeline& pipeline) {
         MapReader map(m_reader, at, pipeline_keys::health);
         if (!map.ok()) {

@@ -244,6 +244,8 @@ class ScenarioReader {
         read_executor_keys(map, base_dir);
     }
 
+    // The name-keyed map loops here and in pipeline_reader (body patterns) share a shape on
+    // purpose: each checks its own name grammar with its own message.
     /// `tag_responses: { version: X-Version }`: tag name -> response header.
     void read_tag_responses(const Located& at) {
         MapReader map(m_reader, at, std::vector<std::string>{});

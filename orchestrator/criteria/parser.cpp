@@ -85,48 +85,35 @@ constexpr std::array<UnitRule, 6> k_unit_rules = {{
     {MetricUnit::number, "a number", "use a bare number"},
 }};
 
+/// The units a value may be written in, per metric unit, and the factor to the metric's
+/// canonical unit (count and number take a bare number only).
+struct UnitFactor {
+    MetricUnit metric_unit;
+    std::string_view unit;
+    double factor;
+};
+
+constexpr std::array<UnitFactor, 8> k_unit_factors = {{
+    {MetricUnit::milliseconds, "ms", 1.0},
+    {MetricUnit::milliseconds, "s", 1000.0},
+    {MetricUnit::milliseconds, "us", 0.001},
+    {MetricUnit::percent, "%", 1.0},
+    {MetricUnit::megabytes, "MB", 1.0},
+    {MetricUnit::megabytes, "KB", 1.0 / 1024.0},
+    {MetricUnit::megabytes, "GB", 1024.0},
+    {MetricUnit::per_second, "/s", 1.0},
+}};
+
 /// The factor that converts a value written with `unit` into `metric_unit`, or nullopt
 /// when the unit does not fit. An empty unit (a bare number) is the canonical unit.
 std::optional<double> unit_factor(MetricUnit metric_unit, std::string_view unit) {
     if (unit.empty()) {
         return 1.0;
     }
-    switch (metric_unit) {
-        case MetricUnit::milliseconds:
-            if (unit == "ms") {
-                return 1.0;
-            }
-            if (unit == "s") {
-                return 1000.0;
-            }
-            if (unit == "us") {
-                return 0.001;
-            }
-            break;
-        case MetricUnit::percent:
-            if (unit == "%") {
-                return 1.0;
-            }
-            break;
-        case MetricUnit::megabytes:
-            if (unit == "MB") {
-                return 1.0;
-            }
-            if (unit == "KB") {
-                return 1.0 / 1024.0;
-            }
-            if (unit == "GB") {
-                return 1024.0;
-            }
-            break;
-        case MetricUnit::per_second:
-            if (unit == "/s") {
-                return 1.0;
-            }
-            break;
-        case MetricUnit::count:
-        case MetricUnit::number:
-            break;
+    for (const UnitFactor& f : k_unit_factors) {
+        if (f.metric_unit == metric_unit && f.unit == unit) {
+            return f.factor;
+        }
     }
     return std::nullopt;
 }
@@ -191,23 +178,12 @@ class CriterionParser {
                 return tl::unexpected(value.error());
             }
             number = *value;
-            skip_space();
-            if (!at_end() && !at_keyword("over")) {
-                unit = take_unit();
-            }
+            unit = take_unit_if_any();
         }
-        skip_space();
-        std::optional<Duration> window;
-        if (at_keyword("over")) {
-            m_pos += 4;
-            auto parsed = parse_window();
-            if (!parsed) {
-                return tl::unexpected(parsed.error());
-            }
-            window = *parsed;
-        } else if (!at_end()) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
-                         (relative ? " (" + std::string(k_relative_example) + ")" : ""));
+        auto window = parse_window_tail(relative ? " (" + std::string(k_relative_example) + ")"
+                                                 : std::string());
+        if (!window) {
+            return tl::unexpected(window.error());
         }
 
         auto unit_of_metric = metric_unit(metric, m_catalog);
@@ -248,7 +224,7 @@ class CriterionParser {
         criterion.op = *op;
         criterion.target = relative ? std::nan("") : number * *factor;
         criterion.unit = *unit_of_metric;
-        criterion.window = window;
+        criterion.window = *window;
         return criterion;
     }
 
@@ -358,22 +334,10 @@ class CriterionParser {
         if (!value) {
             return tl::unexpected(value.error());
         }
-        skip_space();
-        std::string_view unit;
-        if (!at_end() && !at_keyword("over")) {
-            unit = take_unit();
-        }
-        skip_space();
-        std::optional<Duration> window;
-        if (at_keyword("over")) {
-            m_pos += 4;
-            auto parsed = parse_window();
-            if (!parsed) {
-                return tl::unexpected(parsed.error());
-            }
-            window = *parsed;
-        } else if (!at_end()) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text));
+        const std::string_view unit = take_unit_if_any();
+        auto window = parse_window_tail("");
+        if (!window) {
+            return tl::unexpected(window.error());
         }
         auto factor = prom_unit_factor(unit);
         if (!factor) {
@@ -389,7 +353,7 @@ class CriterionParser {
         criterion.op = *op;
         criterion.target = *value * *factor;
         criterion.unit = MetricUnit::number;
-        criterion.window = window;
+        criterion.window = *window;
         return criterion;
     }
 
@@ -482,6 +446,35 @@ class CriterionParser {
 
     std::string_view take_unit() {
         return take_while([](char c) { return is_alpha(c) || c == '%' || c == '/'; });
+    }
+
+    /// The unit written after a number, or empty when none is (the criterion ends or
+    /// `over` follows).
+    std::string_view take_unit_if_any() {
+        skip_space();
+        if (at_end() || at_keyword("over")) {
+            return {};
+        }
+        return take_unit();
+    }
+
+    /// What may follow the value: `over DURATION` (the window) or nothing. Anything else is
+    /// an error; `hint` is added to its message.
+    Result<std::optional<Duration>> parse_window_tail(const std::string& hint) {
+        skip_space();
+        if (at_end()) {
+            return std::optional<Duration>();
+        }
+        if (!at_keyword("over")) {
+            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
+                         hint);
+        }
+        m_pos += 4;
+        auto window = parse_window();
+        if (!window) {
+            return tl::unexpected(window.error());
+        }
+        return std::optional<Duration>(*window);
     }
 
     /// `word` starts here and is not followed by a letter, digit or '_'.
@@ -728,14 +721,6 @@ class CriterionParser {
                          quoted(metric));
         }
         return "tags." + std::string(tag) + "." + std::string(value) + "." + std::string(metric);
-    }
-
-    static std::string join_names(const std::vector<std::string>& names) {
-        std::string out;
-        for (const auto& n : names) {
-            out += (out.empty() ? "" : ", ") + n;
-        }
-        return out;
     }
 
     Result<CompareOp> parse_operator(std::string_view metric) {

@@ -120,6 +120,9 @@ std::string transport_error(CURLcode code, long os_errno, const char* detail,
                             const std::string& url, Duration timeout) {
     std::string detail_text =
         detail != nullptr && detail[0] != '\0' ? detail : curl_easy_strerror(code);
+    if (is_tls_failure(code)) {
+        return "TLS error: " + detail_text;
+    }
     switch (code) {
         case CURLE_COULDNT_CONNECT:
             if (os_errno == ECONNREFUSED) {
@@ -138,12 +141,6 @@ std::string transport_error(CURLcode code, long os_errno, const char* detail,
             return "could not resolve host " + host_of(url);
         case CURLE_COULDNT_RESOLVE_PROXY:
             return "could not resolve proxy: " + detail_text;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_ISSUER_ERROR:
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
         case CURLE_SSL_INVALIDCERTSTATUS:
         case CURLE_SSL_ENGINE_NOTFOUND:

@@ -5,11 +5,11 @@
 #include <curl/curl.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/redact.hpp"
@@ -44,15 +44,13 @@ std::string string_at(const nlohmann::json& object, const char* key, std::string
 }
 
 std::string number_text(double value) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.3f", value);
-    return buffer;
+    return fmt::format("{:.3f}", value);
 }
 
 /// `{a="x", b="y"}`, with `__name__` written before the braces as PromQL does.
 std::string labels_of(const nlohmann::json& metric) {
     std::string name;
-    std::string labels;
+    std::vector<std::string> labels;
     if (metric.is_object()) {
         for (const auto& [key, value] : metric.items()) {
             const auto* string = value.get_ptr<const std::string*>();
@@ -61,10 +59,10 @@ std::string labels_of(const nlohmann::json& metric) {
                 name = text;
                 continue;
             }
-            labels += (labels.empty() ? "" : ", ") + key + "=\"" + text + "\"";
+            labels.push_back(key + "=\"" + text + "\"");
         }
     }
-    return name + "{" + labels + "}";
+    return fmt::format("{}{{{}}}", name, fmt::join(labels, ", "));
 }
 
 /// A sample `[time, "value"]`; false when it is not one.
@@ -182,14 +180,21 @@ Result<std::vector<PromSeries>> parse_answer(long status, std::string_view body,
         return fail(ErrorCode::infrastructure,
                     what + " answered a malformed " + type + ": " + redact(shown(body)));
     };
+    // One [time, "value"] sample of `one`; false when it is not one.
+    auto add_point = [](const nlohmann::json& sample, PromSeries& one) {
+        std::pair<double, double> point;
+        if (!read_point(sample, point)) {
+            return false;
+        }
+        one.points.push_back(point);
+        return true;
+    };
     if (type == "scalar") {
         PromSeries one;
         one.labels = "{}";
-        std::pair<double, double> point;
-        if (!read_point(result, point)) {
+        if (!add_point(result, one)) {
             return malformed();
         }
-        one.points.push_back(point);
         series.push_back(std::move(one));
         return series;
     }
@@ -205,21 +210,17 @@ Result<std::vector<PromSeries>> parse_answer(long status, std::string_view body,
         PromSeries one;
         one.labels = labels_of(element.contains("metric") ? element["metric"] : nlohmann::json());
         if (type == "vector") {
-            std::pair<double, double> point;
-            if (!element.contains("value") || !read_point(element["value"], point)) {
+            if (!element.contains("value") || !add_point(element["value"], one)) {
                 return malformed();
             }
-            one.points.push_back(point);
         } else {
             if (!element.contains("values") || !element["values"].is_array()) {
                 return malformed();
             }
             for (const auto& sample : element["values"]) {
-                std::pair<double, double> point;
-                if (!read_point(sample, point)) {
+                if (!add_point(sample, one)) {
                     return malformed();
                 }
-                one.points.push_back(point);
             }
         }
         series.push_back(std::move(one));

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/clock.hpp"
+#include "core/escape_chars.hpp"
 
 namespace orch {
 
@@ -15,17 +16,8 @@ void collect_numbers(const nlohmann::json& json, const std::string& pointer,
         out[pointer.empty() ? "/" : pointer] = json.get<double>();
     } else if (json.is_object()) {
         for (const auto& [key, value] : json.items()) {
-            std::string escaped;
-            for (char c : key) {
-                if (c == '~') {
-                    escaped += "~0";
-                } else if (c == '/') {
-                    escaped += "~1";
-                } else {
-                    escaped += c;
-                }
-            }
-            collect_numbers(value, pointer + "/" + escaped, out);
+            collect_numbers(value, pointer + "/" + escape_chars(key, {{'~', "~0"}, {'/', "~1"}}),
+                            out);
         }
     } else if (json.is_array()) {
         for (std::size_t i = 0; i < json.size() && i < 64; ++i) {

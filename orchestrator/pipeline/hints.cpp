@@ -1,18 +1,13 @@
 #include "pipeline/hints.hpp"
 
-#include <fmt/printf.h>
+#include <fmt/format.h>
 #include <cmath>
-#include <cstdio>
 
 #include "http/health_probe.hpp"
 
 namespace orch {
 
 namespace {
-
-std::string fmt(const char* format, double a, double b = 0, double c = 0, double d = 0) {
-    return fmt::sprintf(format, a, b, c, d);
-}
 
 double get_or(const Snapshot& s, const std::string& name, double fallback = 0) {
     return s.get(name).value_or(fallback);
@@ -62,8 +57,8 @@ void add_failure_class_hints(const StageReport& stage, std::vector<std::string>&
     }
     const auto& classes = stage.extra["failure_classes"];
     auto described = [](const nlohmann::json& c) {
-        return fmt("%.0f failed responses (status %.0f", c.value("count", 0.0),
-                   c.value("status", 0.0)) +
+        return fmt::format("{:.0f} failed responses (status {:.0f}", c.value("count", 0.0),
+                           c.value("status", 0.0)) +
                ", first on operation \"" + c.value("operation", std::string()) + "\")";
     };
     if (classes.contains("pool")) {
@@ -115,11 +110,11 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
     // them (timeouts, latency) is not evidence about the backend.
     double unsent = get_or(m, "errors.generator");
     if (unsent > 0) {
-        std::string hint =
-            fmt("%.0f requests were never sent: the load generator (stagegate "
-                "itself, not the backend) ran out of file descriptors, "
-                "ephemeral ports or buffers",
-                unsent);
+        std::string hint = fmt::format(
+            "{:.0f} requests were never sent: the load generator (stagegate "
+            "itself, not the backend) ran out of file descriptors, "
+            "ephemeral ports or buffers",
+            unsent);
         if (stage.extra.contains("failure_samples")) {
             for (const auto& sample : stage.extra["failure_samples"]) {
                 if (sample.value("error", "") == "generator" && sample.contains("message")) {
@@ -145,35 +140,36 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
     }
     double refused = get_or(m, "errors.connection_refused");
     if (refused > 0 && refused >= 0.5 * requests) {
-        hints.push_back(fmt("%.0f of %.0f requests were refused: the backend is not running or "
-                            "listens on another port than ",
-                            refused, requests) +
-                        pipeline.target.base_url + " (evidence: errors.connection_refused).");
+        hints.push_back(
+            fmt::format("{:.0f} of {:.0f} requests were refused: the backend is not running or "
+                        "listens on another port than ",
+                        refused, requests) +
+            pipeline.target.base_url + " (evidence: errors.connection_refused).");
     }
     double tls = get_or(m, "errors.tls");
     if (tls > 0) {
         hints.push_back(
-            fmt("%.0f of %.0f requests failed in TLS (certificate not trusted, name "
-                "mismatch, expired, or the handshake refused): the failure samples "
-                "give OpenSSL's reason; target.tls (ca_file, server_name, "
-                "client_cert/client_key, min_version) sets what is verified and "
-                "presented (evidence: errors.tls).",
-                tls, requests));
+            fmt::format("{:.0f} of {:.0f} requests failed in TLS (certificate not trusted, name "
+                        "mismatch, expired, or the handshake refused): the failure samples "
+                        "give OpenSSL's reason; target.tls (ca_file, server_name, "
+                        "client_cert/client_key, min_version) sets what is verified and "
+                        "presented (evidence: errors.tls).",
+                        tls, requests));
     }
     double limited = get_or(m, "errors.status_429");
     if (limited > 0) {
         hints.push_back(
-            fmt("%.0f requests got 429 Too Many Requests: a rate limiter is active "
-                "and will cap the test (evidence: errors.status_429; the demo "
-                "backend takes DISABLE_RATE_LIMIT=true).",
-                limited));
+            fmt::format("{:.0f} requests got 429 Too Many Requests: a rate limiter is active "
+                        "and will cap the test (evidence: errors.status_429; the demo "
+                        "backend takes DISABLE_RATE_LIMIT=true).",
+                        limited));
     }
     add_failure_class_hints(stage, hints);
     for (const auto& pattern : pipeline.body_patterns) {
         double hits = get_or(m, "errors.body." + pattern.name);
         if (hits > 0) {
-            std::string hint = fmt("%.0f failed responses matched body pattern ", hits) + "\"" +
-                               pattern.name +
+            std::string hint = fmt::format("{:.0f} failed responses matched body pattern ", hits) +
+                               "\"" + pattern.name +
                                "\": application errors, not load-generator errors (evidence: "
                                "errors.body." +
                                pattern.name + ")";
@@ -204,7 +200,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
         double n = get_or(m, op + ".errors.status_4xx") - get_or(m, op + ".errors.status_429");
         if (n > 0) {
             std::string sample = validation_sample(stage, op);
-            hints.push_back(fmt("%.0f client errors (4xx) on operation ", n) + "\"" + op +
+            hints.push_back(fmt::format("{:.0f} client errors (4xx) on operation ", n) + "\"" + op +
                             "\" only: its request is likely wrong in the load script (a made-up "
                             "id or cursor, a missing field), not the backend (evidence: " +
                             op + ".errors.status_4xx)" +
@@ -216,7 +212,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
             std::string sample = validation_sample(stage, op);
             double n = get_or(m, op + ".errors.status_4xx") - get_or(m, op + ".errors.status_429");
             if (!sample.empty() && n > 0) {
-                hints.push_back("operation \"" + op + "\": " + fmt("%.0f", n) +
+                hints.push_back("operation \"" + op + "\": " + fmt::format("{:.0f}", n) +
                                 " requests rejected as invalid, the backend answered " + sample +
                                 ": the load script's request does not fit the API (evidence: " +
                                 op + ".errors.status_4xx).");
@@ -240,18 +236,19 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
             double rps = get_or(m, "rps");
             double mean_s = get_or(m, "avg") / 1000.0;
             hints.push_back(
-                fmt("p95 latency rose %.1fx from the previous stage (%.1f ms -> %.1f ms) while "
-                    "the backend stayed up: saturation or pool exhaustion. Little's law: "
-                    "in-flight = rps x mean latency = %.1f requests",
-                    *p95 / *prev_p95, *prev_p95, *p95, rps * mean_s) +
+                fmt::format("p95 latency rose {:.1f}x from the previous stage ({:.1f} ms -> {:.1f} "
+                            "ms) while "
+                            "the backend stayed up: saturation or pool exhaustion. Little's law: "
+                            "in-flight = rps x mean latency = {:.1f} requests",
+                            *p95 / *prev_p95, *prev_p95, *p95, rps * mean_s) +
                 "; compare with the backend's worker and connection-pool sizes.");
         }
     }
     if (timeouts > 0 && get_or(m, "backend.crashes") == 0) {
         hints.push_back(
-            fmt("%.0f requests timed out while the backend was alive: it is "
-                "saturated or blocked (evidence: errors.timeout).",
-                timeouts));
+            fmt::format("{:.0f} requests timed out while the backend was alive: it is "
+                        "saturated or blocked (evidence: errors.timeout).",
+                        timeouts));
     }
     return hints;
 }
@@ -271,9 +268,9 @@ std::string next_stage_recommendation(const RunReport& report) {
         double rps = s.metrics.get("rps").value_or(0);
         auto p95 = s.metrics.get("p95");
         std::string text = "\"" + s.name + "\" (" + load;
-        text += fmt(", %.1f req/s", rps);
+        text += fmt::format(", {:.1f} req/s", rps);
         if (p95) {
-            text += fmt(", p95 %.1f ms", *p95);
+            text += fmt::format(", p95 {:.1f} ms", *p95);
         }
         return text + ")";
     };
@@ -298,13 +295,14 @@ std::string next_stage_recommendation(const RunReport& report) {
         double per_vu = rps / highest->vus;
         int next_vus = highest->vus * 2;
         text += "Next: " + std::to_string(next_vus) + " VUs" +
-                fmt(" \u2248 %.0f req/s, projected from this stage's %.2f req/s per VU",
-                    per_vu * next_vus, per_vu) +
+                fmt::format(" \u2248 {:.0f} req/s, projected from this stage's {:.2f} req/s per VU",
+                            per_vu * next_vus, per_vu) +
                 " (linear: holds only while latency does not grow). Run it to find where the "
                 "criteria start to fail.";
     } else {
         // Open model: the next stage sets its own arrival rate; the projection is the rate.
-        text += fmt("Next: an arrival rate of %.0f/s, twice the %.1f req/s this stage achieved",
+        text += fmt::format(
+                    "Next: an arrival rate of {:.0f}/s, twice the {:.1f} req/s this stage achieved",
                     rps * 2, rps) +
                 " (the rate is set, not projected; whether the backend keeps up is what the "
                 "stage measures). Run it to find where the criteria start to fail.";

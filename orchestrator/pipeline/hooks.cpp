@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
@@ -30,9 +30,7 @@ constexpr auto k_poll = std::chrono::milliseconds(20);
 constexpr auto k_stop_grace = std::chrono::seconds(2);
 
 std::string number_text(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%g", value);
-    return buffer;
+    return fmt::format("{:g}", value);
 }
 
 std::string argv_text(const std::vector<std::string>& argv) {
@@ -205,9 +203,7 @@ std::string HookRunner::describe_failure(const HookRecord& record) {
     } else {
         text += record.error;
     }
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1fs", record.duration_s);
-    return text + " after " + seconds + " (its output is in hooks.log)";
+    return text + fmt::format(" after {:.1f}s (its output is in hooks.log)", record.duration_s);
 }
 
 }  // namespace orch

@@ -1,8 +1,11 @@
 #include "pipeline/part_merge.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
+#include <ranges>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "core/clock.hpp"
 #include "pipeline/runner.hpp"
@@ -16,17 +19,13 @@ namespace {
 constexpr double k_late_tolerance_s = 1.0;
 
 std::string seconds_text(double s) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.1f s", s);
-    return buffer;
+    return fmt::format("{:.1f} s", s);
 }
 
 std::string describe_miss(const CriterionResult& r) {
     std::string text = r.criterion.name;
     if (r.actual) {
-        char buffer[64];
-        std::snprintf(buffer, sizeof buffer, " (actual %g", *r.actual);
-        text += buffer + std::string(unit_label(r.criterion.unit)) + ")";
+        text += fmt::format(" (actual {:g}{})", *r.actual, unit_label(r.criterion.unit));
     } else {
         text += " (no data)";
     }
@@ -93,10 +92,10 @@ Result<void> check_parts(const std::vector<PartFile>& parts, const MergeOptions&
         }
     }
     if (!missing.empty() && !options.allow_missing) {
-        std::string list;
-        for (auto i : missing) {
-            list += (list.empty() ? "" : ", ") + Segment{i, one.segment.count}.text();
-        }
+        auto names = missing | std::views::transform([&](std::uint32_t i) {
+                         return Segment{i, one.segment.count}.text();
+                     });
+        const std::string list = fmt::format("{}", fmt::join(names, ", "));
         return fail(ErrorCode::invalid_input,
                     "segment " + list + " missing (the parts given: " +
                         std::to_string(parts.size()) + " of " + std::to_string(one.segment.count) +
@@ -174,21 +173,18 @@ std::vector<SeriesPoint> merged_series(const std::vector<const StagePart*>& part
 StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t k,
                         const std::vector<std::uint32_t>& missing, std::uint32_t count) {
     const StageReport& model = sorted.front()->report.stages[k];
-    StageReport stage;
-    stage.name = model.name;
-    stage.vus = model.vus;
-    stage.rate = model.rate;
-    stage.max_vus = model.max_vus;
-    stage.planned_duration_s = model.planned_duration_s;
-    stage.mix = model.mix;
-    stage.think_time_s = model.think_time_s;
-    stage.operations = model.operations;
-    stage.cooldown_s = model.cooldown_s;
-    stage.traffic_percent = model.traffic_percent;
-    stage.observe = model.observe;
-    stage.verdict = Verdict::skipped;
-    stage.reason = model.reason;
-    stage.criteria = model.criteria;
+    // The plan (name, load, mix, operations, criteria, cooldown, traffic, observe, reason) is
+    // the first part's: copied whole, so that a planned field added to StageReport is merged
+    // without a line here; what that part measured is cleared, to be merged from all parts.
+    StageReport stage = model;
+    const StageReport unmeasured;
+    std::tie(stage.verdict, stage.started_at, stage.duration_s, stage.metrics, stage.series,
+             stage.series_bucket_s, stage.health_before, stage.health_after, stage.hints,
+             stage.extra, stage.part) =
+        std::tie(unmeasured.verdict, unmeasured.started_at, unmeasured.duration_s,
+                 unmeasured.metrics, unmeasured.series, unmeasured.series_bucket_s,
+                 unmeasured.health_before, unmeasured.health_after, unmeasured.hints,
+                 unmeasured.extra, unmeasured.part);
 
     std::vector<const StagePart*> parts;
     std::vector<std::string> not_run;
@@ -265,11 +261,7 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
     }
     std::string incomplete;
     if (!not_run.empty()) {
-        std::string list;
-        for (const auto& s : not_run) {
-            list += (list.empty() ? "" : ", ") + s;
-        }
-        incomplete = "segment " + list + " did not run this stage";
+        incomplete = fmt::format("segment {} did not run this stage", fmt::join(not_run, ", "));
     } else if (!missing.empty()) {
         incomplete = std::to_string(missing.size()) + " of " + std::to_string(count) +
                      " segments missing (--allow-missing): the merged stage is not the "

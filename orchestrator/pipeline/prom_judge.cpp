@@ -1,7 +1,10 @@
 #include "pipeline/prom_judge.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <ranges>
+
+#include <fmt/format.h>
 
 #include "http/prometheus_client.hpp"
 #include "metrics/snapshot.hpp"
@@ -13,20 +16,15 @@ namespace {
 constexpr std::size_t k_labels_named = 3;
 
 std::string seconds_text(double seconds) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.0fs", seconds);
-    return buffer;
+    return fmt::format("{:.0f}s", seconds);
 }
 
 /// The error for a query that returned several series, naming the first few.
 Error several_series(const Criterion& criterion, const std::vector<PromSeries>& series) {
-    std::string names;
-    for (std::size_t i = 0; i < series.size() && i < k_labels_named; ++i) {
-        names += (i == 0 ? "" : ", ") + series[i].labels;
-    }
-    if (series.size() > k_labels_named) {
-        names += ", ...";
-    }
+    auto named = series | std::views::take(k_labels_named) |
+                 std::views::transform([](const PromSeries& one) { return one.labels; });
+    const std::string names =
+        fmt::format("{}{}", fmt::join(named, ", "), series.size() > k_labels_named ? ", ..." : "");
     return Error{ErrorCode::infrastructure,
                  "criterion \"" + criterion.name + "\": the query returned " +
                      std::to_string(series.size()) + " series (" + names +
@@ -42,6 +40,21 @@ CriterionResult judged(const Criterion& criterion, double value) {
     return evaluate(criterion, snapshot);
 }
 
+/// The query's answer when it has at most one series; its error (named after `criterion`)
+/// when it failed or returned several series.
+Result<std::vector<PromSeries>> one_answer(const Criterion& criterion,
+                                           Result<std::vector<PromSeries>> series) {
+    if (!series) {
+        Error error = series.error();
+        error.message = "criterion \"" + criterion.name + "\": " + error.message;
+        return tl::unexpected(std::move(error));
+    }
+    if (series->size() > 1) {
+        return tl::unexpected(several_series(criterion, *series));
+    }
+    return series;
+}
+
 CriterionResult no_data(const Criterion& criterion, std::string why) {
     CriterionResult result;
     result.criterion = criterion;
@@ -52,14 +65,9 @@ CriterionResult no_data(const Criterion& criterion, std::string why) {
 
 Result<CriterionResult> judge_instant(const PrometheusSpec& prometheus, const Criterion& criterion,
                                       double at_s) {
-    auto series = prom_query(prometheus, criterion.promql, at_s);
+    auto series = one_answer(criterion, prom_query(prometheus, criterion.promql, at_s));
     if (!series) {
-        Error error = series.error();
-        error.message = "criterion \"" + criterion.name + "\": " + error.message;
-        return tl::unexpected(std::move(error));
-    }
-    if (series->size() > 1) {
-        return tl::unexpected(several_series(criterion, *series));
+        return tl::unexpected(series.error());
     }
     if (series->empty() || series->front().points.empty()) {
         return no_data(criterion, "the query returned an empty result");
@@ -77,14 +85,10 @@ Result<CriterionResult> judge_range(const PrometheusSpec& prometheus, const Crit
     double first_s = window.start_s + step_s;
     auto expected =
         static_cast<std::size_t>(std::floor((window.end_s - first_s) / step_s + 1e-9)) + 1;
-    auto series = prom_query_range(prometheus, criterion.promql, first_s, window.end_s, step_s);
+    auto series = one_answer(
+        criterion, prom_query_range(prometheus, criterion.promql, first_s, window.end_s, step_s));
     if (!series) {
-        Error error = series.error();
-        error.message = "criterion \"" + criterion.name + "\": " + error.message;
-        return tl::unexpected(std::move(error));
-    }
-    if (series->size() > 1) {
-        return tl::unexpected(several_series(criterion, *series));
+        return tl::unexpected(series.error());
     }
     std::string every = " (one every " + format_duration(*criterion.window) + ")";
     if (series->empty()) {

@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <thread>
 
-#include <fmt/printf.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
@@ -34,10 +33,6 @@ namespace {
 /// A segment that starts a stage later than this after its planned time says so, and the
 /// merged result is INCONCLUSIVE.
 constexpr double k_late_tolerance_s = 1.0;
-
-std::string fmt(const char* format, double a, double b = 0) {
-    return fmt::sprintf(format, a, b);
-}
 
 /// The operation mix the scenario asks for, in percent of requests: each request of an
 /// operation (every step of a flow) is sent once per pick, picks follow the weights.
@@ -330,10 +325,10 @@ std::string describe_criterion_miss(const CriterionResult& r) {
     if (r.criterion.lacks_baseline()) {
         text += " (no baseline data)";
     } else if (r.actual) {
-        text += fmt(" (actual %g", *r.actual) + std::string(unit_label(r.criterion.unit));
+        text += fmt::format(" (actual {:g}", *r.actual) + std::string(unit_label(r.criterion.unit));
         if (r.criterion.relative) {
-            text +=
-                fmt(", target %g", r.criterion.target) + std::string(unit_label(r.criterion.unit));
+            text += fmt::format(", target {:g}", r.criterion.target) +
+                    std::string(unit_label(r.criterion.unit));
         }
         text += ")";
     } else {
@@ -513,7 +508,7 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     // fails this stage, not the next one.
     std::optional<std::string> unhealthy;
     if (facts.unhealthy_at_s) {
-        unhealthy = "backend turned unhealthy " + fmt("%.1fs", *facts.unhealthy_at_s) +
+        unhealthy = "backend turned unhealthy " + fmt::format("{:.1f}s", *facts.unhealthy_at_s) +
                     " into the stage: health check " + supervisor.health_target() + " got " +
                     facts.unhealthy_because;
     }
@@ -541,7 +536,8 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
     }
     if (facts.interrupted || state.interrupts().load() > 0) {
         stage_report.verdict = Verdict::interrupted;
-        stage_report.reason = fmt("interrupted %.1fs into the stage", stage_report.duration_s);
+        stage_report.reason =
+            fmt::format("interrupted {:.1f}s into the stage", stage_report.duration_s);
     } else if (facts.output_error) {
         stage_report.verdict = Verdict::error;
         stage_report.reason = "stopped: " + *facts.output_error;
@@ -550,7 +546,7 @@ void run_stage(RunState& state, BackendSupervisor& supervisor, const StageSpec& 
         stage_report.reason = *prom_error;
     } else if (facts.exit) {
         stage_report.verdict = Verdict::fail;
-        stage_report.reason = "backend crashed " + fmt("%.1fs", facts.exit_at_s) +
+        stage_report.reason = "backend crashed " + fmt::format("{:.1f}s", facts.exit_at_s) +
                               " into the stage: " + facts.exit->describe();
     } else if (observer.nothing_listening()) {
         stage_report.verdict = Verdict::error;
@@ -634,8 +630,8 @@ std::string cooldown(RunState& state, BackendSupervisor& supervisor, Duration le
     state.listener.on_cooldown(next_stage, 0, total_s);
     BackendFacts facts = watch.facts();
     if (facts.exit) {
-        return "backend crashed " + fmt("%.1fs", facts.exit_at_s) + " into the cooldown before \"" +
-               next_stage + "\": " + facts.exit->describe();
+        return "backend crashed " + fmt::format("{:.1f}s", facts.exit_at_s) +
+               " into the cooldown before \"" + next_stage + "\": " + facts.exit->describe();
     }
     return {};
 }
@@ -715,9 +711,9 @@ double wait_for_planned_start(RunState& state, std::int64_t planned_ns, const st
             .count();
     };
     if (planned_ns > now_ns()) {
-        state.listener.on_message("waiting until --start-at for \"" + stage + "\" (" +
-                                  fmt("%.1f s", static_cast<double>(planned_ns - now_ns()) / 1e9) +
-                                  ")");
+        state.listener.on_message(
+            "waiting until --start-at for \"" + stage + "\" (" +
+            fmt::format("{:.1f} s", static_cast<double>(planned_ns - now_ns()) / 1e9) + ")");
     }
     while (planned_ns > now_ns() && !state.run_stop.stop_requested() &&
            state.interrupts().load() == 0) {
@@ -1047,7 +1043,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
             }
             if (*late_s > k_late_tolerance_s) {
                 std::string late = "segment " + options.part->segment.text() + " started stage \"" +
-                                   stage.name + "\" " + fmt("%.1f s", *late_s) +
+                                   stage.name + "\" " + fmt::format("{:.1f} s", *late_s) +
                                    " after its planned time: the merged result will be "
                                    "INCONCLUSIVE";
                 report.warnings.push_back(late);

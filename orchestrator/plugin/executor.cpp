@@ -3,14 +3,17 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
+#include "core/did_you_mean.hpp"
+
 namespace orch {
 
 void ExecutorRegistry::add(ExecutorPlugin plugin) {
     for (const auto& section : m_sections) {
         if (section.name == plugin.section.name) {
             // A programming error, as in k6's extension registry: fail loudly at start-up.
-            std::fprintf(stderr, "stagegate: executor \"%s\" registered twice\n",
-                         section.name.c_str());
+            fmt::print(stderr, "stagegate: executor \"{}\" registered twice\n", section.name);
             std::abort();
         }
     }
@@ -25,12 +28,8 @@ Result<std::unique_ptr<Executor>> ExecutorRegistry::create(const std::string& na
             return m_factories[i](pipeline);
         }
     }
-    std::string valid;
-    for (const auto& known : names()) {
-        valid += (valid.empty() ? "" : ", ") + known;
-    }
     return fail(ErrorCode::invalid_input,
-                "unknown executor \"" + name + "\" (valid executors: " + valid + ")");
+                "unknown executor \"" + name + "\" (valid executors: " + join_names(names()) + ")");
 }
 
 std::vector<std::string> ExecutorRegistry::names() const {

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <ranges>
+
+#include <fmt/format.h>
 
 #include "core/atomic_file.hpp"
 #include "core/did_you_mean.hpp"
@@ -34,9 +37,9 @@ Result<void> Reporter::write_to(const std::filesystem::path& dir, const RunRepor
 void ReporterRegistry::add(std::string format, ReporterFactory factory) {
     for (const auto& entry : m_factories) {
         if (entry.first == format) {
-            std::fprintf(stderr,
-                         "stagegate: internal error: reporter format \"%s\" registered twice\n",
-                         format.c_str());
+            fmt::print(stderr,
+                       "stagegate: internal error: reporter format \"{}\" registered twice\n",
+                       format);
             std::abort();
         }
     }
@@ -56,12 +59,8 @@ Result<std::unique_ptr<Reporter>> ReporterRegistry::create(std::string_view form
 }
 
 std::vector<std::string> ReporterRegistry::formats() const {
-    std::vector<std::string> names;
-    names.reserve(m_factories.size());
-    for (const auto& entry : m_factories) {
-        names.push_back(entry.first);
-    }
-    return names;
+    auto names = m_factories | std::views::keys;
+    return {names.begin(), names.end()};
 }
 
 }  // namespace orch

@@ -8,6 +8,20 @@
 
 namespace orch {
 
+ToolRun tool_run(std::string name, std::vector<std::string> argv, std::filesystem::path cwd,
+                 std::vector<std::pair<std::string, std::string>> env, std::filesystem::path log,
+                 Duration poll_interval) {
+    ToolRun tool;
+    tool.name = std::move(name);
+    tool.process.command = std::move(argv);
+    tool.process.cwd = std::move(cwd);
+    tool.process.env = std::move(env);
+    tool.process.stop_timeout = std::chrono::seconds(5);
+    tool.log = std::move(log);
+    tool.poll_interval = poll_interval;
+    return tool;
+}
+
 Result<ToolRunEnd> run_tool(const ToolRun& tool, const StageSpec& stage, std::stop_token stop) {
     auto process = BackendProcess::spawn(tool.process, tool.process.cwd, tool.log);
     if (!process) {

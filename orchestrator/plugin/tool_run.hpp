@@ -56,6 +56,13 @@ struct ToolRunEnd {
     double wall_s() const { return std::chrono::duration<double>(end - start).count(); }
 };
 
+/// A ToolRun named `name` that runs `argv` in `cwd` with `env` added to its environment, its
+/// output in `log`, stopped with SIGTERM and then SIGKILL after 5 s, polled every
+/// `poll_interval`. Set follow/on_line/on_tick on it to stream a file.
+ToolRun tool_run(std::string name, std::vector<std::string> argv, std::filesystem::path cwd,
+                 std::vector<std::pair<std::string, std::string>> env, std::filesystem::path log,
+                 Duration poll_interval);
+
 /// Runs `tool` for `stage` until it exits, `stop` fires or it overruns. Whatever happens, the
 /// tool's whole process group is gone when this returns. Errors: the tool could not start.
 Result<ToolRunEnd> run_tool(const ToolRun& tool, const StageSpec& stage, std::stop_token stop);

@@ -123,6 +123,8 @@ struct Reader {
         return r;
     }
 
+    // Read, then decode, reporting the first problem: the error-propagation shape of every
+    // typed reader (yaml_reader's duration() too); the steps differ.
     std::optional<HdrHistogram> histogram(const json& j, const std::string& where) {
         auto r = record(j, where);
         if (!r) {

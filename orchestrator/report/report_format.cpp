@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 namespace orch {
 
@@ -290,9 +289,7 @@ std::string format_load(const StageReport& stage) {
         load += " for " + format_seconds(stage.planned_duration_s);
     }
     if (stage.traffic_percent) {
-        char percent[32];
-        std::snprintf(percent, sizeof percent, ", traffic %g%%", *stage.traffic_percent);
-        load += percent;
+        load += fmt::format(", traffic {:g}%", *stage.traffic_percent);
     }
     return load;
 }

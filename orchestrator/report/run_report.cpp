@@ -6,6 +6,7 @@
 #include "report/run_summary.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <tuple>
 #include <utility>
@@ -104,6 +105,18 @@ void put_traffic(ojson& j, const Point& p) {
     j["p99"] = optional_number(p.p99);
 }
 
+// A series point's optional per-outcome percentiles: results.json key and field, for the
+// writer (series_json) and the reader (stage_from) alike.
+constexpr std::array<std::pair<std::string_view, std::optional<double> SeriesPoint::*>, 6>
+    k_outcome_percentiles = {{
+        {"succeeded_p50", &SeriesPoint::succeeded_p50},
+        {"succeeded_p95", &SeriesPoint::succeeded_p95},
+        {"succeeded_p99", &SeriesPoint::succeeded_p99},
+        {"failed_p50", &SeriesPoint::failed_p50},
+        {"failed_p95", &SeriesPoint::failed_p95},
+        {"failed_p99", &SeriesPoint::failed_p99},
+    }};
+
 ojson series_json(const std::vector<SeriesPoint>& series) {
     ojson array = ojson::array();
     for (const auto& p : series) {
@@ -112,17 +125,11 @@ ojson series_json(const std::vector<SeriesPoint>& series) {
         put_traffic(j, p);
         // Optional (absent when the second had no such response, and in files written
         // before they existed).
-        auto put_optional = [&j](const char* key, const std::optional<double>& value) {
-            if (value) {
-                j[key] = optional_number(value);
+        for (const auto& [key, field] : k_outcome_percentiles) {
+            if (p.*field) {
+                j[std::string(key)] = optional_number(p.*field);
             }
-        };
-        put_optional("succeeded_p50", p.succeeded_p50);
-        put_optional("succeeded_p95", p.succeeded_p95);
-        put_optional("succeeded_p99", p.succeeded_p99);
-        put_optional("failed_p50", p.failed_p50);
-        put_optional("failed_p95", p.failed_p95);
-        put_optional("failed_p99", p.failed_p99);
+        }
         j["rss_mb"] = optional_number(p.rss_mb);
         j["vus"] = p.vus;
         if (!p.operations.empty()) {
@@ -321,69 +328,33 @@ class Fields {
     }
 
     std::string text(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return {};
-        }
-        if (!v->is_string()) {
-            wrong(key, "a string", *v);
-            return std::string();
-        }
-        return v->get<std::string>();
+        const auto* v = typed(key, need, "a string", [](const auto& j) { return j.is_string(); });
+        return v != nullptr ? v->get<std::string>() : std::string();
     }
 
     std::optional<double> number(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return std::nullopt;
-        }
-        if (!v->is_number()) {
-            wrong(key, "a number", *v);
-            return std::nullopt;
-        }
-        return v->get<double>();
+        const auto* v = typed(key, need, "a number", [](const auto& j) { return j.is_number(); });
+        return v != nullptr ? std::optional(v->get<double>()) : std::nullopt;
     }
 
     int integer(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return 0;
-        }
-        if (!v->is_number_integer()) {
-            wrong(key, "an integer", *v);
-            return 0;
-        }
-        return v->get<int>();
+        const auto* v =
+            typed(key, need, "an integer", [](const auto& j) { return j.is_number_integer(); });
+        return v != nullptr ? v->get<int>() : 0;
     }
 
     bool boolean(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v == nullptr) {
-            return false;
-        }
-        if (!v->is_boolean()) {
-            wrong(key, "true or false", *v);
-            return false;
-        }
-        return v->get<bool>();
+        const auto* v =
+            typed(key, need, "true or false", [](const auto& j) { return j.is_boolean(); });
+        return v != nullptr && v->get<bool>();
     }
 
     const nlohmann::json* object(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v != nullptr && !v->is_object()) {
-            wrong(key, "an object", *v);
-            return nullptr;
-        }
-        return v;
+        return typed(key, need, "an object", [](const auto& j) { return j.is_object(); });
     }
 
     const nlohmann::json* array(std::string_view key, Need need = Need::optional) {
-        const nlohmann::json* v = get(key, need);
-        if (v != nullptr && !v->is_array()) {
-            wrong(key, "an array", *v);
-            return nullptr;
-        }
-        return v;
+        return typed(key, need, "an array", [](const auto& j) { return j.is_array(); });
     }
 
     std::vector<std::string> texts(std::string_view key) {
@@ -411,6 +382,19 @@ class Fields {
     }
 
   private:
+    /// The value of `key` when present and `is_kind`; nullptr when absent or null (a problem
+    /// when required) and when of another kind (a problem naming the `expected` kind).
+    template <class IsKind>
+    const nlohmann::json* typed(std::string_view key, Need need, std::string_view expected,
+                                IsKind is_kind) {
+        const nlohmann::json* v = get(key, need);
+        if (v != nullptr && !is_kind(*v)) {
+            wrong(key, expected, *v);
+            return nullptr;
+        }
+        return v;
+    }
+
     void wrong(std::string_view key, std::string_view expected, const nlohmann::json& got) {
         problem(at(key) + ": expected " + std::string(expected) + ", got " +
                 std::string(got.type_name()));
@@ -611,12 +595,9 @@ StageReport stage_from(const nlohmann::json& json, const std::string& where,
             SeriesPoint point;
             point.t_s = p.number("t").value_or(0);
             get_traffic(p, point);
-            point.succeeded_p50 = p.number("succeeded_p50");
-            point.succeeded_p95 = p.number("succeeded_p95");
-            point.succeeded_p99 = p.number("succeeded_p99");
-            point.failed_p50 = p.number("failed_p50");
-            point.failed_p95 = p.number("failed_p95");
-            point.failed_p99 = p.number("failed_p99");
+            for (const auto& [key, field] : k_outcome_percentiles) {
+                point.*field = p.number(key);
+            }
             point.rss_mb = p.number("rss_mb");
             point.vus = p.integer("vus");
             if (const nlohmann::json* by_operation = p.object("operations")) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "core/utf8.hpp"
 #include "report/report_format.hpp"
 #include "report/run_summary.hpp"
@@ -187,14 +189,13 @@ std::string stage_summary(const StageReport& stage) {
         if (errors > 0) {
             text += ", " + format_count(errors) + " failed (" +
                     format_significant(errors * 100 / requests) + "%:";
-            bool first = true;
+            std::vector<std::string> kinds;
             for (const auto& kind : error_kinds_seen(stage)) {
                 if (auto n = stage.metrics.get("errors." + kind); n && *n > 0) {
-                    text += std::string(first ? " " : ", ") + kind + " " + format_count(*n);
-                    first = false;
+                    kinds.push_back(kind + " " + format_count(*n));
                 }
             }
-            text += ")";
+            text += (kinds.empty() ? "" : " ") + fmt::format("{})", fmt::join(kinds, ", "));
         } else {
             text += ", none failed";
         }
@@ -229,7 +230,7 @@ std::vector<CauseCheck> cause_checklist(const StageReport& stage, const StageRep
     counted("Server errors (5xx)", "errors.status_5xx");
     {
         // 4xx other than 429: the load script's requests, per operation.
-        std::string evidence;
+        std::vector<std::string> evidence;
         bool seen = false;
         double total =
             metric_or(stage, "errors.status_4xx") - metric_or(stage, "errors.status_429");
@@ -237,28 +238,28 @@ std::vector<CauseCheck> cause_checklist(const StageReport& stage, const StageRep
             double n = metric_or(stage, op + ".errors.status_4xx") -
                        metric_or(stage, op + ".errors.status_429");
             if (n > 0) {
-                evidence += (evidence.empty() ? "" : ", ") + op + " " + format_count(n);
+                evidence.push_back(op + " " + format_count(n));
             }
         }
         seen = total > 0;
         checks.push_back(
             {"Client errors (4xx): wrong requests in the load script", seen,
              "errors.status_4xx without 429 = " + count_of(std::max(total, 0.0), requests) +
-                 (evidence.empty() ? "" : " (" + evidence + ")")});
+                 (evidence.empty() ? "" : fmt::format(" ({})", fmt::join(evidence, ", ")))});
     }
     {
-        std::string evidence;
+        std::vector<std::string> evidence;
         bool seen = false;
         for (const auto& kind : error_kinds_seen(stage)) {
             if (kind.rfind("body.", 0) == 0) {
                 double n = metric_or(stage, "errors." + kind);
                 seen = seen || n > 0;
-                evidence +=
-                    (evidence.empty() ? "" : ", ") + ("errors." + kind) + " = " + format_count(n);
+                evidence.push_back("errors." + kind + " = " + format_count(n));
             }
         }
         checks.push_back({"Application errors in response bodies (body patterns)", seen,
-                          evidence.empty() ? "no body pattern matched" : evidence});
+                          evidence.empty() ? "no body pattern matched"
+                                           : fmt::format("{}", fmt::join(evidence, ", "))});
     }
     {
         double crashes = metric_or(stage, "backend.crashes");

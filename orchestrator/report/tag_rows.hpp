@@ -2,7 +2,9 @@
 // metrics "tags.TAG.VALUE.*" in the stage, for the reports' "By response tag" tables.
 #pragma once
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/run_report.hpp"
@@ -16,6 +18,21 @@ struct TagValueRow {
     std::string value;
     std::string prefix;  ///< "tags.TAG.VALUE": the "operation" stage_metric() takes
 };
+
+/// The measured columns of the "By response tag" tables, after Tag and Value: each
+/// reporter writes the same columns, each cell stage_metric(stage, row.prefix, metric).
+struct TagColumn {
+    std::string_view heading;
+    std::string_view metric;
+    MetricUnit unit;
+};
+inline constexpr std::array<TagColumn, 5> k_tag_columns = {{
+    {"Requests", "requests", MetricUnit::count},
+    {"Errors", "errors", MetricUnit::count},
+    {"Error rate", "error_rate", MetricUnit::percent},
+    {"p95", "p95", MetricUnit::milliseconds},
+    {"p99", "p99", MetricUnit::milliseconds},
+}};
 
 /// Every TAG/VALUE with a "tags.TAG.VALUE.requests" metric, sorted by tag then value
 /// ("other" and "none" last in their tag). Empty when the stage has no tagged metrics.

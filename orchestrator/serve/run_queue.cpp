@@ -10,6 +10,8 @@
 #include <cstring>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "core/clock.hpp"
 
 extern char** environ;
@@ -75,9 +77,8 @@ RunQueue::~RunQueue() {
 std::string RunQueue::new_id_locked() const {
     static thread_local std::mt19937 random{std::random_device{}()};
     for (;;) {
-        char suffix[8];
-        std::snprintf(suffix, sizeof suffix, "%04x", static_cast<unsigned>(random() & 0xffff));
-        std::string id = compact_utc(std::chrono::system_clock::now()) + "-" + suffix;
+        std::string id = fmt::format("{}-{:04x}", compact_utc(std::chrono::system_clock::now()),
+                                     static_cast<unsigned>(random() & 0xffff));
         if (m_runs.count(id) == 0) {
             return id;
         }
@@ -179,8 +180,7 @@ void RunQueue::dispatch() {
             run.state = "finished";
             run.exit_code = 3;
             run.finished_at = now_iso();
-            std::fprintf(stderr, "stagegate serve: run %s could not start: %s\n", id.c_str(),
-                         problem.c_str());
+            fmt::print(stderr, "stagegate serve: run {} could not start: {}\n", id, problem);
             continue;
         }
         run.state = "running";

@@ -8,35 +8,17 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const Ajv = require("ajv").default;
-const addFormats = require("ajv-formats");
 const yaml = require("js-yaml");
+const { newAjv, k8sSchema, failures } = require("../rollouts/k8s-ajv");
 
 const [root, rendered, nText, claim, outDir] = process.argv.slice(2);
 const n = Number(nText);
-let failures = 0;
-const fail = (message) => {
-  console.log(`FAIL: ${message}`);
-  failures += 1;
-};
+const { fail, exit } = failures();
 
-function strict(schema) {
-  if (Array.isArray(schema)) return schema.map(strict);
-  if (schema === null || typeof schema !== "object") return schema;
-  const out = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith("x-kubernetes-") || key === "$schema") continue;
-    out[key] = key === "enum" || key === "required" ? value : strict(value);
-  }
-  return out;
-}
-const fixtures = path.join(root, "tests/fixtures/rollouts");
-const load = (file) => strict(JSON.parse(fs.readFileSync(path.join(fixtures, file), "utf8")));
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-addFormats(ajv);  // date-time, int32, int64, byte: the formats the Kubernetes schemas name
+const ajv = newAjv();
 const validators = {
-  Job: ajv.compile(load("k8s-job-batch-v1.json")),
-  ConfigMap: ajv.compile(load("k8s-configmap-v1.json")),
+  Job: ajv.compile(k8sSchema(root, "k8s-job-batch-v1.json")),
+  ConfigMap: ajv.compile(k8sSchema(root, "k8s-configmap-v1.json")),
 };
 
 const docs = yaml.loadAll(fs.readFileSync(rendered, "utf8")).filter((d) => d);
@@ -91,4 +73,4 @@ for (const job of [segments, merge]) {
                    Object.entries(env).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
 }
 fs.writeFileSync(path.join(outDir, "pipeline.yaml"), configMap.data["pipeline.yaml"]);
-process.exit(failures === 0 ? 0 : 1);
+exit();

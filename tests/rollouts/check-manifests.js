@@ -11,35 +11,13 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const Ajv = require("ajv").default;
-const addFormats = require("ajv-formats");
 const yaml = require("js-yaml");
+const { strict, newAjv, fixturesDir, k8sSchema: k8sSchemaOf, failures } = require("./k8s-ajv");
 
 const [root, outDir] = process.argv.slice(2);
-const fixtures = path.join(root, "tests/fixtures/rollouts");
+const fixtures = fixturesDir(root);
 const examples = path.join(root, "examples/rollouts");
-let failures = 0;
-const fail = (message) => {
-  console.log(`FAIL: ${message}`);
-  failures += 1;
-};
-
-// Closes every object schema that names its properties, and drops the Kubernetes extensions
-// (x-kubernetes-int-or-string comes with an anyOf integer/string, which ajv checks).
-function strict(schema) {
-  if (Array.isArray(schema)) return schema.map(strict);
-  if (schema === null || typeof schema !== "object") return schema;
-  const out = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith("x-kubernetes-") || key === "$schema") continue;
-    out[key] = key === "enum" || key === "required" ? value : strict(value);
-  }
-  if (schema.properties && schema["x-kubernetes-preserve-unknown-fields"] !== true &&
-      !("additionalProperties" in schema)) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
+const { fail, exit } = failures();
 
 function crdSchema(file, name) {
   const docs = yaml.safeLoadAll(fs.readFileSync(path.join(fixtures, file), "utf8"));
@@ -62,12 +40,9 @@ function crdSchema(file, name) {
   return schema;
 }
 
-function k8sSchema(file) {
-  return strict(JSON.parse(fs.readFileSync(path.join(fixtures, file), "utf8")));
-}
+const k8sSchema = (file) => k8sSchemaOf(root, file);
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-addFormats(ajv);
+const ajv = newAjv();
 // The Flagger CRD writes `format: string` on plain strings (Istio types): nothing to check.
 ajv.addFormat("string", true);
 const validators = {
@@ -212,4 +187,4 @@ for (const { file, doc } of byKind.Rollout || []) {
 }
 
 console.log(`checked ${checked} manifests strictly; wrote the ConfigMap's pipeline to ${outDir}`);
-process.exit(failures > 0 ? 1 : 0);
+exit();

@@ -32,36 +32,22 @@
 #                        fastest / slowest / average, seconds * 1000
 set -euo pipefail
 
-die() {
-    echo "stagegate-hey: $*" >&2
-    exit 2
-}
-
-command -v hey >/dev/null || die "hey not found on PATH (Debian/Ubuntu: apt-get install hey)"
-[[ -n "${STAGEGATE_RESULT_FILE:-}" ]] || die "STAGEGATE_RESULT_FILE is not set: run me from stagegate's command executor"
-[[ -n "${STAGEGATE_BASE_URL:-}" ]] || die "STAGEGATE_BASE_URL is not set"
+ADAPTER=stagegate-hey
+# shellcheck source=plugins/adapters/adapter-common.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../adapter-common.sh"
+adapter_start hey "Debian/Ubuntu: apt-get install hey"
 
 operation="${HEY_OPERATION:-request}"
 if (($# > 1)) && [[ "$1" == "--operation" ]]; then
     operation="$2"
     shift 2
 fi
-path="/"
-if (($# > 0)) && [[ "$1" != "--" ]]; then
-    path="$1"
-    shift
-fi
-if (($# > 0)) && [[ "$1" == "--" ]]; then
-    shift
-fi
+adapter_path_args "$@"
+set -- ${adapter_rest[@]+"${adapter_rest[@]}"}
 
-rate="${STAGEGATE_RATE:-0}"
-if awk -v r="$rate" 'BEGIN { exit !(r + 0 > 0) }'; then
-    die "stage ${STAGEGATE_STAGE:-?} has rate ${rate}/s, but hey's workers are a closed model (use vus:, or k6 / the builtin executor for an arrival rate)"
-fi
+adapter_refuse_rate "hey's workers are a closed model (use vus:, or k6 / the builtin executor for an arrival rate)"
 [[ "$operation" =~ ^[A-Za-z_][A-Za-z0-9_-]*$ ]] || die "operation \"$operation\" is not an operation name (letters, digits, _ -)"
 
-ceil() { awk -v v="$1" 'BEGIN { n = int(v); if (n < v) n++; if (n < 1) n = 1; print n }'; }
 workers="${STAGEGATE_VUS:-1}"
 ((workers >= 1)) || workers=1
 duration="$(awk -v v="${STAGEGATE_DURATION_S:-10}" 'BEGIN { if (v < 0.1) v = 0.1; printf "%.3f", v }')"
@@ -74,7 +60,7 @@ fi
 while IFS= read -r header; do
     [[ -n "$header" ]] && args+=(-H "$header")
 done <<<"${HEY_HEADERS:-}"
-url="${STAGEGATE_BASE_URL%/}/${path#/}"
+url="$(adapter_url)"
 summary="${STAGEGATE_RESULT_FILE}.hey.txt"
 echo "stagegate-hey: hey -c $workers -z ${duration}s -t $timeout -m ${HEY_METHOD:-GET} $* $url"
 start=$(date +%s.%N)

@@ -19,32 +19,17 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-die() {
-    echo "stagegate-wrk: $*" >&2
-    exit 2
-}
+ADAPTER=stagegate-wrk
+# shellcheck source=plugins/adapters/adapter-common.sh
+source "$here/../adapter-common.sh"
+adapter_start wrk "Debian/Ubuntu: apt-get install wrk"
 
-command -v wrk > /dev/null || die "wrk not found on PATH (Debian/Ubuntu: apt-get install wrk)"
-[[ -n "${STAGEGATE_RESULT_FILE:-}" ]] || die "STAGEGATE_RESULT_FILE is not set: run me from stagegate's command executor"
-[[ -n "${STAGEGATE_BASE_URL:-}" ]] || die "STAGEGATE_BASE_URL is not set"
+adapter_path_args "$@"
+set -- ${adapter_rest[@]+"${adapter_rest[@]}"}
 
-path="/"
-if (($# > 0)) && [[ "$1" != "--" ]]; then
-    path="$1"
-    shift
-fi
-if (($# > 0)) && [[ "$1" == "--" ]]; then
-    shift
-fi
+adapter_refuse_rate "wrk has no open model (use vus:, or an arrival-rate tool such as wrk2 or k6)"
 
-rate="${STAGEGATE_RATE:-0}"
-if awk -v r="$rate" 'BEGIN { exit !(r + 0 > 0) }'; then
-    die "stage ${STAGEGATE_STAGE:-?} has rate ${rate}/s, but wrk has no open model (use vus:, or an arrival-rate tool such as wrk2 or k6)"
-fi
-
-# Whole seconds, rounded up (wrk's -d takes integers), at least 1.
-ceil() { awk -v v="$1" 'BEGIN { n = int(v); if (n < v) n++; if (n < 1) n = 1; print n }'; }
-
+# wrk's -d takes whole seconds: ceil rounds up (at least 1).
 connections="${STAGEGATE_VUS:-1}"
 ((connections >= 1)) || connections=1
 threads="${WRK_THREADS:-1}"
@@ -52,7 +37,7 @@ threads="${WRK_THREADS:-1}"
 duration="$(ceil "${STAGEGATE_DURATION_S:-10}")"
 timeout="$(ceil "${STAGEGATE_TIMEOUT_S:-10}")"
 
-url="${STAGEGATE_BASE_URL%/}/${path#/}"
+url="$(adapter_url)"
 echo "stagegate-wrk: wrk -t $threads -c $connections -d ${duration}s --timeout ${timeout}s $* $url"
 exec wrk -t "$threads" -c "$connections" -d "${duration}s" --timeout "${timeout}s" \
     -s "$here/stagegate.lua" "$@" "$url"

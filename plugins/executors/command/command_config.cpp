@@ -1,10 +1,12 @@
 #include "plugins/executors/command/command_config.hpp"
 
 #include "config/yaml_reader.hpp"
-#include "plugin/executor.hpp"
+#include "plugin/tool_executor.hpp"
 
 namespace orch {
 
+// Each executor reads its own `scenario:` keys (issue 16: an executor is its folder plus one
+// registry line), so its section reader has the shape of every other executor's.
 ExecutorSection command_section() {
     ExecutorSection section;
     section.name = "command";
@@ -28,10 +30,7 @@ ExecutorSection command_section() {
 }
 
 std::shared_ptr<const CommandConfig> command_config(const Pipeline& pipeline) {
-    if (auto config = executor_config<CommandConfig>(pipeline)) {
-        return config;
-    }
-    return std::make_shared<const CommandConfig>();
+    return executor_config_or_default<CommandConfig>(pipeline);
 }
 
 }  // namespace orch

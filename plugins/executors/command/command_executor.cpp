@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/policy.hpp"
+#include "plugin/tool_executor.hpp"
 #include "plugin/tool_run.hpp"
 #include "plugin/tool_support.hpp"
 #include "plugins/executors/command/command_config.hpp"
@@ -26,13 +27,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr auto k_poll_interval = std::chrono::milliseconds(100);
-constexpr auto k_stop_timeout = std::chrono::seconds(5);
 constexpr std::size_t k_log_tail_lines = 20;
 
-class CommandExecutor final : public Executor {
+class CommandExecutor final : public ToolExecutor<CommandConfig> {
   public:
     explicit CommandExecutor(const Pipeline& pipeline)
-        : m_pipeline(pipeline), m_config(command_config(pipeline)) {}
+        : ToolExecutor(pipeline, command_config(pipeline)) {}
 
     Result<void> prepare(const RunContext&) override {
         const auto& command = m_config->command;
@@ -40,52 +40,42 @@ class CommandExecutor final : public Executor {
             return fail(ErrorCode::invalid_input,
                         "scenario.command is empty (the command executor runs a program)");
         }
-        m_cwd = pipeline_dir(m_pipeline);
-        auto program = find_program(command[0], m_cwd);
+        const fs::path cwd = pipeline_dir(m_pipeline);
+        auto program = find_program(command[0], cwd);
         if (!program) {
             return fail(ErrorCode::infrastructure,
                         "command executor: program \"" + command[0] +
                             "\" not found or not executable (scenario.command[0]; a path is "
                             "relative to " +
-                            m_cwd.string() + ", a bare name is searched in PATH)");
+                            cwd.string() + ", a bare name is searched in PATH)");
         }
         std::error_code ec;
         m_program = fs::absolute(*program, ec);
         return {};
     }
 
-    Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
-                               StageObserver& observer, std::stop_token stop) override {
-        if (m_program.empty()) {
-            ORCH_TRY(prepare(context));
-        }
+  private:
+    Result<StageRun> run_tool_stage(const StageSpec& stage, StageObserver& observer,
+                                    std::stop_token stop, const fs::path& out_dir) override {
         std::error_code ec;
-        const fs::path out_dir = fs::absolute(context.out_dir, ec);
-        fs::create_directories(out_dir, ec);
         const fs::path result_file = out_dir / ("command-" + stage.name + "-result.json");
         const fs::path log = out_dir / ("command-" + stage.name + ".log");
         fs::remove(result_file, ec);  // never read a previous run's result
 
-        ToolRun tool;
-        tool.name = "the command";
-        tool.process.command = m_config->command;
-        tool.process.command[0] = m_program.string();
-        tool.process.cwd = m_cwd;
-        tool.process.env = command_environment(m_pipeline, stage, result_file, out_dir);
-        tool.process.stop_timeout = k_stop_timeout;
-        tool.log = log;
-        tool.poll_interval = k_poll_interval;
-        auto ran = run_tool(tool, stage, stop);
+        auto argv = m_config->command;
+        argv[0] = m_program.string();
+        auto ran = run_tool(tool_run("the command", std::move(argv), pipeline_dir(m_pipeline),
+                                     command_environment(m_pipeline, stage, result_file, out_dir),
+                                     log, k_poll_interval),
+                            stage, stop);
         if (!ran) {
             return tl::unexpected(ran.error());
         }
         const ExitInfo& ended = ran->exit;
         const bool stopped = ran->stopped;
-        const bool overran = ran->overran;
-        const double wall_s = ran->wall_s();
         const auto tail = [&] { return log_tail(log, k_log_tail_lines); };
 
-        if (overran) {
+        if (ran->overran) {
             return fail(ErrorCode::infrastructure,
                         "the command was still running long after stage " + stage.name +
                             " should have ended: stopped it (output in " + log.string() + ")",
@@ -96,7 +86,7 @@ class CommandExecutor final : public Executor {
         const auto operation_names = m_pipeline.operation_names();
         StageRun run(StageMetrics(operation_names.size(), m_pipeline.body_patterns.size()));
         run.stopped_early = stopped;
-        run.duration_s = wall_s;
+        run.duration_s = ran->wall_s();
         nlohmann::json extra = {
             {"exit_code",
              ended.signal > 0 ? nlohmann::json(nullptr) : nlohmann::json(ended.exit_code)},
@@ -167,22 +157,12 @@ class CommandExecutor final : public Executor {
         observer.on_interval(whole);
         return run;
     }
-
-  private:
-    Pipeline m_pipeline;
-    std::shared_ptr<const CommandConfig> m_config;
-    fs::path m_cwd;
-    fs::path m_program;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Executor>> make_command_executor(const Pipeline& pipeline) {
-    return std::unique_ptr<Executor>(std::make_unique<CommandExecutor>(pipeline));
-}
-
 ExecutorPlugin command_executor_plugin() {
-    return ExecutorPlugin{command_section(), make_command_executor};
+    return tool_executor_plugin<CommandExecutor>(command_section());
 }
 
 }  // namespace orch

@@ -3,10 +3,7 @@
 // (schemas/stage-result.schema.json). User guide: plugins/executors/command/README.md.
 #pragma once
 
-#include <memory>
-
 #include "config/pipeline.hpp"
-#include "core/result.hpp"
 #include "plugin/executor.hpp"
 
 namespace orch {
@@ -37,8 +34,7 @@ namespace orch {
 ///   result reports more than 1% of its scheduled requests as dropped.
 /// - StageRun::extra["command"] = {"exit_code", "exit", "result_file", "log",
 ///   "unmatched_operations", "tool" (the result's tool object, if any)}.
-Result<std::unique_ptr<Executor>> make_command_executor(const Pipeline& pipeline);
-
+///
 /// The command executor for the registry: its `scenario:` key (command_config.hpp) and
 /// factory.
 ExecutorPlugin command_executor_plugin();

@@ -7,10 +7,13 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <fstream>
+#include <ranges>
 #include <regex>
 #include <set>
-#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.hpp"
 
 namespace orch {
 
@@ -106,11 +109,8 @@ class Checker {
                     std::initializer_list<std::string_view> keys) {
         for (const auto& [key, unused] : object.items()) {
             if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-                std::string valid;
-                for (auto k : keys) {
-                    valid += (valid.empty() ? "" : ", ") + std::string(k);
-                }
-                problem(join(path, key), "unknown key (valid: " + valid + ")");
+                problem(join(path, key),
+                        fmt::format("unknown key (valid: {})", fmt::join(keys, ", ")));
             }
         }
     }
@@ -231,12 +231,12 @@ void read_measurement(Checker& check, const json& value, const std::string& path
                 ++kind;
             }
             if (kind == k_error_kind_count) {
-                std::string valid;
-                for (std::size_t k = 1; k < k_error_kind_count; ++k) {
-                    valid += (valid.empty() ? "" : ", ") +
-                             std::string(error_kind_name(static_cast<ErrorKind>(k)));
-                }
-                check.problem(path + ".errors." + key, "unknown error kind (valid: " + valid + ")");
+                auto valid = std::views::iota(std::size_t{1}, k_error_kind_count) |
+                             std::views::transform([](std::size_t k) {
+                                 return error_kind_name(static_cast<ErrorKind>(k));
+                             });
+                check.problem(path + ".errors." + key, fmt::format("unknown error kind (valid: {})",
+                                                                   fmt::join(valid, ", ")));
             } else if (auto n = check.count(count, path + ".errors." + key)) {
                 out.errors[kind] = *n;
             }
@@ -403,14 +403,14 @@ Result<StageResult> parse_stage_result(std::string_view text, const std::string&
     return result;
 }
 
+// Read, then parse: the same two steps as the other executor's result file reader, each
+// naming its own file in the error (executors do not include each other).
 Result<StageResult> read_stage_result(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = read_file(path);
+    if (!text) {
         return fail(ErrorCode::infrastructure, path.string() + ": cannot be read (stage result)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_stage_result(text.str(), path.string());
+    return parse_stage_result(*text, path.string());
 }
 
 }  // namespace orch

@@ -1,10 +1,12 @@
 #include "plugins/executors/k6/k6_config.hpp"
 
 #include "config/yaml_reader.hpp"
-#include "plugin/executor.hpp"
+#include "plugin/tool_executor.hpp"
 
 namespace orch {
 
+// Each executor reads its own `scenario:` keys (issue 16: an executor is its folder plus one
+// registry line), so its section reader has the shape of every other executor's.
 ExecutorSection k6_section() {
     ExecutorSection section;
     section.name = "k6";
@@ -38,10 +40,7 @@ ExecutorSection k6_section() {
 }
 
 std::shared_ptr<const K6Config> k6_config(const Pipeline& pipeline) {
-    if (auto config = executor_config<K6Config>(pipeline)) {
-        return config;
-    }
-    return std::make_shared<const K6Config>();
+    return executor_config_or_default<K6Config>(pipeline);
 }
 
 }  // namespace orch

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plugin/tool_executor.hpp"
 #include "plugin/tool_run.hpp"
 #include "plugin/tool_support.hpp"
 #include "plugins/executors/k6/k6_command.hpp"
@@ -27,17 +28,15 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto k_poll_interval = std::chrono::milliseconds(200);
 constexpr auto k_interval = std::chrono::seconds(1);
-constexpr auto k_stop_timeout = std::chrono::seconds(5);
 constexpr std::size_t k_log_tail_lines = 20;
 
 double seconds_between(SteadyClock::time_point from, SteadyClock::time_point to) {
     return std::chrono::duration<double>(to - from).count();
 }
 
-class K6Executor final : public Executor {
+class K6Executor final : public ToolExecutor<K6Config> {
   public:
-    explicit K6Executor(const Pipeline& pipeline)
-        : m_pipeline(pipeline), m_config(k6_config(pipeline)) {}
+    explicit K6Executor(const Pipeline& pipeline) : ToolExecutor(pipeline, k6_config(pipeline)) {}
 
     Result<void> prepare(const RunContext&) override {
         const K6Config& scenario = *m_config;
@@ -54,7 +53,7 @@ class K6Executor final : public Executor {
                             "\" not found or not executable (scenario.binary)");
         }
         std::error_code ec;
-        m_binary = fs::absolute(*binary, ec);
+        m_program = fs::absolute(*binary, ec);
         fs::path script = fs::absolute(scenario.script, ec);
         if (scenario.script.empty() || !fs::is_regular_file(script, ec)) {
             return fail(ErrorCode::infrastructure,
@@ -64,16 +63,12 @@ class K6Executor final : public Executor {
         return {};
     }
 
-    Result<StageRun> run_stage(const RunContext& context, const StageSpec& stage,
-                               StageObserver& observer, std::stop_token stop) override {
-        if (m_binary.empty()) {
-            ORCH_TRY(prepare(context));
-        }
+  private:
+    Result<StageRun> run_tool_stage(const StageSpec& stage, StageObserver& observer,
+                                    std::stop_token stop, const fs::path& out_dir) override {
         std::error_code ec;
-        const fs::path out_dir = fs::absolute(context.out_dir, ec);
-        fs::create_directories(out_dir, ec);
         K6Command command =
-            build_k6_command(m_pipeline, stage, m_binary.string(), m_script, out_dir);
+            build_k6_command(m_pipeline, stage, m_program.string(), m_script, out_dir);
         // A re-run into the same folder must not read the previous run's artifacts.
         fs::remove(command.summary_export, ec);
         fs::remove(command.ndjson, ec);
@@ -101,14 +96,8 @@ class K6Executor final : public Executor {
             tick = now;
         };
 
-        ToolRun tool;
-        tool.name = "k6";
-        tool.process.command = command.argv;
-        tool.process.cwd = out_dir;
-        tool.process.env = command.env;
-        tool.process.stop_timeout = k_stop_timeout;
-        tool.log = command.log;
-        tool.poll_interval = k_poll_interval;
+        ToolRun tool =
+            tool_run("k6", command.argv, out_dir, command.env, command.log, k_poll_interval);
         tool.follow = command.ndjson;
         tool.on_line = [&](std::string_view line) { reader.feed_line(line, interval); };
         tool.on_tick = emit;
@@ -119,7 +108,6 @@ class K6Executor final : public Executor {
         }
         const ExitInfo& ended = ran->exit;
         const bool stopped = ran->stopped;
-        const bool overran = ran->overran;
         const auto end = ran->end;
         reader.finish(interval);
         emit(end);
@@ -187,7 +175,7 @@ class K6Executor final : public Executor {
         run.extra["k6"] = std::move(k6);
 
         const auto tail = [&] { return log_tail(command.log, k_log_tail_lines); };
-        if (overran) {
+        if (ran->overran) {
             return fail(ErrorCode::infrastructure,
                         "k6 was still running long after stage " + stage.name +
                             " should have ended: stopped it",
@@ -208,21 +196,13 @@ class K6Executor final : public Executor {
         return run;
     }
 
-  private:
-    Pipeline m_pipeline;
-    std::shared_ptr<const K6Config> m_config;
-    fs::path m_binary;
     fs::path m_script;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Executor>> make_k6_executor(const Pipeline& pipeline) {
-    return std::unique_ptr<Executor>(std::make_unique<K6Executor>(pipeline));
-}
-
 ExecutorPlugin k6_executor_plugin() {
-    return ExecutorPlugin{k6_section(), make_k6_executor};
+    return tool_executor_plugin<K6Executor>(k6_section());
 }
 
 }  // namespace orch

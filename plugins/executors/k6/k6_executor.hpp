@@ -5,10 +5,7 @@
 // thresholds). User guide: plugins/executors/k6/README.md.
 #pragma once
 
-#include <memory>
-
 #include "config/pipeline.hpp"
-#include "core/result.hpp"
 #include "plugin/executor.hpp"
 
 namespace orch {
@@ -39,8 +36,7 @@ namespace orch {
 ///   "ndjson_http_reqs", "ndjson_requests", "counts_match", "failed_requests",
 ///   "iterations", "duration_s"}, "untagged_requests", "unknown_operations", "artifacts"}.
 ///   A mismatch between the summary's http_reqs and the NDJSON's is logged as a warning.
-Result<std::unique_ptr<Executor>> make_k6_executor(const Pipeline& pipeline);
-
+///
 /// The k6 executor for the registry: its `scenario:` keys (k6_config.hpp) and factory.
 ExecutorPlugin k6_executor_plugin();
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <tuple>
+
+#include "core/atomic_file.hpp"
 
 namespace orch {
 
@@ -148,14 +148,14 @@ Result<K6Summary> parse_k6_summary(std::string_view text, const std::string& lab
     return summary;
 }
 
+// Read, then parse: the same two steps as the other executor's result file reader, each
+// naming its own file in the error (executors do not include each other).
 Result<K6Summary> read_k6_summary(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    auto text = read_file(path);
+    if (!text) {
         return fail(ErrorCode::infrastructure, path.string() + ": cannot be read (k6 summary)");
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_k6_summary(text.str(), path.string());
+    return parse_k6_summary(*text, path.string());
 }
 
 nlohmann::json k6_checks_json(const K6Summary& summary) {

@@ -34,6 +34,8 @@ json counter(const Snapshot& metrics, const std::string& prefix) {
     return out;
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class GitlabReporter final : public Reporter {
   public:
     std::string_view format() const override { return "gitlab-load-performance"; }

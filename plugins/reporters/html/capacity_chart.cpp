@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "plugins/reporters/html/chart_frame.hpp"
 #include "report/capacity.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
@@ -12,17 +13,8 @@ namespace orch::html {
 
 namespace {
 
-constexpr double k_width = 760;
-constexpr double k_height = 260;
-constexpr double k_left = 64;
-constexpr double k_right = 12;
-constexpr double k_top = 20;
-constexpr double k_bottom = 34;
+constexpr ChartFrame k_frame{760, 260, 64, 12, 20, 34};  // size; margins left, right, top, bottom
 constexpr int k_curve_steps = 120;
-
-std::string number(double value) {
-    return fmt::format("{:.1f}", value);
-}
 
 std::string esc(std::string_view text) {
     return escape_markup(text);
@@ -49,50 +41,57 @@ std::string chart(const CapacityAnalysis& a) {
         x_max = std::max(x_max, usl_throughput(fit, n_axis * s / k_curve_steps));
     }
     double y_max = x_max > 0 ? x_max * 1.1 : 1;
-    const double plot_w = k_width - k_left - k_right;
-    const double plot_h = k_height - k_top - k_bottom;
-    auto x_of = [&](double n) { return k_left + plot_w * std::clamp(n / n_axis, 0.0, 1.0); };
-    auto y_of = [&](double v) { return k_top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0)); };
+    const double plot_w = k_frame.plot_width();
+    const double plot_h = k_frame.plot_height();
+    auto x_of = [&](double n) { return k_frame.left + plot_w * std::clamp(n / n_axis, 0.0, 1.0); };
+    auto y_of = [&](double v) {
+        return k_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
+    };
 
     const std::string title = "Throughput against concurrency: measured stages and the USL fit";
-    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + number(k_width) + " " +
-                      number(k_height) + "\" role=\"img\" aria-label=\"" +
+    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_frame.width) + " " +
+                      svg_number(k_frame.height) + "\" role=\"img\" aria-label=\"" +
                       escape_markup(title, MarkupContext::attribute) + "\">\n<title>" + esc(title) +
                       "</title>\n";
     for (double fraction : {0.0, 0.5, 1.0}) {
         double y = y_of(y_max * fraction);
-        svg += "<line class=\"grid\" x1=\"" + number(k_left) + "\" y1=\"" + number(y) + "\" x2=\"" +
-               number(k_width - k_right) + "\" y2=\"" + number(y) + "\"/>\n";
-        svg += "<text class=\"axis\" x=\"" + number(k_left - 6) + "\" y=\"" + number(y + 4) +
-               "\" text-anchor=\"end\">" + esc(format_rate(y_max * fraction)) + "</text>\n";
+        svg += "<line class=\"grid\" x1=\"" + svg_number(k_frame.left) + "\" y1=\"" +
+               svg_number(y) + "\" x2=\"" + svg_number(k_frame.width - k_frame.right) + "\" y2=\"" +
+               svg_number(y) + "\"/>\n";
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left - 6) + "\" y=\"" +
+               svg_number(y + 4) + "\" text-anchor=\"end\">" + esc(format_rate(y_max * fraction)) +
+               "</text>\n";
     }
     if (a.peak_concurrency && *a.peak_concurrency <= n_axis) {
         double x = x_of(*a.peak_concurrency);
-        svg += "<line class=\"boundary peak\" x1=\"" + number(x) + "\" y1=\"" + number(k_top) +
-               "\" x2=\"" + number(x) + "\" y2=\"" + number(k_height - k_bottom) + "\"/>\n";
-        svg += "<text class=\"stage\" x=\"" + number(x + 4) + "\" y=\"" + number(k_top + 12) +
+        svg += "<line class=\"boundary peak\" x1=\"" + svg_number(x) + "\" y1=\"" +
+               svg_number(k_frame.top) + "\" x2=\"" + svg_number(x) + "\" y2=\"" +
+               svg_number(k_frame.height - k_frame.bottom) + "\"/>\n";
+        svg += "<text class=\"stage\" x=\"" + svg_number(x + 4) + "\" y=\"" +
+               svg_number(k_frame.top + 12) +
                "\">peak N=" + esc(format_trimmed(*a.peak_concurrency, 1)) + "</text>\n";
     }
     std::string curve;
     for (int s = 0; s <= k_curve_steps; ++s) {
         double n = n_axis * s / k_curve_steps;
-        curve += (s == 0 ? "" : " ") + number(x_of(n)) + "," + number(y_of(usl_throughput(fit, n)));
+        curve += (s == 0 ? "" : " ") + svg_number(x_of(n)) + "," +
+                 svg_number(y_of(usl_throughput(fit, n)));
     }
     svg += "<polyline class=\"series s0 usl-fit\" points=\"" + curve + "\"/>\n";
     for (const CapacityPoint& p : a.points) {
-        svg += "<circle class=\"measured\" cx=\"" + number(x_of(p.concurrency)) + "\" cy=\"" +
-               number(y_of(p.throughput)) + "\" r=\"4\" style=\"fill: var(--s1)\"><title>" +
+        svg += "<circle class=\"measured\" cx=\"" + svg_number(x_of(p.concurrency)) + "\" cy=\"" +
+               svg_number(y_of(p.throughput)) + "\" r=\"4\" style=\"fill: var(--s1)\"><title>" +
                esc(p.stage + ": " + format_rate(p.throughput) +
                    " at N=" + format_trimmed(p.concurrency, 2)) +
                "</title></circle>\n";
     }
-    svg += "<text class=\"axis\" x=\"" + number(k_left) + "\" y=\"" + number(k_height - 18) +
-           "\">0</text>\n";
-    svg += "<text class=\"axis\" x=\"" + number(k_width - k_right) + "\" y=\"" +
-           number(k_height - 18) + "\" text-anchor=\"end\">" + esc(format_trimmed(n_axis, 1)) +
-           "</text>\n";
-    svg += "<text class=\"axis\" x=\"" + number(k_left + plot_w / 2) + "\" y=\"" +
-           number(k_height - 4) +
+    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left) + "\" y=\"" +
+           svg_number(k_frame.height - 18) + "\">0</text>\n";
+    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.width - k_frame.right) + "\" y=\"" +
+           svg_number(k_frame.height - 18) + "\" text-anchor=\"end\">" +
+           esc(format_trimmed(n_axis, 1)) + "</text>\n";
+    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left + plot_w / 2) + "\" y=\"" +
+           svg_number(k_frame.height - 4) +
            "\" text-anchor=\"middle\">concurrency (line: USL fit, dots: measured "
            "stages)</text>\n";
     svg += "</svg>\n";

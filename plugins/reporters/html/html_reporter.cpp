@@ -365,6 +365,12 @@ std::vector<html::ChartThreshold> thresholds(
 void write_charts(std::string& out, const RunReport& report) {
     using Pick = std::function<std::optional<double>(const SeriesPoint&, double bucket_s)>;
     using Limit = std::function<std::optional<double>(const Criterion&)>;
+    // The limit line of a chart: the target of the criterion on `metric`.
+    auto target_of = [](std::string metric) -> Limit {
+        return [metric = std::move(metric)](const Criterion& c) -> std::optional<double> {
+            return c.metric == metric ? std::optional(c.target) : std::nullopt;
+        };
+    };
     auto segments = [&](const std::vector<Pick>& picks, const Limit& limit,
                         bool mark_failures = false) {
         std::vector<html::ChartSegment> result;
@@ -433,15 +439,10 @@ void write_charts(std::string& out, const RunReport& report) {
         }
     };
     add("Requests per second",
-        html::line_chart("Requests per second across the run", {"requests/s"},
-                         segments({[](const SeriesPoint& p, double) { return p.rps; }},
-                                  [](const Criterion& c) -> std::optional<double> {
-                                      if (c.metric == "rps") {
-                                          return c.target;
-                                      }
-                                      return std::nullopt;
-                                  }),
-                         &format_rate_axis));
+        html::line_chart(
+            "Requests per second across the run", {"requests/s"},
+            segments({[](const SeriesPoint& p, double) { return p.rps; }}, target_of("rps")),
+            &format_rate_axis));
     add("Error rate",
         html::line_chart(
             "Error rate (percent of requests) across the run", {"error rate"},
@@ -528,12 +529,7 @@ void write_charts(std::string& out, const RunReport& report) {
     add("Backend RSS",
         html::line_chart("Backend RSS across the run", {"RSS"},
                          segments({[](const SeriesPoint& p, double) { return p.rss_mb; }},
-                                  [](const Criterion& c) -> std::optional<double> {
-                                      if (c.metric == "backend.rss_peak") {
-                                          return c.target;
-                                      }
-                                      return std::nullopt;
-                                  }),
+                                  target_of("backend.rss_peak")),
                          &format_mb_axis));
     if (charts.empty()) {
         return;
@@ -605,15 +601,19 @@ void write_tags(std::string& out, const StageReport& stage) {
     if (rows.empty()) {
         return;
     }
-    HtmlTable table({"Tag", "Value", "Requests", "Errors", "Error rate", "p95", "p99"},
-                    {false, false, true, true, true, true, true});
+    std::vector<std::string> titles = {"Tag", "Value"};
+    std::vector<bool> numeric = {false, false};
+    for (const TagColumn& column : k_tag_columns) {
+        titles.emplace_back(column.heading);
+        numeric.push_back(true);
+    }
+    HtmlTable table(std::move(titles), std::move(numeric));
     for (const auto& row : rows) {
-        table.add_row({esc(row.tag), esc(row.value),
-                       metric_cell(stage, row.prefix, "requests", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "errors", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "error_rate", MetricUnit::percent),
-                       metric_cell(stage, row.prefix, "p95", MetricUnit::milliseconds),
-                       metric_cell(stage, row.prefix, "p99", MetricUnit::milliseconds)});
+        std::vector<std::string> cells = {esc(row.tag), esc(row.value)};
+        for (const TagColumn& column : k_tag_columns) {
+            cells.push_back(metric_cell(stage, row.prefix, column.metric, column.unit));
+        }
+        table.add_row(std::move(cells));
     }
     out += "<h3>By response tag</h3>\n" + table.render();
     if (stage_tags_overflowed(rows)) {
@@ -626,6 +626,8 @@ void write_tags(std::string& out, const StageReport& stage) {
 /// Tables wider than this many columns are written the other way round.
 constexpr std::size_t k_max_columns = 12;
 
+// Parallel to the other reporter's write_failure_samples (HTML / Markdown): the groups come from
+// one failure_groups(); only the markup differs, and each reporter keeps its own.
 void write_failure_samples(std::string& out, const StageReport& stage) {
     std::vector<FailureGroup> groups = failure_groups(stage);
     if (groups.empty()) {
@@ -945,6 +947,8 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
     out += "<h2>Failed criteria</h2>\n" + table.render();
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class HtmlReporter final : public Reporter {
   public:
     std::string_view format() const override { return "html"; }

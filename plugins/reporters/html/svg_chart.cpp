@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "plugins/reporters/html/chart_frame.hpp"
 #include "report/markup_escape.hpp"
 #include "report/report_format.hpp"
 
@@ -12,18 +13,9 @@ namespace orch::html {
 
 namespace {
 
-constexpr double k_width = 1200;
-constexpr double k_height = 260;
-constexpr double k_left = 72;
-constexpr double k_right = 16;
-constexpr double k_top = 40;
-constexpr double k_bottom = 30;
+constexpr ChartFrame k_frame{1200, 260, 72, 16, 40, 30};  // size; margins left, right, top, bottom
 /// Rough width of one character of an 11 px label, for overlap checks.
 constexpr double k_char_px = 6.6;
-
-std::string number(double value) {
-    return fmt::format("{:.1f}", value);
-}
 
 double segment_length(const ChartSegment& segment) {
     double length = std::max(segment.length_s, 0.0);
@@ -135,23 +127,26 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         top = std::max(top, threshold_max);
     }
     double y_max = nice_ceiling(top > 0 ? top * 1.05 : 1);
-    const double plot_w = k_width - k_left - k_right;
-    const double plot_h = k_height - k_top - k_bottom;
-    auto x_of = [&](double t) { return k_left + plot_w * std::clamp(t / total_s, 0.0, 1.0); };
-    auto y_of = [&](double v) { return k_top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0)); };
+    const double plot_w = k_frame.plot_width();
+    const double plot_h = k_frame.plot_height();
+    auto x_of = [&](double t) { return k_frame.left + plot_w * std::clamp(t / total_s, 0.0, 1.0); };
+    auto y_of = [&](double v) {
+        return k_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
+    };
 
-    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + number(k_width) + " " +
-                      number(k_height) + "\" role=\"img\" aria-label=\"" +
+    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_frame.width) + " " +
+                      svg_number(k_frame.height) + "\" role=\"img\" aria-label=\"" +
                       escape_markup(title, MarkupContext::attribute) + "\">\n";
     svg += "<title>" + escape_markup(title) + "</title>\n";
     // Grid and y labels at 0, a quarter, half, three quarters and full scale.
     for (double fraction : {0.0, 0.25, 0.5, 0.75, 1.0}) {
         double y = y_of(y_max * fraction);
-        svg += "<line class=\"grid\" x1=\"" + number(k_left) + "\" y1=\"" + number(y) + "\" x2=\"" +
-               number(k_width - k_right) + "\" y2=\"" + number(y) + "\"/>\n";
-        svg += "<text class=\"axis\" x=\"" + number(k_left - 6) + "\" y=\"" + number(y + 4) +
-               "\" text-anchor=\"end\">" + escape_markup(format_value(y_max * fraction)) +
-               "</text>\n";
+        svg += "<line class=\"grid\" x1=\"" + svg_number(k_frame.left) + "\" y1=\"" +
+               svg_number(y) + "\" x2=\"" + svg_number(k_frame.width - k_frame.right) + "\" y2=\"" +
+               svg_number(y) + "\"/>\n";
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left - 6) + "\" y=\"" +
+               svg_number(y + 4) + "\" text-anchor=\"end\">" +
+               escape_markup(format_value(y_max * fraction)) + "</text>\n";
     }
     // Line i's colour class: s0..s3 by index, or sfail for a series of failed requests.
     auto colour_of = [&options](std::size_t i) -> std::string {
@@ -162,30 +157,33 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
     };
     // Legend, right-aligned on the top line, when there is more than one line.
     if (line_names.size() > 1) {
-        double x = k_width - k_right;
+        double x = k_frame.width - k_frame.right;
         for (std::size_t i = line_names.size(); i-- > 0;) {
             std::string name = escape_markup(line_names[i]);
             std::string colour = colour_of(i);
             // A dashed key for a dashed line.
             std::string_view key = colour == "sfail" ? "\u2505" : "\u25AC";
-            svg += "<text class=\"legend " + colour + "\" x=\"" + number(x) +
+            svg += "<text class=\"legend " + colour + "\" x=\"" + svg_number(x) +
                    "\" y=\"12\" text-anchor=\"end\">" + std::string(key) + " " + name + "</text>\n";
             x -= 30 + k_char_px * static_cast<double>(line_names[i].size());
         }
     }
     if (clamped) {
-        svg += "<text class=\"axis\" x=\"" + number(k_left) +
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left) +
                "\" y=\"12\">\u25B2 spikes above the axis, drawn at its top</text>\n";
     }
     // Time ticks at round intervals, on the whole axis (cooldowns included).
     double step = time_tick_interval(total_s, static_cast<int>(plot_w / 60));
     for (double t = 0; t <= total_s + 1e-9; t += step) {
         double x = x_of(t);
-        svg += "<line class=\"tick\" x1=\"" + number(x) + "\" y1=\"" + number(k_height - k_bottom) +
-               "\" x2=\"" + number(x) + "\" y2=\"" + number(k_height - k_bottom + 4) + "\"/>\n";
-        std::string anchor = t == 0 ? "start" : (x > k_width - k_right - 30 ? "end" : "middle");
-        svg += "<text class=\"axis\" x=\"" + number(x) + "\" y=\"" + number(k_height - 10) +
-               "\" text-anchor=\"" + anchor + "\">" + escape_markup(tick_label(t)) + "</text>\n";
+        svg += "<line class=\"tick\" x1=\"" + svg_number(x) + "\" y1=\"" +
+               svg_number(k_frame.height - k_frame.bottom) + "\" x2=\"" + svg_number(x) +
+               "\" y2=\"" + svg_number(k_frame.height - k_frame.bottom + 4) + "\"/>\n";
+        std::string anchor =
+            t == 0 ? "start" : (x > k_frame.width - k_frame.right - 30 ? "end" : "middle");
+        svg += "<text class=\"axis\" x=\"" + svg_number(x) + "\" y=\"" +
+               svg_number(k_frame.height - 10) + "\" text-anchor=\"" + anchor + "\">" +
+               escape_markup(tick_label(t)) + "</text>\n";
     }
     double offset = 0;
     double label_end = -1;  // right edge of the last stage name drawn
@@ -194,26 +192,27 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         if (i > 0 && segment.cooldown_s > 0) {
             double c0 = x_of(offset);
             double c1 = x_of(offset + segment.cooldown_s);
-            svg += "<rect class=\"cooldown\" x=\"" + number(c0) + "\" y=\"" + number(k_top) +
-                   "\" width=\"" + number(std::max(c1 - c0, 1.0)) + "\" height=\"" +
-                   number(plot_h) + "\"><title>cooldown " +
+            svg += "<rect class=\"cooldown\" x=\"" + svg_number(c0) + "\" y=\"" +
+                   svg_number(k_frame.top) + "\" width=\"" + svg_number(std::max(c1 - c0, 1.0)) +
+                   "\" height=\"" + svg_number(plot_h) + "\"><title>cooldown " +
                    escape_markup(format_seconds(segment.cooldown_s)) + "</title></rect>\n";
             offset += segment.cooldown_s;
         }
         double x0 = x_of(offset);
         double x1 = x_of(offset + segment_length(segment));
         if (i > 0) {
-            svg += "<line class=\"boundary\" x1=\"" + number(x0) + "\" y1=\"" + number(k_top) +
-                   "\" x2=\"" + number(x0) + "\" y2=\"" + number(k_height - k_bottom) +
-                   "\"><title>" + escape_markup(segment.label) + "</title></line>\n";
+            svg += "<line class=\"boundary\" x1=\"" + svg_number(x0) + "\" y1=\"" +
+                   svg_number(k_frame.top) + "\" x2=\"" + svg_number(x0) + "\" y2=\"" +
+                   svg_number(k_frame.height - k_frame.bottom) + "\"><title>" +
+                   escape_markup(segment.label) + "</title></line>\n";
         }
         // Names that would overlap the previous one are left out (the boundary keeps the
         // name as its tooltip); one too long for the chart's right edge ends there.
         double width = label_width(segment.label);
         double lx = x0 + 4;
-        if (lx > label_end + 8 && lx + width <= k_width - k_right) {
-            svg += "<text class=\"stage\" x=\"" + number(lx) + "\" y=\"" + number(k_top - 8) +
-                   "\">" + escape_markup(segment.label) + "</text>\n";
+        if (lx > label_end + 8 && lx + width <= k_frame.width - k_frame.right) {
+            svg += "<text class=\"stage\" x=\"" + svg_number(lx) + "\" y=\"" +
+                   svg_number(k_frame.top - 8) + "\">" + escape_markup(segment.label) + "</text>\n";
             label_end = lx + width;
         }
         for (const auto& threshold : segment.thresholds) {
@@ -221,16 +220,16 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                 continue;
             }
             double y = y_of(threshold.value);
-            svg += "<line class=\"threshold\" x1=\"" + number(x0) + "\" y1=\"" + number(y) +
-                   "\" x2=\"" + number(x1) + "\" y2=\"" + number(y) + "\"><title>" +
+            svg += "<line class=\"threshold\" x1=\"" + svg_number(x0) + "\" y1=\"" + svg_number(y) +
+                   "\" x2=\"" + svg_number(x1) + "\" y2=\"" + svg_number(y) + "\"><title>" +
                    escape_markup(threshold.label) + "</title></line>\n";
         }
         for (const auto& [t, text] : segment.failure_marks) {
             double x = x_of(offset + t);
-            svg += "<line class=\"failmark\" x1=\"" + number(x) + "\" y1=\"" +
-                   number(k_height - k_bottom - 7) + "\" x2=\"" + number(x) + "\" y2=\"" +
-                   number(k_height - k_bottom) + "\"><title>" + escape_markup(text) +
-                   "</title></line>\n";
+            svg += "<line class=\"failmark\" x1=\"" + svg_number(x) + "\" y1=\"" +
+                   svg_number(k_frame.height - k_frame.bottom - 7) + "\" x2=\"" + svg_number(x) +
+                   "\" y2=\"" + svg_number(k_frame.height - k_frame.bottom) + "\"><title>" +
+                   escape_markup(text) + "</title></line>\n";
         }
         for (std::size_t l = 0; l < segment.lines.size(); ++l) {
             // Consecutive values form one polyline; a missing value starts a new one.
@@ -249,10 +248,11 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                     continue;
                 }
                 double x = x_of(offset + t);
-                points += (points.empty() ? "" : " ") + number(x) + "," + number(y_of(*value));
+                points +=
+                    (points.empty() ? "" : " ") + svg_number(x) + "," + svg_number(y_of(*value));
                 if (clamped && *value > y_max) {
-                    marks += "<text class=\"spike " + colour_of(l) + "\" x=\"" + number(x) +
-                             "\" y=\"" + number(k_top + 4) +
+                    marks += "<text class=\"spike " + colour_of(l) + "\" x=\"" + svg_number(x) +
+                             "\" y=\"" + svg_number(k_frame.top + 4) +
                              "\" text-anchor=\"middle\">\u25B2<title>" +
                              escape_markup(format_value(*value)) + "</title></text>\n";
                 }

@@ -4,6 +4,8 @@ namespace orch {
 
 namespace {
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class JsonReporter final : public Reporter {
   public:
     std::string_view format() const override { return "json"; }

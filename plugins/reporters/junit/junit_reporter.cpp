@@ -209,6 +209,8 @@ std::string stage_suite(const StageReport& stage, Counts& counts, std::string_vi
     return out;
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class JunitReporter final : public Reporter {
   public:
     std::string_view format() const override { return "junit"; }

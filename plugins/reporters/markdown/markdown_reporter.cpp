@@ -1,9 +1,11 @@
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ranges>
+
+#include <fmt/format.h>
 
 #include "plugins/reporters/markdown/capacity_section.hpp"
 #include "plugins/reporters/markdown/markdown_text.hpp"
@@ -19,6 +21,7 @@ namespace {
 using markdown::Align;
 using markdown::code;
 using markdown::escape;
+using markdown::number_columns;
 using markdown::Table;
 
 constexpr std::string_view k_dash = "\u2014";
@@ -92,21 +95,21 @@ void write_summary(std::string& out, const RunReport& report) {
         out += ")";
     }
     out += "\n";
-    std::string run;
+    std::vector<std::string> run;
     if (!report.run_id.empty()) {
-        run += "run " + code(report.run_id, false);
+        run.push_back("run " + code(report.run_id, false));
     }
     if (!report.executor.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("executor ") + escape(report.executor);
+        run.push_back("executor " + escape(report.executor));
     }
     if (!report.base_url.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("target ") + code(report.base_url, false);
+        run.push_back("target " + code(report.base_url, false));
     }
     if (!report.version.empty()) {
-        run += (run.empty() ? "" : ", ") + std::string("stagegate ") + escape(report.version);
+        run.push_back("stagegate " + escape(report.version));
     }
     if (!run.empty()) {
-        out += "- **Run:** " + run + "\n";
+        out += fmt::format("- **Run:** {}\n", fmt::join(run, ", "));
     }
     if (!report.pipeline_file.empty()) {
         out += "- **Pipeline:** " + code(report.pipeline_file, false);
@@ -120,15 +123,10 @@ void write_summary(std::string& out, const RunReport& report) {
 
 void write_stage_table(std::string& out, const RunReport& report) {
     out += "## Stages\n\n";
-    Table table({{"Stage"},
-                 {"Load"},
-                 {"Requests", Align::right},
-                 {"RPS", Align::right},
-                 {"Success", Align::right},
-                 {"p95", Align::right},
-                 {"p99", Align::right},
-                 {"Errors", Align::right},
-                 {"Verdict"}});
+    auto columns =
+        number_columns({"Stage", "Load"}, {"Requests", "RPS", "Success", "p95", "p99", "Errors"});
+    columns.push_back({"Verdict"});
+    Table table(std::move(columns));
     for (const auto& stage : report.stages) {
         bool ran = stage_ran(stage);
         auto cell = [&](std::string_view name, MetricUnit unit) {
@@ -178,11 +176,7 @@ void write_criteria(std::string& out, const StageReport& stage) {
 
 // Baseline criteria: the baseline run's value next to this run's, and the change.
 void write_baseline(std::string& out, const StageReport& stage) {
-    Table table({{"Criterion"},
-                 {"Baseline", Align::right},
-                 {"Actual", Align::right},
-                 {"Change", Align::right},
-                 {"Target", Align::right}});
+    Table table(number_columns({"Criterion"}, {"Baseline", "Actual", "Change", "Target"}));
     bool any = false;
     for (const auto& r : stage.criteria) {
         const Criterion& c = r.criterion;
@@ -204,16 +198,8 @@ void write_baseline(std::string& out, const StageReport& stage) {
 }
 
 void write_operations(std::string& out, const StageReport& stage) {
-    Table table({{"Operation"},
-                 {"Requests", Align::right},
-                 {"Success", Align::right},
-                 {"Errors", Align::right},
-                 {"p50", Align::right},
-                 {"p90", Align::right},
-                 {"p95", Align::right},
-                 {"p99", Align::right},
-                 {"Max", Align::right},
-                 {"Avg", Align::right}});
+    Table table(number_columns({"Operation"}, {"Requests", "Success", "Errors", "p50", "p90", "p95",
+                                               "p99", "Max", "Avg"}));
     for (const auto& op : operation_rows(stage)) {
         table.add_row({operation_label(op), metric_cell(stage, op, "requests", MetricUnit::count),
                        metric_cell(stage, op, "success_rate", MetricUnit::percent),
@@ -234,20 +220,17 @@ void write_tags(std::string& out, const StageReport& stage) {
     if (rows.empty()) {
         return;
     }
-    Table table({{"Tag"},
-                 {"Value"},
-                 {"Requests", Align::right},
-                 {"Errors", Align::right},
-                 {"Error rate", Align::right},
-                 {"p95", Align::right},
-                 {"p99", Align::right}});
+    std::vector<Table::Column> columns = {{"Tag"}, {"Value"}};
+    for (const TagColumn& column : k_tag_columns) {
+        columns.push_back({std::string(column.heading), Align::right});
+    }
+    Table table(std::move(columns));
     for (const auto& row : rows) {
-        table.add_row({escape(row.tag), escape(row.value),
-                       metric_cell(stage, row.prefix, "requests", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "errors", MetricUnit::count),
-                       metric_cell(stage, row.prefix, "error_rate", MetricUnit::percent),
-                       metric_cell(stage, row.prefix, "p95", MetricUnit::milliseconds),
-                       metric_cell(stage, row.prefix, "p99", MetricUnit::milliseconds)});
+        std::vector<std::string> cells = {escape(row.tag), escape(row.value)};
+        for (const TagColumn& column : k_tag_columns) {
+            cells.push_back(metric_cell(stage, row.prefix, column.metric, column.unit));
+        }
+        table.add_row(std::move(cells));
     }
     out += "### By response tag\n\n" + table.render() + "\n";
     if (stage_tags_overflowed(rows)) {
@@ -281,10 +264,7 @@ void write_latency_distribution(std::string& out, const StageReport& stage) {
 // from the stage's measured rps and mean latency (avg), per operation and in total, next
 // to the load that was configured.
 void write_concurrency(std::string& out, const StageReport& stage) {
-    Table table({{"Operation"},
-                 {"RPS", Align::right},
-                 {"Mean latency", Align::right},
-                 {"In flight (est.)", Align::right}});
+    Table table(number_columns({"Operation"}, {"RPS", "Mean latency", "In flight (est.)"}));
     bool any = false;
     for (const auto& op : operation_rows(stage)) {
         auto rps = stage_metric(stage, op, "rps");
@@ -358,6 +338,8 @@ std::string by_operation_table(const StageReport& stage, std::string_view first_
     return table.render();
 }
 
+// Parallel to the other reporter's write_failure_samples (HTML / Markdown): the groups come from
+// one failure_groups(); only the markup differs, and each reporter keeps its own.
 void write_failure_samples(std::string& out, const StageReport& stage) {
     std::vector<FailureGroup> groups = failure_groups(stage);
     if (groups.empty()) {
@@ -614,11 +596,11 @@ void write_next_stage(std::string& out, const RunReport& report, std::size_t ind
     const StageReport& next = report.stages[index + 1];
     out += "### Next stage: " + escape(next.name) + "\n\n";
     out += "- **Load:** " + escape(outlook->load) + "\n";
-    std::string criteria;
-    for (const auto& c : outlook->criteria) {
-        criteria += (criteria.empty() ? "" : ", ") + code(c, false);
-    }
-    out += "- **Criteria:** " + (criteria.empty() ? std::string("none") : criteria) + "\n";
+    auto criteria =
+        outlook->criteria | std::views::transform([](const auto& c) { return code(c, false); });
+    out += "- **Criteria:** " +
+           (criteria.empty() ? std::string("none") : fmt::format("{}", fmt::join(criteria, ", "))) +
+           "\n";
     out += "- **Outlook:** " + bold(escape(outlook->verdict)) + ": " + escape(outlook->reasoning) +
            "\n\n";
 }
@@ -695,6 +677,8 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
     out += "## Failed criteria\n\n" + table.render() + "\n";
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class MarkdownReporter final : public Reporter {
   public:
     std::string_view format() const override { return "md"; }

@@ -155,4 +155,16 @@ std::string Table::render() const {
     return out;
 }
 
+std::vector<Table::Column> number_columns(std::initializer_list<std::string_view> names,
+                                          std::initializer_list<std::string_view> numbers) {
+    std::vector<Table::Column> columns;
+    for (auto name : names) {
+        columns.push_back({std::string(name), Align::left});
+    }
+    for (auto number : numbers) {
+        columns.push_back({std::string(number), Align::right});
+    }
+    return columns;
+}
+
 }  // namespace orch::markdown

@@ -3,6 +3,7 @@
 // table cell never gains a column from a `|` in a name.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +45,9 @@ class Table {
     std::vector<Column> m_columns;
     std::vector<std::vector<std::string>> m_rows;
 };
+
+/// The columns of a table of numbers: `names` left-aligned, then `numbers` right-aligned.
+std::vector<Table::Column> number_columns(std::initializer_list<std::string_view> names,
+                                          std::initializer_list<std::string_view> numbers);
 
 }  // namespace orch::markdown

@@ -1,12 +1,15 @@
 #include "plugins/reporters/openmetrics/openmetrics_reporter.hpp"
 
-#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <ranges>
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "core/escape_chars.hpp"
 #include "core/utf8.hpp"
 #include "report/run_summary.hpp"
 
@@ -18,19 +21,7 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 // A label value as the text format writes it: \ " and line feed escaped.
 std::string label_value(std::string_view text) {
-    std::string out;
-    for (char c : valid_utf8(text)) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return escape_chars(valid_utf8(text), {{'\\', "\\\\"}, {'"', "\\\""}, {'\n', "\\n"}});
 }
 
 std::string number(double value) {
@@ -52,12 +43,10 @@ class Family {
     void add(const Labels& labels, double value) {
         std::string line = m_name;
         if (!labels.empty()) {
-            line += "{";
-            for (std::size_t i = 0; i < labels.size(); ++i) {
-                line +=
-                    (i ? "," : "") + labels[i].first + "=\"" + label_value(labels[i].second) + "\"";
-            }
-            line += "}";
+            auto pairs = labels | std::views::transform([](const auto& label) {
+                             return label.first + "=\"" + label_value(label.second) + "\"";
+                         });
+            line += fmt::format("{{{}}}", fmt::join(pairs, ","));
         }
         m_samples += line + " " + number(value) + "\n";
     }
@@ -79,6 +68,8 @@ Labels with(Labels labels, std::string name, std::string value) {
     return labels;
 }
 
+// The same opening as every reporter (format, file name, render): the Reporter interface,
+// written out in each reporter's own folder so that a reporter is added by its folder alone.
 class OpenMetricsReporter final : public Reporter {
   public:
     std::string_view format() const override { return "openmetrics"; }

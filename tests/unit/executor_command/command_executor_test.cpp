@@ -21,7 +21,7 @@ struct Outcome {
 
 Outcome run_stage(const Pipeline& pipeline, const StageSpec& stage,
                   const std::filesystem::path& out, std::stop_token stop = {}) {
-    auto executor = make_command_executor(pipeline);
+    auto executor = command_executor_plugin().create(pipeline);
     REQUIRE(executor);
     RunContext context;
     context.out_dir = out;
@@ -210,7 +210,7 @@ TEST_CASE("the stop token stops the program promptly") {
 
 TEST_CASE("a missing program is an infrastructure error at prepare") {
     Pipeline pipeline = test::command_pipeline({"/nonexistent/load-tool"});
-    auto executor = make_command_executor(pipeline);
+    auto executor = command_executor_plugin().create(pipeline);
     REQUIRE(executor);
     auto prepared = (*executor)->prepare(RunContext{});
     REQUIRE_FALSE(prepared);
@@ -218,8 +218,9 @@ TEST_CASE("a missing program is an infrastructure error at prepare") {
     CHECK(prepared.error().message.find("\"/nonexistent/load-tool\" not found") !=
           std::string::npos);
 
-    auto bare = (*make_command_executor(test::command_pipeline({"no-such-load-tool-xyz"})))
-                    ->prepare(RunContext{});
+    auto bare =
+        (*command_executor_plugin().create(test::command_pipeline({"no-such-load-tool-xyz"})))
+            ->prepare(RunContext{});
     REQUIRE_FALSE(bare);
     CHECK(bare.error().message.find("searched in PATH") != std::string::npos);
 }

@@ -30,7 +30,7 @@ struct Outcome {
 
 Outcome run_stage(const Pipeline& pipeline, const StageSpec& stage,
                   const std::filesystem::path& out, std::stop_token stop = {}) {
-    auto executor = make_k6_executor(pipeline);
+    auto executor = k6_executor_plugin().create(pipeline);
     REQUIRE(executor);
     RunContext context;
     context.out_dir = out;
@@ -137,7 +137,7 @@ TEST_CASE("the NDJSON output is read while k6 still runs") {
         }
     } watch;
     Pipeline pipeline = test::k6_pipeline();
-    auto executor = make_k6_executor(pipeline);
+    auto executor = k6_executor_plugin().create(pipeline);
     REQUIRE(executor);
     RunContext context;
     context.out_dir = dir.path();
@@ -197,7 +197,7 @@ TEST_CASE("no k6 on PATH: prepare fails with an infrastructure error that says w
     test::TempDir dir;
     test::ScopedEnv path("PATH", dir.path().string());
     Pipeline pipeline = test::k6_pipeline();
-    auto executor = make_k6_executor(pipeline);
+    auto executor = k6_executor_plugin().create(pipeline);
     REQUIRE(executor);
     auto prepared = (*executor)->prepare(RunContext{});
     REQUIRE_FALSE(prepared);
@@ -206,7 +206,7 @@ TEST_CASE("no k6 on PATH: prepare fails with an infrastructure error that says w
 
     test::edit_k6(pipeline,
                   [&](K6Config& k6) { k6.binary = (dir.path() / "no-such-k6").string(); });
-    auto named = (*make_k6_executor(pipeline))->prepare(RunContext{});
+    auto named = (*k6_executor_plugin().create(pipeline))->prepare(RunContext{});
     REQUIRE_FALSE(named);
     CHECK(named.error().message.find("scenario.binary") != std::string::npos);
 }
@@ -225,7 +225,7 @@ TEST_CASE("scenario.binary names the k6 to run, and a missing script is named") 
     CHECK(outcome.run->totals.totals().requests() == 40);
 
     test::edit_k6(pipeline, [&](K6Config& k6) { k6.script = dir.path() / "missing.js"; });
-    auto prepared = (*make_k6_executor(pipeline))->prepare(RunContext{});
+    auto prepared = (*k6_executor_plugin().create(pipeline))->prepare(RunContext{});
     REQUIRE_FALSE(prepared);
     CHECK(prepared.error().code == ErrorCode::infrastructure);
     CHECK(prepared.error().message.find((dir.path() / "missing.js").string()) != std::string::npos);

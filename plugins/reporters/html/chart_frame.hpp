@@ -1,0 +1,31 @@
+// What the HTML report's SVG charts (svg_chart: the run's time series; capacity_chart: the
+// capacity curve) share: the frame of a chart (the SVG's size and the margins around its
+// plot area) and how a coordinate is written. Each chart keeps its own frame values.
+#pragma once
+
+#include <string>
+
+#include <fmt/format.h>
+
+namespace orch::html {
+
+// --- Interface ---
+
+struct ChartFrame {
+    double width = 0;  ///< the whole SVG, px
+    double height = 0;
+    double left = 0;  ///< margins around the plot area, px
+    double right = 0;
+    double top = 0;
+    double bottom = 0;
+
+    double plot_width() const { return width - left - right; }
+    double plot_height() const { return height - top - bottom; }
+};
+
+/// A coordinate or length in an SVG attribute: one decimal.
+inline std::string svg_number(double value) {
+    return fmt::format("{:.1f}", value);
+}
+
+}  // namespace orch::html
