@@ -299,9 +299,9 @@ pipeline "https://127.0.0.1:$P_GOOD" auto \
   "ca_file: $PKI/ca.pem, ca_dir: $PKI/hashed, insecure: true" "$k6_scenario"
 rm -rf "$WORK/k6rec"
 K6_STANDIN_FIXTURE=pass K6_STANDIN_PAUSE=0 K6_STANDIN_RECORD="$WORK/k6rec" run
-[[ -f "$WORK/k6rec/env" ]] || { show; fail "the k6 stand-in did not run (exit $RC)"; }
+[[ -f "$WORK/k6rec/tls-env" ]] || { show; fail "the k6 stand-in did not run (exit $RC)"; }
 for expected in "SSL_CERT_FILE=$PKI/ca.pem" "SSL_CERT_DIR=$PKI/hashed" \
   "K6_INSECURE_SKIP_TLS_VERIFY=true"; do
-  grep -qxF "$expected" "$WORK/k6rec/env" || { cat "$WORK/k6rec/env"; fail "k6 env lacks $expected"; }
+  grep -qxF "$expected" "$WORK/k6rec/tls-env" || { cat "$WORK/k6rec/tls-env"; fail "k6 env lacks $expected"; }
 done
 echo "ok"
