@@ -96,8 +96,9 @@ done
 curl -fsS --cacert "$PKI/ca.pem" "https://127.0.0.1:$P_GOOD/health" >/dev/null \
   || { cat "$NG/logs/error.log"; fail "nginx did not start"; }
 
-# --- pipeline(URL, TRANSPORT, TLS-BLOCK [, SCENARIO]): the health URL is the target's own
-# --- /health, so the health probe uses the same settings as the requests.
+# --- pipeline(URL, TRANSPORT, TLS-BLOCK [, SCENARIO [, HEALTH-URL]]): the health URL is the
+# --- target's own /health unless given, so the health probe uses the same settings as the
+# --- requests.
 pipeline() {
   local scenario=${4:-"  operations:
     - { name: page, path: /index.html }"}
@@ -109,7 +110,7 @@ target:
   transport: $2
   tls: { $3 }
 health:
-  url: /health
+  url: ${5:-/health}
   startup_timeout: 20s
 scenario:
 $scenario
@@ -228,6 +229,19 @@ for transport in lean curl; do
   served tls12 "$before"
 done
 grep -q "TLSv1.2" "$NG/logs/tls12.log" || fail "nginx logged no TLS 1.2 request"
+# The transports themselves (not only the health probe): the health URL on the server that
+# offers TLS 1.3 passes, every request to the TLS-1.2-only one fails as errors.tls.
+for transport in lean curl; do
+  pipeline "https://127.0.0.1:$P_TLS12" "$transport" "ca_file: $PKI/ca.pem, min_version: \"1.3\"" "" \
+    "https://127.0.0.1:$P_GOOD/health"
+  before=$(count tls12)
+  run
+  [[ "$RC" == 1 ]] || { show; fail "$transport min_version 1.3 in the stage: exit $RC, expected 1"; }
+  tls_errors=$(jqr "$WORK/out/results.json" '[.stages[].metrics.errors.tls // 0] | add')
+  (( tls_errors > 0 )) && [[ "$tls_errors" == "$(sent)" ]] ||
+    fail "$transport: $tls_errors of $(sent) requests counted as errors.tls"
+  [[ "$(count tls12)" == "$before" ]] || fail "$transport: a request was served below TLS 1.3"
+done
 
 # 5. The command executor: a real script calling curl, which reads CURL_CA_BUNDLE.
 echo "step 5: command executor environment" >&2
