@@ -1,7 +1,3 @@
-// Bucket layout (as HdrHistogram with two significant digits): bucket b >= 0 covers
-// [128 * 2^b, 256 * 2^b) in 128 sub-buckets of width 2^b, and bucket 0 also covers
-// [0, 128) with width 1. A value's index is b * 128 + (value >> b) where
-// b = bit_width(value | 255) - 8: one bit_width, one shift, no branch, no loop.
 #include "metrics/hdr_histogram.hpp"
 
 #include <algorithm>
@@ -17,10 +13,7 @@ constexpr int k_sub_bucket_bits = 7;  // 128 sub-buckets per power of two
 constexpr std::int64_t k_sub_bucket_half = std::int64_t{1} << k_sub_bucket_bits;
 
 constexpr std::size_t index_of(std::int64_t value) noexcept {
-    auto v = static_cast<std::uint64_t>(value);
-    auto magnitude = static_cast<unsigned>(std::bit_width(v | 255U)) - 8U;
-    return static_cast<std::size_t>(magnitude) * static_cast<std::size_t>(k_sub_bucket_half) +
-           static_cast<std::size_t>(v >> magnitude);
+    return HdrHistogram::index_of(static_cast<std::uint64_t>(value));
 }
 
 /// The lowest value and the width of the bucket at `index`.
@@ -56,40 +49,20 @@ bool HdrHistogram::add_chunk(std::size_t chunk) noexcept {
     return true;
 }
 
-void HdrHistogram::count_value(std::int64_t value_us) noexcept {
+void HdrHistogram::record_slow(std::int64_t value_us) noexcept {
+    bool overflow = value_us > k_max_value_us;
+    value_us = std::clamp<std::int64_t>(value_us, 0, k_max_value_us);
+    std::size_t index = index_of(value_us);
+    std::size_t chunk = index >> k_chunk_bits;
+    if (m_slots[chunk] == 0 && !add_chunk(chunk)) {
+        return;  // out of memory: nothing recorded
+    }
+    ++m_counts[slot_offset(m_slots[chunk]) + (index & k_chunk_mask)];
     ++m_count;
-    m_sum += static_cast<long double>(value_us);
+    m_overflow += overflow ? 1 : 0;
+    m_sum += static_cast<std::uint64_t>(value_us);
     m_min = std::min(m_min, value_us);
     m_max = std::max(m_max, value_us);
-}
-
-void HdrHistogram::record_in_new_chunk(std::int64_t value_us, std::size_t index) noexcept {
-    if (!add_chunk(index >> k_chunk_bits)) {
-        return;
-    }
-    ++m_counts[slot_offset(m_slots[index >> k_chunk_bits]) + (index & k_chunk_mask)];
-    count_value(value_us);
-}
-
-void HdrHistogram::record(std::int64_t value_us) noexcept {
-    if (value_us < 0) {
-        value_us = 0;
-    }
-    bool overflow = value_us > k_max_value_us;
-    if (overflow) {
-        value_us = k_max_value_us;
-    }
-    std::size_t index = index_of(value_us);
-    std::uint8_t slot = m_slots[index >> k_chunk_bits];
-    if (slot == 0) [[unlikely]] {
-        std::uint64_t before = m_count;
-        record_in_new_chunk(value_us, index);
-        m_overflow += overflow && m_count != before ? 1 : 0;
-        return;
-    }
-    ++m_counts[slot_offset(slot) + (index & k_chunk_mask)];
-    m_overflow += overflow ? 1 : 0;
-    count_value(value_us);
 }
 
 void HdrHistogram::merge(const HdrHistogram& other) noexcept {
@@ -146,7 +119,9 @@ std::int64_t HdrHistogram::max() const noexcept {
 }
 
 double HdrHistogram::mean() const noexcept {
-    return m_count == 0 ? 0.0 : static_cast<double>(m_sum / static_cast<long double>(m_count));
+    return m_count == 0 ? 0.0
+                        : static_cast<double>(static_cast<long double>(m_sum) /
+                                              static_cast<long double>(m_count));
 }
 
 std::size_t HdrHistogram::bucket_count() const noexcept {
@@ -200,7 +175,8 @@ bool HdrHistogram::assign(const std::vector<std::pair<std::size_t, std::uint64_t
         return ok;
     }
     bool ok = min >= 0 && min <= max && max <= k_max_value_us && index_of(min) == first &&
-              index_of(max) == last && overflow <= total && sum >= lowest_sum && sum <= highest_sum;
+              index_of(max) == last && overflow <= total && sum >= lowest_sum &&
+              sum <= highest_sum && sum < 18446744073709551616.0L && sum == std::floor(sum);
     if (!ok) {
         reset();
         return false;
@@ -209,7 +185,7 @@ bool HdrHistogram::assign(const std::vector<std::pair<std::size_t, std::uint64_t
     m_overflow = overflow;
     m_min = min;
     m_max = max;
-    m_sum = sum;
+    m_sum = static_cast<std::uint64_t>(sum);
     return true;
 }
 

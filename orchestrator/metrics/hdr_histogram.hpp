@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -32,8 +33,25 @@ class HdrHistogram {
 
     /// Records one value in microseconds; negative values are recorded as 0. Allocates only
     /// when the value is the first in its chunk; should that allocation fail, the value is
-    /// not recorded (nothing changes).
-    void record(std::int64_t value_us) noexcept;
+    /// not recorded (nothing changes). Inline: the common case (a value in range, in a
+    /// chunk already allocated) is one table load, one increment and the exact figures;
+    /// everything else goes out of line.
+    void record(std::int64_t value_us) noexcept {
+        auto value = static_cast<std::uint64_t>(value_us);  // a negative value is huge here
+        if (value <= static_cast<std::uint64_t>(k_max_value_us)) [[likely]] {
+            std::size_t index = index_of(value);
+            std::uint8_t slot = m_slots[index >> k_chunk_bits];
+            if (slot != 0) [[likely]] {
+                ++m_counts[slot_offset(slot) + (index & k_chunk_mask)];
+                ++m_count;
+                m_sum += value;
+                m_min = value_us < m_min ? value_us : m_min;
+                m_max = value_us > m_max ? value_us : m_max;
+                return;
+            }
+        }
+        record_slow(value_us);
+    }
 
     /// Adds every count of `other` into this histogram. Allocates only the chunks `other`
     /// uses that this one does not; should that fail, nothing is added.
@@ -62,6 +80,16 @@ class HdrHistogram {
     // layout is HdrHistogram's for lowest value 1, highest k_max_value_us and 2 significant
     // figures: bucket index i here is counts index i there.
 
+    /// Bucket layout (as HdrHistogram with two significant digits): bucket b >= 0 covers
+    /// [128 * 2^b, 256 * 2^b) in 128 sub-buckets of width 2^b, and bucket 0 also covers
+    /// [0, 128) with width 1. A value's index is b * 128 + (value >> b) where
+    /// b = bit_width(value | 255) - 8: one bit_width, one shift, no branch, no loop.
+    /// This is the bucket of a value in [0, k_max_value_us] (bucket_of clamps first).
+    static constexpr std::size_t index_of(std::uint64_t value) noexcept {
+        auto magnitude = static_cast<unsigned>(std::bit_width(value | 255U)) - 8U;
+        return (static_cast<std::size_t>(magnitude) << 7) +
+               static_cast<std::size_t>(value >> magnitude);
+    }
     /// The bucket a value falls in (values are clamped to [0, k_max_value_us]).
     static std::size_t bucket_of(std::int64_t value_us) noexcept;
     /// The count of bucket `index` (0 past the last bucket or in a chunk not allocated).
@@ -72,8 +100,9 @@ class HdrHistogram {
         }
         return m_counts[slot_offset(m_slots[chunk]) + (index & k_chunk_mask)];
     }
-    /// The exact sum of the recorded values (microseconds).
-    long double sum() const noexcept { return m_sum; }
+    /// The exact sum of the recorded values (microseconds; exact below 2^64 us, some
+    /// 584,000 years of summed latency, as the serialization's 64-bit field).
+    long double sum() const noexcept { return static_cast<long double>(m_sum); }
 
     /// Rebuilds a histogram from its buckets and exact figures, as serialized. False (and
     /// the histogram left empty) when they do not fit together: a bucket index past the
@@ -98,8 +127,9 @@ class HdrHistogram {
     }
     /// Allocates chunk `chunk` (not allocated yet) at the end of m_counts; false without memory.
     bool add_chunk(std::size_t chunk) noexcept;
-    void record_in_new_chunk(std::int64_t value_us, std::size_t index) noexcept;
-    void count_value(std::int64_t value_us) noexcept;
+    /// record() for a value out of range (clamped, counted as overflow) or in a chunk not
+    /// allocated yet.
+    void record_slow(std::int64_t value_us) noexcept;
 
     /// Per chunk of the layout: 0 when not allocated, else 1 + its position in m_counts.
     std::array<std::uint8_t, k_chunk_count> m_slots{};
@@ -109,7 +139,7 @@ class HdrHistogram {
     std::uint64_t m_overflow = 0;
     std::int64_t m_min = 0;
     std::int64_t m_max = 0;
-    long double m_sum = 0;
+    std::uint64_t m_sum = 0;
 };
 
 }  // namespace orch

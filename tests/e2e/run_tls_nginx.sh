@@ -183,7 +183,9 @@ expect_rc 0
 [[ $(jqr "$WORK/out/results.json" '.warnings[0]') == "target.insecure is true"* ]] ||
   fail "no warning that verification was off"
 grep -q "Warning:\*\* target.insecure is true" "$WORK/out/report.md" || fail "report.md warning"
-# SSL_CERT_FILE is honoured as OpenSSL does.
+# SSL_CERT_FILE is honoured as OpenSSL does (by a pipeline that verifies: not the insecure
+# one above, which would pass without it; run_tls_settings.sh covers SSL_CERT_DIR too).
+pipeline "https://127.0.0.1:$P_GOOD" auto ""
 SSL_CERT_FILE="$PKI/ca.pem" run
 expect_rc 0
 
