@@ -375,7 +375,9 @@ ExitInfo BackendProcess::stop(Duration stop_timeout) {
         }
         // Orphans re-parented to us (we are their subreaper) that started after the
         // backend: what its tree left behind. Nothing else of ours runs at teardown
-        // (end_orphans_on_stop: only the backend's stop is the teardown).
+        // (end_orphans_on_stop: only the backend's stop is the teardown). starttime has
+        // clock-tick resolution (10 ms): ">=" counts a process of the backend's own tick as
+        // its, as a wrapper's child forked at once is.
         if (end_orphans) {
             for (const auto& entry : descendants_of(table, ::getpid())) {
                 if (entry.pid != m_pid && entry.start_time >= m_start_time && !entry.is_dead()) {

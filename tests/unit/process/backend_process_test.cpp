@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "process/process_tree.hpp"
 #include "process_test_support.hpp"
@@ -305,7 +306,12 @@ TEST_CASE("stop() ends our newer descendants only for the process marked as the 
     CHECK_FALSE(process_running(generator->pid()));
     CHECK(process_running(later));  // not the generator's to end
 
-    // Marked as the teardown, a stop also ends our descendants newer than it.
+    // Marked as the teardown, a stop also ends our descendants newer than it. "Newer" is
+    // /proc's starttime, in clock ticks (10 ms): a process started in the teardown's own
+    // tick counts as newer (a wrapper's child forked at once must be), so `later` is given
+    // a tick of its own first; without this wait the check below failed about once in two
+    // runs on a quiet machine.
+    std::this_thread::sleep_for(30ms);
     auto teardown = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
     auto newer = spawn_ok(spec_of({"/bin/sleep", "60"}), dir);
     teardown->end_orphans_on_stop();
