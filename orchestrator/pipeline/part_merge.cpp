@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "pipeline/runner.hpp"
@@ -222,7 +223,7 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
                                 {"requests", s.part->metrics.totals().requests()},
                                 {"verdict", std::string(to_string(s.verdict))}};
         entry["late_s"] = s.part->late_s ? nlohmann::json(*s.part->late_s) : nlohmann::json();
-        if (auto cpu = s.extra.find("generator_cpu_percent"); cpu != s.extra.end()) {
+        if (auto cpu = s.extra->find("generator_cpu_percent"); cpu != s.extra->end()) {
             entry["generator_cpu_percent"] = *cpu;
         }
         segments.push_back(std::move(entry));
