@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/args.hpp"
 #include "cli/builtin_plugins.hpp"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "report/report_format.hpp"
 

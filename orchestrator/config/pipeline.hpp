@@ -12,8 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json_box.hpp"
 #include "core/units.hpp"
 #include "criteria/criterion.hpp"
 
@@ -106,7 +105,7 @@ struct BackendSpec {
 struct HealthSpec {
     std::string url = "/health";  ///< relative to base_url, or absolute
     int expect_status = 200;
-    std::vector<std::pair<std::string, nlohmann::json>> expect_json;  ///< JSON pointer -> value
+    std::vector<std::pair<std::string, JsonBox>> expect_json;  ///< JSON pointer -> value
     Duration interval = std::chrono::milliseconds(250);
     std::string memory_json;  ///< JSON pointer to RSS in bytes in the health answer, or empty
     /// Attach mode (no backend): how long to wait for the running service to answer
@@ -130,8 +129,8 @@ struct VariableSpec {
 };
 
 struct Expectation {
-    std::vector<int> status;  ///< allowed statuses; empty: any 2xx or 3xx
-    std::vector<std::pair<std::string, nlohmann::json>> json;  ///< pointer -> expected value
+    std::vector<int> status;                            ///< allowed statuses; empty: any 2xx or 3xx
+    std::vector<std::pair<std::string, JsonBox>> json;  ///< pointer -> expected value
     std::vector<std::pair<std::string, std::string>> headers;  ///< name -> expected value
     std::string body_contains;
     std::string body_regex;

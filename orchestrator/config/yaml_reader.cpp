@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "core/did_you_mean.hpp"
@@ -533,9 +534,9 @@ std::string trimmed(std::string_view text) {
     return std::string(text.substr(b, e - b));
 }
 
-std::vector<std::pair<std::string, nlohmann::json>> json_pointer_map(YamlReader& reader,
-                                                                     const Located& map) {
-    std::vector<std::pair<std::string, nlohmann::json>> out;
+std::vector<std::pair<std::string, JsonBox>> json_pointer_map(YamlReader& reader,
+                                                              const Located& map) {
+    std::vector<std::pair<std::string, JsonBox>> out;
     MapReader pointers(reader, map, std::vector<std::string>{});
     for (const auto& entry : pointers.entries()) {
         if (entry.key.empty() || entry.key[0] != '/') {

@@ -15,10 +15,11 @@
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
+#include "core/json_box.hpp"
 #include "core/units.hpp"
 
 namespace orch {
@@ -155,8 +156,8 @@ class MapReader {
 
 /// A map of JSON pointer -> expected value (`health.expect_json`, `expect.json`). A key
 /// that is not a pointer is a diagnostic and is skipped.
-std::vector<std::pair<std::string, nlohmann::json>> json_pointer_map(YamlReader& reader,
-                                                                     const Located& map);
+std::vector<std::pair<std::string, JsonBox>> json_pointer_map(YamlReader& reader,
+                                                              const Located& map);
 
 /// `text` without leading and trailing spaces and tabs.
 std::string trimmed(std::string_view text);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "core/redact.hpp"
@@ -202,17 +203,17 @@ void judge(HealthAnswer& answer, const HealthSpec& health) {
             std::to_string(health.expect_status) + ")");
     }
     for (const auto& [pointer, expected] : health.expect_json) {
-        if (answer.json.is_discarded() || answer.json.is_null()) {
-            add("body is not JSON (expected " + pointer + " = " + show(expected) + ")");
+        if (answer.json->is_discarded() || answer.json->is_null()) {
+            add("body is not JSON (expected " + pointer + " = " + show(*expected) + ")");
             break;
         }
         try {
             nlohmann::json::json_pointer where(pointer);
-            if (!answer.json.contains(where)) {
-                add(pointer + " is missing (expected " + show(expected) + ")");
-            } else if (!json_matches(answer.json.at(where), expected)) {
-                add(pointer + " is " + show(answer.json.at(where)) + " (expected " +
-                    show(expected) + ")");
+            if (!answer.json->contains(where)) {
+                add(pointer + " is missing (expected " + show(*expected) + ")");
+            } else if (!json_matches(answer.json->at(where), *expected)) {
+                add(pointer + " is " + show(answer.json->at(where)) + " (expected " +
+                    show(*expected) + ")");
             }
         } catch (const nlohmann::json::exception&) {
             add(pointer + " is not a valid JSON pointer");
@@ -369,7 +370,7 @@ HealthAnswer probe_health(const std::string& url, const TargetSpec& target,
             return answer;
         }
         answer.json = nlohmann::json::parse(answer.body, nullptr, false);
-        if (answer.json.is_discarded()) {
+        if (answer.json->is_discarded()) {
             answer.json = nlohmann::json(nullptr);
         }
         judge(answer, health);

@@ -6,9 +6,10 @@
 #include <stop_token>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "config/pipeline.hpp"
+#include "core/json_box.hpp"
 #include "core/units.hpp"
 
 namespace orch {
@@ -16,10 +17,10 @@ namespace orch {
 // --- Interface ---
 
 struct HealthAnswer {
-    int status = 0;       ///< 0 when no HTTP answer
-    std::string error;    ///< transport error in words ("connection refused"), or empty
-    std::string body;     ///< first 64 KiB of the body
-    nlohmann::json json;  ///< parsed body, or null
+    int status = 0;     ///< 0 when no HTTP answer
+    std::string error;  ///< transport error in words ("connection refused"), or empty
+    std::string body;   ///< first 64 KiB of the body
+    JsonBox json;       ///< parsed body, or null
     double elapsed_ms = 0;
     /// True when status == expect_status and every expect_json pointer matches.
     bool healthy = false;

@@ -74,7 +74,6 @@ int try_connect(const addrinfo& address, SteadyClock::time_point deadline) {
 
 HealthAnswer probe_tcp_answer(const std::string& host, int port, Duration timeout) {
     HealthAnswer answer;
-    answer.json = nlohmann::json(nullptr);
     const auto started = SteadyClock::now();
     const auto deadline = started + timeout;
     addrinfo hints{};

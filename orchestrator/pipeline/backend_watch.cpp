@@ -1,6 +1,7 @@
 #include "pipeline/backend_watch.hpp"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/escape_chars.hpp"
@@ -32,7 +33,7 @@ std::string health_failure_in_words(const HealthAnswer& answer) {
     std::string words;
     if (answer.status > 0) {
         words = "status " + std::to_string(answer.status);
-        if (answer.json.is_object() && answer.json.contains("status")) {
+        if (answer.json->is_object() && answer.json->contains("status")) {
             words += ", body status " + answer.json["status"].dump();
         }
     }
@@ -60,9 +61,9 @@ void BackendFacts::add_to(Snapshot& snapshot) const {
         snapshot.set("backend.memory_growth",
                      (*rss_end_mb - *rss_start_mb) / *rss_start_mb * 100.0);
     }
-    if (!last_health_json.is_null()) {
+    if (!last_health_json->is_null()) {
         std::map<std::string, double> numbers;
-        collect_numbers(last_health_json, "", numbers);
+        collect_numbers(*last_health_json, "", numbers);
         for (const auto& [pointer, value] : numbers) {
             snapshot.set("backend.health." + pointer, value);
         }
@@ -170,7 +171,7 @@ void BackendWatch::sample(std::stop_token own_stop) {
                     m_stop.request_stop();  // the stage during which it happened fails now
                 }
             }
-            if (!answer->json.is_null()) {
+            if (!answer->json->is_null()) {
                 m_facts.last_health_json = answer->json;
             }
         }

@@ -17,8 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json_box.hpp"
 #include "metrics/snapshot.hpp"
 #include "pipeline/run_clock.hpp"
 #include "pipeline/supervisor.hpp"
@@ -41,7 +40,7 @@ struct BackendFacts {
     std::string unhealthy_because;
     /// backend.log could not be written ("cannot write PATH: No space left on device").
     std::optional<std::string> output_error;
-    nlohmann::json last_health_json;  ///< last health answer's body (null if none)
+    JsonBox last_health_json;  ///< last health answer's body (null if none)
     std::optional<double> rss_start_mb, rss_end_mb, rss_peak_mb;
     std::vector<std::pair<double, double>> rss_series;  ///< (t_s, MB)
 

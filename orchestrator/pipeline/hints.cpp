@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "http/health_probe.hpp"
 
@@ -36,11 +37,11 @@ bool health_shows_pool_full(const StageReport& stage) {
         return true;
     }
     for (const auto* sample : {&stage.health_before, &stage.health_after}) {
-        if (!*sample || !(*sample)->body.is_object()) {
+        if (!*sample || !(*sample)->body->is_object()) {
             continue;
         }
-        auto in_use = json_number_at((*sample)->body, "/pool/in_use");
-        auto size = json_number_at((*sample)->body, "/pool/size");
+        auto in_use = json_number_at(*(*sample)->body, "/pool/in_use");
+        auto size = json_number_at(*(*sample)->body, "/pool/size");
         if (in_use && size && *size > 0 && *in_use >= *size) {
             return true;
         }
@@ -52,7 +53,7 @@ bool health_shows_pool_full(const StageReport& stage) {
 /// (builtin: failed responses classified by their body), each with a sample, its status
 /// and the count.
 void add_failure_class_hints(const StageReport& stage, std::vector<std::string>& hints) {
-    if (!stage.extra.contains("failure_classes")) {
+    if (!stage.extra->contains("failure_classes")) {
         return;
     }
     const auto& classes = stage.extra["failure_classes"];
@@ -87,7 +88,7 @@ void add_failure_class_hints(const StageReport& stage, std::vector<std::string>&
 
 /// The first 400/422 sample body of `operation`, as "400 {...}", or "".
 std::string validation_sample(const StageReport& stage, const std::string& operation) {
-    if (!stage.extra.contains("failure_samples")) {
+    if (!stage.extra->contains("failure_samples")) {
         return {};
     }
     for (const auto& sample : stage.extra["failure_samples"]) {
@@ -115,7 +116,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
             "itself, not the backend) ran out of file descriptors, "
             "ephemeral ports or buffers",
             unsent);
-        if (stage.extra.contains("failure_samples")) {
+        if (stage.extra->contains("failure_samples")) {
             for (const auto& sample : stage.extra["failure_samples"]) {
                 if (sample.value("error", "") == "generator" && sample.contains("message")) {
                     hint += " (\"" + sample.value("message", "") + "\")";
@@ -128,7 +129,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
                         "split the load over machines (evidence: errors.generator).");
         return hints;
     }
-    if (stage.extra.contains("max_vus_advice")) {
+    if (stage.extra->contains("max_vus_advice")) {
         hints.push_back(stage.extra["max_vus_advice"].get<std::string>() +
                         " The latency then includes the generator's own queue, so it is not "
                         "evidence about the backend (evidence: dropped).");
@@ -173,7 +174,7 @@ std::vector<std::string> root_cause_hints(const Pipeline& pipeline, const StageR
                                "\": application errors, not load-generator errors (evidence: "
                                "errors.body." +
                                pattern.name + ")";
-            if (stage.extra.contains("failure_samples")) {
+            if (stage.extra->contains("failure_samples")) {
                 for (const auto& sample : stage.extra["failure_samples"]) {
                     std::string body = sample.value("body", "");
                     if (!body.empty()) {

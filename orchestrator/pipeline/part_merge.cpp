@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "pipeline/runner.hpp"
@@ -218,7 +219,7 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
                                 {"requests", s.part->metrics.totals().requests()},
                                 {"verdict", std::string(to_string(s.verdict))}};
         entry["late_s"] = s.part->late_s ? nlohmann::json(*s.part->late_s) : nlohmann::json();
-        if (auto cpu = s.extra.find("generator_cpu_percent"); cpu != s.extra.end()) {
+        if (auto cpu = s.extra->find("generator_cpu_percent"); cpu != s.extra->end()) {
             entry["generator_cpu_percent"] = *cpu;
         }
         segments.push_back(std::move(entry));

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/did_you_mean.hpp"
@@ -69,9 +70,9 @@ HealthSample health_sample(const HealthAnswer& answer) {
     sample.at = iso8601_now();
     sample.status = answer.status;
     sample.body = answer.json;
-    if (!answer.json.is_null()) {
-        sample.uptime_s = json_number_at(answer.json, "/uptime_s");
-        if (auto rss = json_number_at(answer.json, "/memory/rss")) {
+    if (!answer.json->is_null()) {
+        sample.uptime_s = json_number_at(*answer.json, "/uptime_s");
+        if (auto rss = json_number_at(*answer.json, "/memory/rss")) {
             sample.rss_mb = *rss / (1024.0 * 1024.0);
         }
     }

@@ -225,7 +225,7 @@ HealthAnswer BackendSupervisor::check_health() {
 std::optional<double> BackendSupervisor::rss_mb() {
     std::lock_guard lock(m_mutex);
     if (m_health && !m_health->memory_json.empty() && m_last_answer) {
-        if (auto bytes = json_number_at(m_last_answer->json, m_health->memory_json)) {
+        if (auto bytes = json_number_at(*m_last_answer->json, m_health->memory_json)) {
             return *bytes / k_bytes_per_mb;
         }
     }

@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "config/executor_section.hpp"
 #include "config/pipeline.hpp"
+#include "core/json_box.hpp"
 #include "core/result.hpp"
 #include "core/segment.hpp"
 #include "metrics/stage_metrics.hpp"
@@ -69,7 +68,7 @@ struct StageRun {
     bool generator_limited = false;
     double generator_cpu_percent = 0;
     /// Executor-specific extras for reports (k6 checks and thresholds, tool exit code...).
-    nlohmann::json extra = nlohmann::json::object();
+    JsonBox extra = JsonBox::object();
 };
 
 class Executor {

@@ -1,6 +1,7 @@
 #include "report/part.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace orch {
 

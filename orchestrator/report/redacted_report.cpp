@@ -1,5 +1,7 @@
 #include "report/redacted_report.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/redact.hpp"
 
 namespace orch {
@@ -40,7 +42,7 @@ nlohmann::json redacted_json(const nlohmann::json& value) {
 void redact_in_place(std::optional<HealthSample>& sample) {
     if (sample) {
         redact_in_place(sample->at);
-        sample->body = redacted_json(sample->body);
+        sample->body = redacted_json(*sample->body);
     }
 }
 
@@ -79,7 +81,7 @@ RunReport redacted_report(const RunReport& report) {
         }
         redact_in_place(stage.health_before);
         redact_in_place(stage.health_after);
-        stage.extra = redacted_json(stage.extra);
+        stage.extra = redacted_json(*stage.extra);
     }
     return r;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <tuple>
 #include <utility>
 
@@ -89,7 +90,7 @@ ojson health_json(const std::optional<HealthSample>& sample) {
     ojson j = ojson::object();
     j["at"] = text_or_null(sample->at);
     j["status"] = sample->status;
-    j["body"] = ojson(sample->body);
+    j["body"] = ojson(*sample->body);
     j["uptime_s"] = optional_number(sample->uptime_s);
     j["rss_mb"] = optional_number(sample->rss_mb);
     return j;
@@ -266,7 +267,7 @@ ojson stage_json(const StageReport& stage) {
     j["health_before"] = health_json(stage.health_before);
     j["health_after"] = health_json(stage.health_after);
     j["hints"] = text_array(stage.hints);
-    j["extra"] = stage.extra.is_object() ? ojson(stage.extra) : ojson::object();
+    j["extra"] = stage.extra->is_object() ? ojson(*stage.extra) : ojson::object();
     if (stage.traffic_percent) {
         j["traffic"] = number_or_null(*stage.traffic_percent);
     }

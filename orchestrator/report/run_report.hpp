@@ -9,9 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/exit_code.hpp"
+#include "core/json_box.hpp"
 #include "core/result.hpp"
 #include "criteria/criterion.hpp"
 #include "metrics/snapshot.hpp"
@@ -50,9 +51,9 @@ struct SeriesPoint {
 
 /// A health answer at a moment (before/after a stage).
 struct HealthSample {
-    std::string at;       ///< ISO-8601
-    int status = 0;       ///< HTTP status, 0 when no answer
-    nlohmann::json body;  ///< parsed JSON, or null
+    std::string at;  ///< ISO-8601
+    int status = 0;  ///< HTTP status, 0 when no answer
+    JsonBox body;    ///< parsed JSON, or null
     std::optional<double> uptime_s;
     std::optional<double> rss_mb;
 };
@@ -82,8 +83,8 @@ struct StageReport {
     double cooldown_s = 0;
     std::optional<HealthSample> health_before;
     std::optional<HealthSample> health_after;
-    std::vector<std::string> hints;  ///< root-cause hints, each naming its evidence
-    nlohmann::json extra = nlohmann::json::object();  ///< executor extras
+    std::vector<std::string> hints;     ///< root-cause hints, each naming its evidence
+    JsonBox extra = JsonBox::object();  ///< executor extras
     /// `traffic: 10%` of the stage (results.json `traffic`, percent), when it has one.
     std::optional<double> traffic_percent;
     bool observe = false;  ///< an observe stage: no synthetic load (results.json `observe`)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
@@ -37,11 +38,11 @@ std::string count_of(double value, double requests) {
 }
 
 std::optional<double> extra_number(const StageReport& stage, const char* key) {
-    if (!stage.extra.is_object()) {
+    if (!stage.extra->is_object()) {
         return std::nullopt;
     }
-    auto it = stage.extra.find(key);
-    if (it == stage.extra.end() || !it->is_number()) {
+    auto it = stage.extra->find(key);
+    if (it == stage.extra->end() || !it->is_number()) {
         return std::nullopt;
     }
     return it->get<double>();
@@ -352,11 +353,11 @@ std::vector<CauseCheck> cause_checklist(const StageReport& stage, const StageRep
 std::vector<FailureGroup> failure_groups(const StageReport& stage, std::size_t per_group,
                                          std::size_t max_chars) {
     std::vector<FailureGroup> groups;
-    if (!stage.extra.is_object()) {
+    if (!stage.extra->is_object()) {
         return groups;
     }
-    auto it = stage.extra.find("failure_samples");
-    if (it == stage.extra.end() || !it->is_array()) {
+    auto it = stage.extra->find("failure_samples");
+    if (it == stage.extra->end() || !it->is_array()) {
         return groups;
     }
     for (const auto& sample : *it) {

@@ -174,7 +174,7 @@ Result<CompiledRequest> compile_request(const RequestSpec& spec, const Pipeline&
         if (!compiled) {
             return tl::unexpected(compiled.error());
         }
-        out.expect_json.emplace_back(std::move(*compiled), value);
+        out.expect_json.emplace_back(std::move(*compiled), *value);
     }
     for (const auto& [name, value] : expect.headers) {
         out.expect_headers.emplace_back(lower(name), value);

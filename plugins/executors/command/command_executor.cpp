@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/policy.hpp"
 #include "plugin/tool_executor.hpp"
@@ -126,8 +127,8 @@ class CommandExecutor final : public ToolExecutor<CommandConfig> {
                 stage.name, unmatched.front());
         }
         extra["unmatched_operations"] = unmatched;
-        if (!result->tool.is_null()) {
-            extra["tool"] = result->tool;
+        if (!result->tool->is_null()) {
+            extra["tool"] = *result->tool;
         }
         run.extra["command"] = std::move(extra);
         if (result->duration_s > 0) {

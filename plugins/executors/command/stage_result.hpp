@@ -12,8 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json_box.hpp"
 #include "core/result.hpp"
 #include "metrics/stage_metrics.hpp"
 
@@ -54,7 +53,7 @@ struct StageResult {
     std::optional<std::uint64_t> iterations;
     std::optional<std::uint64_t> scheduled;
     std::optional<std::uint64_t> dropped;
-    nlohmann::json tool;  ///< the free-form `tool` object, or null
+    JsonBox tool;  ///< the free-form `tool` object, or null
 };
 
 /// Parses and checks a stage result. On failure: infrastructure Error whose message is

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "plugin/tool_executor.hpp"
 #include "plugin/tool_run.hpp"

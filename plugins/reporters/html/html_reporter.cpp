@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "plugins/reporters/html/capacity_chart.hpp"
 #include "plugins/reporters/html/svg_chart.hpp"
@@ -763,8 +764,8 @@ std::vector<std::pair<std::string, std::string>> health_fields(const HealthSampl
                     : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             fields.emplace_back(path.empty() ? "(body)" : path, text);
         };
-    if (!sample.body.is_null()) {
-        flatten(sample.body, "");
+    if (!sample.body->is_null()) {
+        flatten(*sample.body, "");
     }
     return fields;
 }

@@ -1,5 +1,7 @@
 #include "plugins/reporters/json/json_reporter.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace orch {
 
 namespace {

@@ -6,6 +6,7 @@
 #include <ranges>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "plugins/reporters/markdown/capacity_section.hpp"
 #include "plugins/reporters/markdown/markdown_text.hpp"
@@ -424,8 +425,8 @@ std::vector<std::pair<std::string, std::string>> health_fields(
     }
     fields.emplace_back("HTTP status", sample->status == 0 ? std::string("no answer")
                                                            : std::to_string(sample->status));
-    if (!sample->body.is_null()) {
-        flatten(sample->body, "", fields);
+    if (!sample->body->is_null()) {
+        flatten(*sample->body, "", fields);
     }
     if (sample->rss_mb) {
         fields.emplace_back("RSS", format_megabytes(*sample->rss_mb));
@@ -516,11 +517,11 @@ void write_hints(std::string& out, const StageReport& stage) {
 }
 
 void write_extra(std::string& out, const StageReport& stage) {
-    if (!stage.extra.is_object() || stage.extra.empty()) {
+    if (!stage.extra->is_object() || stage.extra->empty()) {
         return;
     }
     Table table({{"Executor detail"}, {"Value"}});
-    for (auto it = stage.extra.begin(); it != stage.extra.end(); ++it) {
+    for (auto it = stage.extra->begin(); it != stage.extra->end(); ++it) {
         if (it.key() == "failure_samples") {
             continue;  // shown under the errors
         }

@@ -1,6 +1,7 @@
 // `stagegate compare`: per stage and operation, with units, changes within noise left out
 // unless --all (latency: under 5% or under 0.2 ms; anything else: under 1%).
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "../reporters/sample_reports.hpp"
 #include "../reporters/test_files.hpp"

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -193,9 +194,10 @@ stages:
     CHECK(p.health->url == "/healthz");
     CHECK(p.health->expect_status == 204);
     REQUIRE(p.health->expect_json.size() == 3);
-    CHECK(p.health->expect_json[0] == std::pair<std::string, nlohmann::json>{"/status", "ok"});
-    CHECK(p.health->expect_json[1].second == nlohmann::json(true));
-    CHECK(p.health->expect_json[2].second == nlohmann::json(3));
+    CHECK(p.health->expect_json[0].first == "/status");
+    CHECK(*p.health->expect_json[0].second == nlohmann::json("ok"));
+    CHECK(*p.health->expect_json[1].second == nlohmann::json(true));
+    CHECK(*p.health->expect_json[2].second == nlohmann::json(3));
     CHECK(p.health->interval == std::chrono::milliseconds(100));
     CHECK(p.health->memory_json == "/memory/rss");
     CHECK(p.body_pattern_names() == std::vector<std::string>{"prisma", "oops"});
@@ -234,7 +236,7 @@ stages:
     REQUIRE(send.headers.size() == 1);
     CHECK(fill(send.headers[0].value, values) == "r-3");
     CHECK(send.expect.status == std::vector<int>{200, 201});
-    CHECK(send.expect.json[0].second == nlohmann::json(true));
+    CHECK(*send.expect.json[0].second == nlohmann::json(true));
     CHECK(send.expect.headers[0] ==
           std::pair<std::string, std::string>{"Content-Type", "application/json"});
     CHECK(send.expect.body_contains == "ok");

@@ -89,7 +89,7 @@ TEST_CASE("builtin executor: closed model counts every request exactly once") {
     CHECK(requests_of(run, 0) + requests_of(run, 1) == requests);
     double send_share = static_cast<double>(requests_of(run, 0)) / static_cast<double>(requests);
     CHECK(send_share == Approx(0.7).margin(0.06));
-    CHECK(run.extra.at("workers") == threads);
+    CHECK(run.extra->at("workers") == threads);
     CHECK(run.totals.totals().phase_samples() == requests);
     // The engine's latency spans the whole exchange, so it is never below a phase of it.
     CHECK(run.totals.totals().phase_mean_us(4) > 0);
@@ -160,7 +160,7 @@ TEST_CASE("builtin executor: transport failures are classified") {
         CHECK(totals.errors(kind) == totals.requests());
         CHECK(totals.failures() == totals.requests());
         CHECK(totals.latency().count() == 0);  // no response, no latency sample
-        const auto& samples = outcome.run.extra.at("failure_samples");
+        const auto& samples = outcome.run.extra->at("failure_samples");
         REQUIRE(samples.size() >= 1);
         CHECK(samples.size() <= 5);
         CHECK(samples[0].at("error") == std::string(error_kind_name(kind)));
@@ -218,7 +218,7 @@ TEST_CASE("builtin executor: HTTP failures are classified") {
         CHECK(totals.failures() == totals.errors(ErrorKind::status_5xx));
         CHECK(totals.body_pattern_hits(0) == totals.errors(ErrorKind::status_5xx));
         CHECK(totals.body_pattern_hits(1) == 0);
-        const auto& samples = outcome.run.extra.at("failure_samples");
+        const auto& samples = outcome.run.extra->at("failure_samples");
         REQUIRE(samples.size() >= 2);
         CHECK(samples[0].at("status") == 500);
         CHECK(samples[0].at("body").get<std::string>().find("risma") != std::string::npos);
@@ -229,7 +229,7 @@ TEST_CASE("builtin executor: HTTP failures are classified") {
         PipelineBuilder builder(backend.base_url());
         auto send = builder.request("send", "POST", "/conversations/c1/messages",
                                     R"({"userId":"1","content":"x","type":"text"})", {201});
-        send.expect.json.emplace_back("/type", "image");
+        send.expect.json.emplace_back("/type", nlohmann::json("image"));
         builder.operation(send);
         auto outcome = run_stage(builder, test::closed_stage(2, 500ms, 20ms));
         const auto& totals = outcome.run.totals.totals();
@@ -251,7 +251,7 @@ TEST_CASE("builtin executor: open model keeps the arrival schedule") {
     CHECK(run.totals.totals().requests() == backend.requests_total());
     CHECK(run.totals.totals().failures() == 0);
     CHECK(run.generator_behind == (run.totals.dropped() * 100 > run.totals.scheduled()));
-    CHECK(run.extra.at("scheduled") == 400);
+    CHECK(run.extra->at("scheduled") == 400);
     check_intervals_add_up(outcome);
 }
 
@@ -326,7 +326,7 @@ TEST_CASE("builtin executor: graceful stop") {
         CHECK(totals.errors(ErrorKind::interrupted) == 3);
         CHECK(static_cast<std::uint64_t>(server.attempts()) == totals.requests());
         CHECK(took < 1800ms);
-        CHECK(outcome.run.extra.at("failure_samples")[0].at("error") == "interrupted");
+        CHECK(outcome.run.extra->at("failure_samples")[0].at("error") == "interrupted");
         check_intervals_add_up(outcome);
     }
 }

@@ -898,7 +898,7 @@ TEST_CASE("lean transport: the same flow through curl and lean gives the same co
         builder.request("send", "POST", "/conversations/parity/messages",
                         R"({"userId":"{{userId}}","content":"hi {{vu}}","type":"text"})", {201});
     send.capture.emplace_back("msg", "/id");
-    send.expect.json.emplace_back("/type", "text");
+    send.expect.json.emplace_back("/type", nlohmann::json("text"));
     auto mark_read = builder.request("mark_read", "POST", "/messages/{{msg}}/reads",
                                      R"({"userId":"{{userId}}"})", {201});
     auto history = builder.request(
@@ -912,8 +912,8 @@ TEST_CASE("lean transport: the same flow through curl and lean gives the same co
 
     StageRun by_curl = run_with(builder, orch::Transport::curl, stage, backend);
     StageRun by_lean = run_with(builder, orch::Transport::lean, stage, backend);
-    CHECK(by_curl.extra.at("transport") == "curl");
-    CHECK(by_lean.extra.at("transport") == "lean");
+    CHECK(by_curl.extra->at("transport") == "curl");
+    CHECK(by_lean.extra->at("transport") == "lean");
     for (const StageRun* run : {&by_curl, &by_lean}) {
         REQUIRE(run->totals.dropped() == 0);
         CHECK(run->totals.scheduled() == 119);

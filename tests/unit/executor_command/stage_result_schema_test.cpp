@@ -2,6 +2,7 @@
 // error kinds it lists are exactly stagegate's). Validation of the fixture files against
 // the schema itself runs in tests/schema (ajv).
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "command_test_support.hpp"

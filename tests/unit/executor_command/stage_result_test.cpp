@@ -3,6 +3,7 @@
 #include "plugins/executors/command/stage_result.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "command_test_support.hpp"
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "config/loader.hpp"
@@ -99,7 +100,7 @@ TEST_CASE("run 1 replayed: 330 requests, 7x429 + 3x500, and k6's exit 99 is not 
     CHECK_FALSE(run.stopped_early);
     CHECK(run.duration_s == Approx(10.06).margin(0.01));  // k6's own run length
 
-    const auto& k6 = run.extra.at("k6");
+    const auto& k6 = run.extra->at("k6");
     CHECK(k6.at("exit_code") == 99);
     CHECK(k6.at("thresholds_ok") == false);
     CHECK(k6.at("thresholds").size() == 12);

@@ -3,6 +3,7 @@
 #include "plugins/executors/k6/k6_summary.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "k6_test_support.hpp"
 

@@ -3,6 +3,7 @@
 #include "http/health_probe.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/redact.hpp"
 #include "http_test_support.hpp"
@@ -24,7 +25,7 @@ TargetSpec target_at(const std::string& base_url) {
 
 HealthSpec expect_status_ok() {
     HealthSpec health;
-    health.expect_json = {{"/status", "ok"}};
+    health.expect_json = {{"/status", nlohmann::json("ok")}};
     return health;
 }
 
@@ -67,8 +68,8 @@ TEST_CASE("the demo backend is healthy", "[health][demo]") {
     CHECK(answer.status == 200);
     CHECK(answer.error.empty());
     CHECK(answer.problem.empty());
-    CHECK(answer.json.at("status") == "ok");
-    CHECK(json_number_at(answer.json, "/memory/rss").value_or(0) > 0);
+    CHECK(answer.json->at("status") == "ok");
+    CHECK(json_number_at(*answer.json, "/memory/rss").value_or(0) > 0);
     CHECK(answer.elapsed_ms > 0);
 }
 
@@ -93,7 +94,7 @@ TEST_CASE("an unhealthy demo backend: status and expect_json problems in words",
     }
     SECTION("a missing pointer") {
         health.expect_status = 503;
-        health.expect_json = {{"/no/such", "x"}};
+        health.expect_json = {{"/no/such", nlohmann::json("x")}};
         auto answer = probe_health(health_url(target, health), target, health, 2s);
         CHECK(answer.problem == "/no/such is missing (expected \"x\")");
     }
@@ -107,7 +108,7 @@ TEST_CASE("connection refused on a free port", "[health]") {
     CHECK(answer.status == 0);
     CHECK(answer.error == "connection refused");
     CHECK(answer.problem == "connection refused");
-    CHECK(answer.json.is_null());
+    CHECK(answer.json->is_null());
 }
 
 TEST_CASE("a server that accepts and never answers times out", "[health]") {
@@ -162,7 +163,7 @@ TEST_CASE("answers the demo backend never gives", "[health]") {
         auto answer = probe_health(health_url(target, health), target, health, 2s);
         CHECK_FALSE(answer.healthy);
         CHECK(answer.body == "OK");
-        CHECK(answer.json.is_null());
+        CHECK(answer.json->is_null());
         CHECK(answer.problem == "body is not JSON (expected /status = \"ok\")");
     }
     SECTION("no expect_json: the status alone decides") {
@@ -172,7 +173,8 @@ TEST_CASE("answers the demo backend never gives", "[health]") {
         CHECK(probe_health(health_url(target, health), target, health, 2s).healthy);
     }
     SECTION("a number expected as YAML text matches a JSON number") {
-        health.expect_json = {{"/db/errors", "0"}, {"/ready", true}};
+        health.expect_json = {{"/db/errors", nlohmann::json("0")},
+                              {"/ready", nlohmann::json(true)}};
         RawHttpServer server(http_response(200, R"({"db":{"errors":0},"ready":true})"));
         auto target = target_at(server.base_url());
         auto answer = probe_health(health_url(target, health), target, health, 2s);

@@ -2,6 +2,7 @@
 #include "pipeline/backend_watch.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace orch;
 

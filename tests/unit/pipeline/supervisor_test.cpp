@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -41,7 +42,7 @@ Pipeline demo_pipeline(int port, std::vector<std::pair<std::string, std::string>
     backend.stop_timeout = 3s;
     pipeline.backend = backend;
     HealthSpec health;
-    health.expect_json = {{"/status", "ok"}};
+    health.expect_json = {{"/status", nlohmann::json("ok")}};
     health.interval = 50ms;
     pipeline.health = health;
     return pipeline;
@@ -86,7 +87,7 @@ TEST_CASE("launch mode: the demo backend becomes healthy and stops cleanly", "[s
     INFO((ready ? std::string() : ready.error().message + "\n" + ready.error().context));
     REQUIRE(ready);
     CHECK(ready->healthy);
-    CHECK(ready->json.at("status") == "ok");
+    CHECK(ready->json->at("status") == "ok");
     CHECK(supervisor.launched());
     REQUIRE(supervisor.pid());
     pid_t pid = *supervisor.pid();
@@ -97,7 +98,7 @@ TEST_CASE("launch mode: the demo backend becomes healthy and stops cleanly", "[s
     CHECK(health.healthy);
     auto rss = supervisor.rss_mb();  // from /memory/rss of that answer
     REQUIRE(rss);
-    CHECK(*rss == Approx(*json_number_at(health.json, "/memory/rss") / (1024.0 * 1024.0)));
+    CHECK(*rss == Approx(*json_number_at(*health.json, "/memory/rss") / (1024.0 * 1024.0)));
     CHECK_THAT(joined(supervisor.log_tail(20)), Catch::Contains("listening on"));
 
     auto exit = supervisor.stop();

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "report/bounded_series.hpp"
 #include "report/run_report.hpp"

@@ -1,6 +1,7 @@
 // results.json keeps a criterion's place in the pipeline (line, column) when it is known,
 // so `stagegate report --format junit` from a results.json still points there.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "report/run_report.hpp"
 

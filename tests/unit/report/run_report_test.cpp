@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "../reporters/sample_reports.hpp"
 #include "../reporters/test_files.hpp"

@@ -3,6 +3,7 @@
 #include "report/stage_analysis.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "../reporters/sample_reports.hpp"
 #include "report/report_format.hpp"

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "plugins/reporters/html/svg_chart.hpp"

@@ -1,6 +1,7 @@
 #include "plugins/reporters/json/json_reporter.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "sample_reports.hpp"
 

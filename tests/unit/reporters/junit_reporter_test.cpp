@@ -1,6 +1,7 @@
 #include "plugins/reporters/junit/junit_reporter.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "report/markup_escape.hpp"
 #include "sample_reports.hpp"

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "plugins/reporters/markdown/markdown_text.hpp"

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/redact.hpp"
 #include "plugins/reporters/html/html_reporter.hpp"

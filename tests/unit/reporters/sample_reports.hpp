@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -191,10 +192,10 @@ inline HealthSample make_health(std::string at, double uptime_s, double rss_mb,
     h.status = 200;
     h.uptime_s = uptime_s;
     h.rss_mb = rss_mb;
-    h.body = {{"status", "ok"},
-              {"uptime_s", uptime_s},
-              {"memory", {{"rss", rss_mb * 1024 * 1024}}},
-              {"database", {{"overall", "healthy"}, {"errors", database_errors}}}};
+    *h.body = {{"status", "ok"},
+               {"uptime_s", uptime_s},
+               {"memory", {{"rss", rss_mb * 1024 * 1024}}},
+               {"database", {{"overall", "healthy"}, {"errors", database_errors}}}};
     return h;
 }
 
@@ -236,7 +237,7 @@ inline StageReport smoke_stage() {
     s.series = make_series(30, 50, 27.9, 48.2, 5);
     s.health_before = make_health("2026-11-27T09:00:02Z", 4.8, 48.2, 0);
     s.health_after = make_health("2026-11-27T09:00:32Z", 35.0, 51.0, 0);
-    s.extra = {{"generator_cpu_percent", 7.5}};
+    *s.extra = {{"generator_cpu_percent", 7.5}};
     return s;
 }
 
@@ -287,23 +288,23 @@ inline StageReport load_stage() {
         "826 failed send responses matched body pattern prisma and "
         "backend.health./database/errors rose from 0 to 37: database connection pool "
         "exhaustion (try DATABASE_POOL_SIZE)"};
-    s.extra = {{"generator_cpu_percent", 21.0},
-               {"failure_samples",
-                nlohmann::json::array(
-                    {{{"operation", "send"},
-                      {"status", 500},
-                      {"error", "status_5xx"},
-                      {"body",
-                       "{\"error\":\"PrismaClientKnownRequestError: Timed out fetching a new "
-                       "connection from the connection pool. (Current connection pool timeout: "
-                       "10, connection limit: 10)\",\"code\":\"P2024\",\"request_id\":"
-                       "\"7f3a-0001\"}"}},
-                     {{"operation", "send"},
-                      {"status", 500},
-                      {"error", "status_5xx"},
-                      {"body",
-                       "{\"error\":\"prisma: Timed out fetching a new connection\",\"code\":"
-                       "\"P2024\"}"}}})}};
+    *s.extra = {{"generator_cpu_percent", 21.0},
+                {"failure_samples",
+                 nlohmann::json::array(
+                     {{{"operation", "send"},
+                       {"status", 500},
+                       {"error", "status_5xx"},
+                       {"body",
+                        "{\"error\":\"PrismaClientKnownRequestError: Timed out fetching a new "
+                        "connection from the connection pool. (Current connection pool timeout: "
+                        "10, connection limit: 10)\",\"code\":\"P2024\",\"request_id\":"
+                        "\"7f3a-0001\"}"}},
+                      {{"operation", "send"},
+                       {"status", 500},
+                       {"error", "status_5xx"},
+                       {"body",
+                        "{\"error\":\"prisma: Timed out fetching a new connection\",\"code\":"
+                        "\"P2024\"}"}}})}};
     return s;
 }
 
