@@ -223,9 +223,10 @@ std::size_t ScenarioPlan::pick_operation(Prng& prng) const noexcept {
 namespace {
 
 /// The transport `pipeline.target.transport` asks for, with auto resolved: lean when every
-/// URL of the plan is plain http://, curl otherwise. Errors: lean on a URL it cannot carry.
+/// URL of the plan is one lean carries (http:// or https://, no user info), curl otherwise. Errors:
+/// lean on a URL it cannot carry.
 Result<orch::Transport> choose_transport(const Pipeline& pipeline, const ScenarioPlan& plan) {
-    // The first URL the lean transport cannot carry (https, user info), if any.
+    // The first URL the lean transport cannot carry (another scheme, user info), if any.
     std::string unfit;
     bool uses_base = false;
     for (const auto& operation : plan.operations) {

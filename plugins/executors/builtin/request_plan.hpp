@@ -99,7 +99,7 @@ struct ScenarioPlan {
 /// Compiles what the builtin engine needs from `pipeline`. Errors (invalid_input): no
 /// operation, weights that are negative or all zero, a regex or JSON pointer that does not
 /// compile, metric indexes that name two different operations, `transport: lean` with a
-/// URL that is not plain http://.
+/// URL lean cannot carry (not http:// or https://, or with user info).
 Result<ScenarioPlan> compile_plan(const Pipeline& pipeline);
 
 }  // namespace orch::builtin
