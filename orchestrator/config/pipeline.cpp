@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ranges>
 
 namespace orch {
 
@@ -49,13 +48,19 @@ bool observable_metric(std::string_view metric) {
 }
 
 std::vector<std::string> Pipeline::tag_names() const {
-    auto names = scenario.tag_responses | std::views::transform(&ResponseTag::name);
-    return {names.begin(), names.end()};
+    std::vector<std::string> names;
+    for (const auto& tag : scenario.tag_responses) {
+        names.push_back(tag.name);
+    }
+    return names;
 }
 
 std::vector<std::string> Pipeline::body_pattern_names() const {
-    auto names = body_patterns | std::views::transform(&BodyPattern::name);
-    return {names.begin(), names.end()};
+    std::vector<std::string> names;
+    for (const auto& pattern : body_patterns) {
+        names.push_back(pattern.name);
+    }
+    return names;
 }
 
 }  // namespace orch

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <ranges>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -93,9 +92,10 @@ Result<void> check_parts(const std::vector<PartFile>& parts, const MergeOptions&
         }
     }
     if (!missing.empty() && !options.allow_missing) {
-        auto names = missing | std::views::transform([&](std::uint32_t i) {
-                         return Segment{i, one.segment.count}.text();
-                     });
+        std::vector<std::string> names;
+        for (std::uint32_t i : missing) {
+            names.push_back(Segment{i, one.segment.count}.text());
+        }
         const std::string list = fmt::format("{}", fmt::join(names, ", "));
         return fail(ErrorCode::invalid_input,
                     "segment " + list + " missing (the parts given: " +

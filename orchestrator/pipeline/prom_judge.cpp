@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ranges>
 
 #include <fmt/format.h>
 
@@ -21,8 +20,10 @@ std::string seconds_text(double seconds) {
 
 /// The error for a query that returned several series, naming the first few.
 Error several_series(const Criterion& criterion, const std::vector<PromSeries>& series) {
-    auto named = series | std::views::take(k_labels_named) |
-                 std::views::transform([](const PromSeries& one) { return one.labels; });
+    std::vector<std::string> named;
+    for (std::size_t i = 0; i < series.size() && i < k_labels_named; ++i) {
+        named.push_back(series[i].labels);
+    }
     const std::string names =
         fmt::format("{}{}", fmt::join(named, ", "), series.size() > k_labels_named ? ", ..." : "");
     return Error{ErrorCode::infrastructure,

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <ranges>
 
 #include <fmt/format.h>
 
@@ -59,8 +58,11 @@ Result<std::unique_ptr<Reporter>> ReporterRegistry::create(std::string_view form
 }
 
 std::vector<std::string> ReporterRegistry::formats() const {
-    auto names = m_factories | std::views::keys;
-    return {names.begin(), names.end()};
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : m_factories) {
+        names.push_back(name);
+    }
+    return names;
 }
 
 }  // namespace orch

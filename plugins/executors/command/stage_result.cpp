@@ -8,7 +8,6 @@
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <ranges>
 #include <regex>
 #include <set>
 
@@ -232,10 +231,10 @@ void read_measurement(Checker& check, const json& value, const std::string& path
                 ++kind;
             }
             if (kind == k_error_kind_count) {
-                auto valid = std::views::iota(std::size_t{1}, k_error_kind_count) |
-                             std::views::transform([](std::size_t k) {
-                                 return error_kind_name(static_cast<ErrorKind>(k));
-                             });
+                std::vector<std::string> valid;
+                for (std::size_t k = 1; k < k_error_kind_count; ++k) {
+                    valid.emplace_back(error_kind_name(static_cast<ErrorKind>(k)));
+                }
                 check.problem(path + ".errors." + key, fmt::format("unknown error kind (valid: {})",
                                                                    fmt::join(valid, ", ")));
             } else if (auto n = check.count(count, path + ".errors." + key)) {

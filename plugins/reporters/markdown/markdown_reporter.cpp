@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ranges>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -597,8 +596,10 @@ void write_next_stage(std::string& out, const RunReport& report, std::size_t ind
     const StageReport& next = report.stages[index + 1];
     out += "### Next stage: " + escape(next.name) + "\n\n";
     out += "- **Load:** " + escape(outlook->load) + "\n";
-    auto criteria =
-        outlook->criteria | std::views::transform([](const auto& c) { return code(c, false); });
+    std::vector<std::string> criteria;
+    for (const auto& c : outlook->criteria) {
+        criteria.push_back(code(c, false));
+    }
     out += "- **Criteria:** " +
            (criteria.empty() ? std::string("none") : fmt::format("{}", fmt::join(criteria, ", "))) +
            "\n";

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <ranges>
 #include <utility>
 #include <vector>
 
@@ -43,9 +42,10 @@ class Family {
     void add(const Labels& labels, double value) {
         std::string line = m_name;
         if (!labels.empty()) {
-            auto pairs = labels | std::views::transform([](const auto& label) {
-                             return label.first + "=\"" + label_value(label.second) + "\"";
-                         });
+            std::vector<std::string> pairs;
+            for (const auto& [key, text] : labels) {
+                pairs.push_back(key + "=\"" + label_value(text) + "\"");
+            }
             line += fmt::format("{{{}}}", fmt::join(pairs, ","));
         }
         m_samples += line + " " + number(value) + "\n";
