@@ -46,6 +46,45 @@ free_port() {
   fail "no free port found"
 }
 
+# Writes DIR/nginx.conf for a test's own nginx (one worker, in the foreground, logs and
+# temp files under DIR, access log off unless a location asks): the http block gets
+# `log_format counted FORMAT` and then SERVERS (the test's server blocks).
+write_nginx_conf() {  # DIR FORMAT SERVERS
+  mkdir -p "$1/logs" "$1/tmp" "$1/html"
+  cat >"$1/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 256; }
+http {
+  log_format counted '$2';
+  access_log off;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+$3
+}
+EOF
+}
+
+# Starts nginx ($NGINX) on DIR/nginx.conf (see write_nginx_conf), stopped with the test;
+# waits until `curl CURL-ARGS... URL` answers, else fails with nginx's error log.
+start_nginx() {  # DIR URL [CURL-ARGS...]
+  local dir=$1 url=$2
+  shift 2
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "$@" "$url" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  cat "$dir/logs/error.log" >&2
+  fail "nginx did not start (no answer at $url)"
+}
+
 # Starts the demo backend on $1 with extra env (NAME=VALUE ...); waits until healthy.
 start_backend() {
   local port=$1

@@ -61,7 +61,7 @@ cd "$SOURCE_DIR"
 P_GOOD=$(free_port); P_MTLS=$(free_port); P_OTHER=$(free_port); P_EXPIRED=$(free_port)
 P_PLAIN=$(free_port)
 NG="$WORK/nginx"
-mkdir -p "$NG/logs" "$NG/tmp" "$NG/html"
+mkdir -p "$NG/html"
 echo "hello over tls" >"$NG/html/index.html"
 server() {  # PORT NAME CERT [extra]
   cat <<EOF
@@ -75,38 +75,21 @@ server() {  # PORT NAME CERT [extra]
   }
 EOF
 }
-cat >"$NG/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log warn;
-events { worker_connections 256; }
-http {
-  log_format counted '\$request \$status \$ssl_protocol \$ssl_session_reused';
-  access_log off;
-  client_body_temp_path $NG/tmp/body;
-  proxy_temp_path $NG/tmp/proxy;
-  fastcgi_temp_path $NG/tmp/fastcgi;
-  uwsgi_temp_path $NG/tmp/uwsgi;
-  scgi_temp_path $NG/tmp/scgi;
-  ssl_protocols TLSv1.2 TLSv1.3;
-$(server "$P_GOOD" good server)
-$(server "$P_MTLS" mtls server "ssl_verify_client on; ssl_client_certificate $PKI/ca.pem;")
-$(server "$P_OTHER" other other)
-$(server "$P_EXPIRED" expired expired)
+write_nginx_conf "$NG" '$request $status $ssl_protocol $ssl_session_reused' "$(
+  echo "  ssl_protocols TLSv1.2 TLSv1.3;"
+  server "$P_GOOD" good server
+  server "$P_MTLS" mtls server "ssl_verify_client on; ssl_client_certificate $PKI/ca.pem;"
+  server "$P_OTHER" other other
+  server "$P_EXPIRED" expired expired
+  cat <<EOF
   server {
     listen 127.0.0.1:$P_PLAIN;
     location = /health { access_log off; return 200 '{"status":"ok"}'; }
     location / { access_log $NG/logs/plain.log counted; root $NG/html; }
   }
-}
 EOF
-"$NGINX" -p "$NG" -c "$NG/nginx.conf" >"$NG/logs/stdout.log" 2>&1 &
-STARTED_PIDS+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$P_PLAIN/health" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+)"
+start_nginx "$NG" "http://127.0.0.1:$P_PLAIN/health"
 curl -fsS --cacert "$PKI/ca.pem" "https://127.0.0.1:$P_GOOD/health" >/dev/null \
   || { cat "$NG/logs/error.log"; fail "nginx did not start"; }
 

@@ -52,7 +52,7 @@ cd "$SOURCE_DIR"
 # --- nginx: verified server (TLS 1.2 and 1.3), mTLS server, TLS-1.2-only server.
 P_GOOD=$(free_port); P_MTLS=$(free_port); P_TLS12=$(free_port)
 NG="$WORK/nginx"
-mkdir -p "$NG/logs" "$NG/tmp" "$NG/html"
+mkdir -p "$NG/html"
 echo "hello over tls" >"$NG/html/index.html"
 server() {  # PORT NAME PROTOCOLS [extra]
   cat <<EOF
@@ -68,33 +68,12 @@ server() {  # PORT NAME PROTOCOLS [extra]
   }
 EOF
 }
-cat >"$NG/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log warn;
-events { worker_connections 256; }
-http {
-  log_format counted '\$request \$status \$ssl_protocol';
-  access_log off;
-  client_body_temp_path $NG/tmp/body;
-  proxy_temp_path $NG/tmp/proxy;
-  fastcgi_temp_path $NG/tmp/fastcgi;
-  uwsgi_temp_path $NG/tmp/uwsgi;
-  scgi_temp_path $NG/tmp/scgi;
-$(server "$P_GOOD" good "TLSv1.2 TLSv1.3")
-$(server "$P_MTLS" mtls "TLSv1.2 TLSv1.3" "ssl_verify_client on; ssl_client_certificate $PKI/ca.pem;")
-$(server "$P_TLS12" tls12 "TLSv1.2")
-}
-EOF
-"$NGINX" -p "$NG" -c "$NG/nginx.conf" >"$NG/logs/stdout.log" 2>&1 &
-STARTED_PIDS+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS --cacert "$PKI/ca.pem" "https://127.0.0.1:$P_GOOD/health" >/dev/null 2>&1 && break
-  sleep 0.05
-done
-curl -fsS --cacert "$PKI/ca.pem" "https://127.0.0.1:$P_GOOD/health" >/dev/null \
-  || { cat "$NG/logs/error.log"; fail "nginx did not start"; }
+write_nginx_conf "$NG" '$request $status $ssl_protocol' "$(
+  server "$P_GOOD" good "TLSv1.2 TLSv1.3"
+  server "$P_MTLS" mtls "TLSv1.2 TLSv1.3" "ssl_verify_client on; ssl_client_certificate $PKI/ca.pem;"
+  server "$P_TLS12" tls12 "TLSv1.2"
+)"
+start_nginx "$NG" "https://127.0.0.1:$P_GOOD/health" --cacert "$PKI/ca.pem"
 
 # --- pipeline(URL, TRANSPORT, TLS-BLOCK [, SCENARIO [, HEALTH-URL]]): the health URL is the
 # --- target's own /health unless given, so the health probe uses the same settings as the
