@@ -5,11 +5,11 @@
 // Each line of builtin_plugins.def declares its plugin's one exported function here (so no
 // plugin header is included: the folder's name gives the function's name)...
 namespace orch {
-#define STAGEGATE_EXECUTOR(NAME) ExecutorPlugin NAME##_executor_plugin();
-#define STAGEGATE_REPORTER(NAME, FORMAT) std::unique_ptr<Reporter> make_##NAME##_reporter();
+#define ORCH_EXECUTOR(NAME) ExecutorPlugin NAME##_executor_plugin();
+#define ORCH_REPORTER(NAME, FORMAT) std::unique_ptr<Reporter> make_##NAME##_reporter();
 #include "cli/builtin_plugins.def"
-#undef STAGEGATE_EXECUTOR
-#undef STAGEGATE_REPORTER
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
 }  // namespace orch
 
 namespace orch::cli {
@@ -18,11 +18,11 @@ namespace orch::cli {
 const ExecutorRegistry& executors() {
     static const ExecutorRegistry registry = [] {
         ExecutorRegistry r;
-#define STAGEGATE_EXECUTOR(NAME) r.add(NAME##_executor_plugin());
-#define STAGEGATE_REPORTER(NAME, FORMAT)
+#define ORCH_EXECUTOR(NAME) r.add(NAME##_executor_plugin());
+#define ORCH_REPORTER(NAME, FORMAT)
 #include "cli/builtin_plugins.def"
-#undef STAGEGATE_EXECUTOR
-#undef STAGEGATE_REPORTER
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
         return r;
     }();
     return registry;
@@ -31,11 +31,11 @@ const ExecutorRegistry& executors() {
 const ReporterRegistry& reporters() {
     static const ReporterRegistry registry = [] {
         ReporterRegistry r;
-#define STAGEGATE_EXECUTOR(NAME)
-#define STAGEGATE_REPORTER(NAME, FORMAT) r.add(FORMAT, [] { return make_##NAME##_reporter(); });
+#define ORCH_EXECUTOR(NAME)
+#define ORCH_REPORTER(NAME, FORMAT) r.add(FORMAT, [] { return make_##NAME##_reporter(); });
 #include "cli/builtin_plugins.def"
-#undef STAGEGATE_EXECUTOR
-#undef STAGEGATE_REPORTER
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
         return r;
     }();
     return registry;
