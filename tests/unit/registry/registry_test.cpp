@@ -165,4 +165,22 @@ TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
         INFO(section.name);
         CHECK(schema_required == required);
     }
+
+    // tag_responses is refused by the schema exactly for the executors that do not record it.
+    std::set<std::string> refuse_tags;
+    for (const auto& section : sections) {
+        if (!section.records_response_tags) {
+            refuse_tags.insert(section.name);
+        }
+    }
+    std::set<std::string> schema_refuse_tags;
+    for (const auto& branch : scenario.at("allOf")) {
+        const json then_properties = branch.at("then").value("properties", json::object());
+        if (then_properties.value("tag_responses", json(true)) == json(false)) {
+            for (const auto& name : branch.at("if").at("properties").at("executor").at("enum")) {
+                schema_refuse_tags.insert(name.get<std::string>());
+            }
+        }
+    }
+    CHECK(schema_refuse_tags == refuse_tags);
 }
