@@ -26,7 +26,7 @@ namespace {
 /// The shipped executors plus the test-only one.
 ExecutorRegistry registry_with_echo() {
     ExecutorRegistry registry = cli::executors();
-    registry.add(test::echo_executor_plugin());  // the one registry line
+    registry.add(echo_executor_plugin());  // the one registry line
     return registry;
 }
 

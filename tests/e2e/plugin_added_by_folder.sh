@@ -1,0 +1,113 @@
+# Adding a shipped executor touches only its folder and one registry line (issue 16). In a
+# copy of the source tree (a fresh git repository): copy the echo executor
+# (tests/fixtures/plugins/echo_executor/, shaped as a shipped plugin) to plugins/executors/echo/,
+# add ORCH_EXECUTOR(echo) to orchestrator/cli/builtin_plugins.def, run scripts/gen-schema,
+# configure and build the stagegate binary of the copy. Then: `git status` shows only the
+# folder, the registry line and the generated schema; the copy's stagegate validates and runs
+# a pipeline with `executor: echo`, refuses its key errors by line:col, and its embedded
+# schema (and the JSON Schema validator) know the executor.
+# The build goes through ccache (with the cache warm from this tree's own build, the copy's
+# compiles are hits: ~1-2 min on 2 cores); without ccache it would take far longer than a test
+# may, so the test is skipped.
+source "$(dirname "$0")/lib.sh"
+need git
+need cmake
+need ninja
+need python3
+need ccache
+need jq
+
+src="$SOURCE_DIR"
+tree="$WORK/tree"
+
+# 1. A copy of the source tree (committed and new files, not build folders), as its own repository.
+mkdir -p "$tree"
+(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
+  (cd "$src" && tar --null -T - -cf - 2>/dev/null) | tar -xf - -C "$tree"
+[[ -f "$tree/orchestrator/cli/builtin_plugins.def" ]] || fail "set-up: the copy has no registry list"
+git_tree() { git -C "$tree" -c user.name=test -c user.email=test@localhost "$@"; }
+git_tree init -q
+git_tree add -A
+git_tree commit -qm "the tree as it is"
+
+# 2. The new executor: its folder, and its one registry line after the last executor's.
+cp -r "$src/tests/fixtures/plugins/echo_executor" "$tree/plugins/executors/echo"
+last=$(grep -n '^ORCH_EXECUTOR(' "$tree/orchestrator/cli/builtin_plugins.def" | tail -1 | cut -d: -f1)
+sed -i "${last}a ORCH_EXECUTOR(echo)" "$tree/orchestrator/cli/builtin_plugins.def"
+python3 "$tree/scripts/gen-schema" --root "$tree" || fail "scripts/gen-schema failed"
+
+# 3. What changed: the folder, one line of the registry list, the generated schema.
+status=$(git_tree status --porcelain --untracked-files=normal)
+expected=$' M orchestrator/cli/builtin_plugins.def\n M schemas/pipeline.schema.json\n?? plugins/executors/echo/'
+[[ "$status" == "$expected" ]] || fail "git status of the copy:"$'\n'"$status"$'\n'"expected:"$'\n'"$expected"
+added=$(git_tree diff --numstat -- orchestrator/cli/builtin_plugins.def)
+[[ "$added" == $'1\t0\torchestrator/cli/builtin_plugins.def' ]] ||
+  fail "the registry list changed by more than one added line: $added"
+
+# 4. Configure and build the copy's binary only (the same preset and flags as this build, so
+# ccache finds the compiles; paths are hashed relative to CCACHE_BASEDIR, which holds both).
+export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=true
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros}"
+start=$(date +%s)
+(cd "$tree" && cmake --preset default -DSTAGEGATE_BUILD_TESTS=OFF >"$WORK/configure.log" 2>&1) ||
+  { tail -30 "$WORK/configure.log"; fail "the copy does not configure"; }
+grep -q "libstagegate_executor_echo.a" "$tree/build/build.ninja" ||
+  fail "the copy's build has no executor_echo library (plugins/*/*/plugin.cmake not found?)"
+(cd "$tree" && cmake --build build --target stagegate -j2 >"$WORK/build.log" 2>&1) ||
+  { tail -30 "$WORK/build.log"; fail "the copy does not build"; }
+echo "copy configured and built in $(($(date +%s) - start)) s"
+sg="$tree/build/orchestrator/stagegate"
+[[ -x "$sg" ]] || fail "no $sg"
+
+# 5. The copy's stagegate knows the executor: validate, key errors, schema, a run.
+port=$(free_port)
+cat >"$WORK/echo.yaml" <<EOF
+version: 1
+target: { base_url: "http://127.0.0.1:$port" }
+backend:
+  command: ["$CHAT_BACKEND"]
+  env: { PORT: "$port" }
+  startup_timeout: 10s
+health: { url: /health }
+scenario:
+  executor: echo
+  message: hello
+  requests: 3
+  operations: [ { name: ping }, { name: pong } ]
+stages:
+  - { name: smoke, vus: 1, duration: 1s, criteria: [ "ping.requests == 3", "requests == 6" ] }
+EOF
+"$sg" validate "$WORK/echo.yaml" >"$WORK/validate.txt" 2>&1 || { cat "$WORK/validate.txt"; fail "the copy's stagegate refuses executor: echo"; }
+if "$STAGEGATE" validate "$WORK/echo.yaml" >"$WORK/validate-here.txt" 2>&1; then
+  fail "this tree's stagegate (without the echo line) accepts executor: echo: the test proves nothing"
+fi
+grep -q '"echo" is not one of' "$WORK/validate-here.txt" || { cat "$WORK/validate-here.txt"; fail "this tree's refusal"; }
+
+sed 's/  message: hello/  mesage: hello/' "$WORK/echo.yaml" >"$WORK/echo-typo.yaml"
+status=0
+"$sg" validate "$WORK/echo-typo.yaml" >"$WORK/typo.txt" 2>&1 || status=$?
+[[ $status -eq 2 ]] || { cat "$WORK/typo.txt"; fail "a misspelt echo key: exit $status, not 2"; }
+grep -q 'echo-typo.yaml:10:3: scenario.mesage: unknown key "mesage" (did you mean "message"?)' "$WORK/typo.txt" ||
+  { cat "$WORK/typo.txt"; fail "a misspelt echo key: no line:col with did-you-mean"; }
+
+"$sg" schema pipeline >"$WORK/schema.json"
+cmp -s "$WORK/schema.json" "$tree/schemas/pipeline.schema.json" ||
+  fail "the copy's embedded schema is not its generated schemas/pipeline.schema.json"
+[[ $(jq -c '.definitions.scenario.properties.executor.anyOf[0].enum' "$WORK/schema.json") == *'"echo"'* ]] ||
+  fail "the generated schema does not list executor echo"
+ajv_dir="$src/tests/schema"
+if [[ -x "$ajv_dir/node_modules/.bin/ajv" ]] && command -v node >/dev/null 2>&1; then
+  verdicts=$(cd "$ajv_dir" && node schema-verdicts.js "$WORK/schema.json" "$WORK/echo.yaml" "$WORK/echo-typo.yaml")
+  [[ $(awk -F'\t' 'NR == 1 { print $2 }' <<<"$verdicts") == valid ]] || fail "schema: $verdicts"
+  [[ $(awk -F'\t' 'NR == 2 { print $2 }' <<<"$verdicts") == invalid ]] || fail "schema: $verdicts"
+  echo "the JSON Schema accepts the echo pipeline and refuses the misspelt key"
+fi
+
+STAGEGATE="$sg" run_stagegate run "$WORK/echo.yaml" --out "$WORK/out" --no-progress
+expect_rc 0
+[[ $(jqr "$WORK/out/results.json" .verdict) == PASS ]] || fail "verdict not PASS"
+[[ $(jqr "$WORK/out/results.json" '.stages[0].extra.echo') == hello ]] ||
+  fail "the run did not go through the echo executor (stages[0].extra.echo)"
+echo "ok: the echo executor added by its folder and one registry line validates and runs"
+rm -rf "$tree/build"
