@@ -1,11 +1,13 @@
-# Adding a shipped executor touches only its folder and one registry line (issue 16). In a
-# copy of the source tree (a fresh git repository): copy the echo executor
-# (tests/fixtures/plugins/echo_executor/, shaped as a shipped plugin) to plugins/executors/echo/,
-# add ORCH_EXECUTOR(echo) to orchestrator/cli/builtin_plugins.def, run scripts/gen-schema,
-# configure and build the stagegate binary of the copy. Then: `git status` shows only the
-# folder, the registry line and the generated schema; the copy's stagegate validates and runs
-# a pipeline with `executor: echo`, refuses its key errors by line:col, and its embedded
-# schema (and the JSON Schema validator) know the executor.
+# Adding a shipped executor or reporter touches only its folder and one registry line (issue
+# 16). In a copy of the source tree (a fresh git repository): copy the echo executor and the
+# echo reporter (tests/fixtures/plugins/echo_{executor,reporter}/, shaped as shipped plugins)
+# to plugins/executors/echo/ and plugins/reporters/echo/, add ORCH_EXECUTOR(echo) and
+# ORCH_REPORTER(echo, "echo") to orchestrator/cli/builtin_plugins.def, run scripts/gen-schema,
+# configure and build the stagegate binary of the copy. Then: `git status` shows only the two
+# folders, the two registry lines and the generated schema; the copy's stagegate validates and
+# runs a pipeline with `executor: echo`, refuses its key errors by line:col, its embedded
+# schema (and the JSON Schema validator) know the executor, and `stagegate report --format
+# echo` renders with the new reporter.
 # The build goes through ccache (with the cache warm from this tree's own build, the copy's
 # compiles are hits: ~1-2 min on 2 cores); without ccache it would take far longer than a test
 # may, so the test is skipped.
@@ -30,19 +32,24 @@ git_tree init -q
 git_tree add -A
 git_tree commit -qm "the tree as it is"
 
-# 2. The new executor: its folder, and its one registry line after the last executor's.
+# 2. The new executor and reporter: each its folder, and its one registry line after the last
+# of its kind.
+registry="$tree/orchestrator/cli/builtin_plugins.def"
 cp -r "$src/tests/fixtures/plugins/echo_executor" "$tree/plugins/executors/echo"
-last=$(grep -n '^ORCH_EXECUTOR(' "$tree/orchestrator/cli/builtin_plugins.def" | tail -1 | cut -d: -f1)
-sed -i "${last}a ORCH_EXECUTOR(echo)" "$tree/orchestrator/cli/builtin_plugins.def"
+cp -r "$src/tests/fixtures/plugins/echo_reporter" "$tree/plugins/reporters/echo"
+last=$(grep -n '^ORCH_EXECUTOR(' "$registry" | tail -1 | cut -d: -f1)
+sed -i "${last}a ORCH_EXECUTOR(echo)" "$registry"
+last=$(grep -n '^ORCH_REPORTER(' "$registry" | tail -1 | cut -d: -f1)
+sed -i "${last}a ORCH_REPORTER(echo, \"echo\")" "$registry"
 python3 "$tree/scripts/gen-schema" --root "$tree" || fail "scripts/gen-schema failed"
 
-# 3. What changed: the folder, one line of the registry list, the generated schema.
+# 3. What changed: the folders, one line each in the registry list, the generated schema.
 status=$(git_tree status --porcelain --untracked-files=normal)
-expected=$' M orchestrator/cli/builtin_plugins.def\n M schemas/pipeline.schema.json\n?? plugins/executors/echo/'
+expected=$' M orchestrator/cli/builtin_plugins.def\n M schemas/pipeline.schema.json\n?? plugins/executors/echo/\n?? plugins/reporters/echo/'
 [[ "$status" == "$expected" ]] || fail "git status of the copy:"$'\n'"$status"$'\n'"expected:"$'\n'"$expected"
-added=$(git_tree diff --numstat -- orchestrator/cli/builtin_plugins.def)
-[[ "$added" == $'1\t0\torchestrator/cli/builtin_plugins.def' ]] ||
-  fail "the registry list changed by more than one added line: $added"
+added=$(git_tree diff -U0 -- orchestrator/cli/builtin_plugins.def | grep '^[-+][^-+]')
+[[ "$added" == $'+ORCH_EXECUTOR(echo)\n+ORCH_REPORTER(echo, "echo")' ]] ||
+  fail "the registry list changed by more than one added line per plugin:"$'\n'"$added"
 
 # 4. Configure and build the copy's binary only (the same preset and flags as this build, so
 # ccache finds the compiles; paths are hashed relative to CCACHE_BASEDIR, which holds both).
@@ -52,8 +59,10 @@ export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros}"
 start=$(date +%s)
 (cd "$tree" && cmake --preset default -DSTAGEGATE_BUILD_TESTS=OFF >"$WORK/configure.log" 2>&1) ||
   { tail -30 "$WORK/configure.log"; fail "the copy does not configure"; }
-grep -q "libstagegate_executor_echo.a" "$tree/build/build.ninja" ||
-  fail "the copy's build has no executor_echo library (plugins/*/*/plugin.cmake not found?)"
+for lib in executor_echo reporter_echo; do
+  grep -q "libstagegate_$lib.a" "$tree/build/build.ninja" ||
+    fail "the copy's build has no $lib library (plugins/*/*/plugin.cmake not found?)"
+done
 (cd "$tree" && cmake --build build --target stagegate -j2 >"$WORK/build.log" 2>&1) ||
   { tail -30 "$WORK/build.log"; fail "the copy does not build"; }
 echo "copy configured and built in $(($(date +%s) - start)) s"
@@ -109,5 +118,12 @@ expect_rc 0
 [[ $(jqr "$WORK/out/results.json" .verdict) == PASS ]] || fail "verdict not PASS"
 [[ $(jqr "$WORK/out/results.json" '.stages[0].extra.echo') == hello ]] ||
   fail "the run did not go through the echo executor (stages[0].extra.echo)"
-echo "ok: the echo executor added by its folder and one registry line validates and runs"
-rm -rf "$tree/build"
+"$sg" report "$WORK/out/results.json" --format echo -o "$WORK/echo.txt" >"$WORK/report.txt" 2>&1 ||
+  { cat "$WORK/report.txt"; fail "the copy's stagegate report --format echo failed"; }
+[[ $(cat "$WORK/echo.txt") == "echo: "*" PASS 1 stages" ]] ||
+  fail "the echo reporter's output: $(cat "$WORK/echo.txt")"
+if "$STAGEGATE" report "$WORK/out/results.json" --format echo >/dev/null 2>&1; then
+  fail "this tree's stagegate (without the echo line) renders --format echo"
+fi
+echo "ok: the echo executor and reporter, added by their folders and one registry line each, work"
+rm -rf "$tree"  # kept when a check fails, to look at

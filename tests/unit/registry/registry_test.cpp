@@ -1,7 +1,8 @@
-// The open plugin registry: a test-only executor (tests/fixtures/plugins/echo_executor/)
-// joins the shipped ones with one registry line, a pipeline naming it loads and runs, and
-// its own keys' errors carry line:col and a did-you-mean. And the JSON Schema's executor
-// branches agree with what the shipped executors register.
+// The open plugin registry: a test-only executor (tests/fixtures/plugins/echo_executor/) and
+// reporter (echo_reporter/) join the shipped ones with one registry line each; a pipeline
+// naming the executor loads and runs, and its own keys' errors carry line:col and a
+// did-you-mean. And the JSON Schema's executor branches agree with what the shipped executors
+// register.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
@@ -14,6 +15,7 @@
 #include "config/loader.hpp"
 #include "config/pipeline_keys.hpp"
 #include "echo_executor.hpp"
+#include "echo_reporter.hpp"
 #include "pipeline/runner.hpp"
 #include "support/files.hpp"
 #include "support/sockets.hpp"
@@ -119,6 +121,23 @@ TEST_CASE("without its registry line the executor is unknown") {
     REQUIRE_FALSE(list.empty());
     CHECK(list[0] ==
           "echo.yaml:4:13: scenario.executor: \"echo\" is not one of builtin, k6, command");
+}
+
+TEST_CASE("a test-only reporter joins the shipped ones with one registry line") {
+    ReporterRegistry registry = cli::reporters();
+    registry.add("echo", [] { return make_echo_reporter(); });  // the one registry line
+    auto reporter = registry.create("echo");
+    REQUIRE(reporter);
+    RunReport report;
+    report.pipeline_name = "demo";
+    report.verdict = Verdict::fail;
+    report.stages.resize(2);
+    CHECK((*reporter)->render_redacted(report) == "echo: demo FAIL 2 stages\n");
+    CHECK((*reporter)->file_name() == "echo.txt");
+
+    auto unknown = cli::reporters().create("echo");
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().message, Catch::Contains("unknown report format \"echo\""));
 }
 
 TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
