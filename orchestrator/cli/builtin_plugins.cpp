@@ -1,6 +1,8 @@
 #include "cli/builtin_plugins.hpp"
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 // Each line of builtin_plugins.def declares its plugin's one exported function here (so no
 // plugin header is included: the folder's name gives the function's name)...
@@ -39,6 +41,20 @@ const ReporterRegistry& reporters() {
         return r;
     }();
     return registry;
+}
+
+std::string with_report_formats(std::string_view text, std::string_view separator) {
+    std::string formats;
+    for (const auto& format : reporters().formats()) {
+        formats += (formats.empty() ? "" : std::string(separator)) + format;
+    }
+    constexpr std::string_view k_token = "@REPORT_FORMATS@";
+    std::string out(text);
+    for (auto at = out.find(k_token); at != std::string::npos;
+         at = out.find(k_token, at + formats.size())) {
+        out.replace(at, k_token.size(), formats);
+    }
+    return out;
 }
 
 }  // namespace orch::cli

@@ -122,6 +122,10 @@ expect_rc 0
   { cat "$WORK/report.txt"; fail "the copy's stagegate report --format echo failed"; }
 [[ $(cat "$WORK/echo.txt") == "echo: "*" PASS 1 stages" ]] ||
   fail "the echo reporter's output: $(cat "$WORK/echo.txt")"
+"$sg" --help | grep -q -- '--format md|html|junit|json|openmetrics|gitlab-load-performance|echo\]' ||
+  fail "the copy's usage does not list the echo format"
+"$sg" completion bash | grep -q 'words="md html junit json openmetrics gitlab-load-performance echo"' ||
+  fail "the copy's bash completion does not offer the echo format"
 if "$STAGEGATE" report "$WORK/out/results.json" --format echo >/dev/null 2>&1; then
   fail "this tree's stagegate (without the echo line) renders --format echo"
 fi
