@@ -21,6 +21,8 @@ need jq
 
 src="$SOURCE_DIR"
 tree="$WORK/tree"
+git -C "$src" rev-parse --git-dir >/dev/null 2>&1 ||
+  { echo "SKIP: $src is not a git checkout (the copy is made of its files git knows)"; exit 125; }
 
 # 1. A copy of the source tree (committed and new files, not build folders), as its own repository.
 mkdir -p "$tree"
