@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/builtin_plugins.hpp"
+#include "cli/completion.hpp"
 #include "config/loader.hpp"
 #include "config/pipeline_keys.hpp"
 #include "echo_executor.hpp"
@@ -138,6 +139,24 @@ TEST_CASE("a test-only reporter joins the shipped ones with one registry line") 
     auto unknown = cli::reporters().create("echo");
     REQUIRE_FALSE(unknown);
     CHECK_THAT(unknown.error().message, Catch::Contains("unknown report format \"echo\""));
+}
+
+TEST_CASE("help and completions list the registered report formats") {
+    std::string joined;
+    for (const auto& format : cli::reporters().formats()) {
+        joined += (joined.empty() ? "" : "|") + format;
+    }
+    CHECK(cli::with_report_formats("[--format @REPORT_FORMATS@] @REPORT_FORMATS@.", "|") ==
+          "[--format " + joined + "] " + joined + ".");
+    for (const auto* shell : {"bash", "zsh", "fish"}) {
+        INFO(shell);
+        auto script = cli::completion_script(shell);
+        REQUIRE(script);
+        CHECK(script->find("@REPORT_FORMATS@") == std::string::npos);
+        for (const auto& format : cli::reporters().formats()) {
+            CHECK(script->find(format) != std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
