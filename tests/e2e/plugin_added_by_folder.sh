@@ -56,7 +56,7 @@ added=$(git_tree diff -U0 -- orchestrator/cli/builtin_plugins.def | grep '^[-+][
 # 4. Configure and build the copy's binary only, with this build's compiler, build type and
 # sanitizer setting, so ccache finds the compiles (paths are hashed relative to
 # CCACHE_BASEDIR, which holds both trees). A cold cache makes that a full build, longer than a
-# test may take: then the test is skipped, saying so.
+# test may take: then the test is skipped, saying so (PLUGIN_PROOF_BUILD_TIMEOUT: seconds).
 export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
 export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=true
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros}"
@@ -73,9 +73,9 @@ for lib in executor_echo reporter_echo; do
     fail "the copy's build has no $lib library (plugins/*/*/plugin.cmake not found?)"
 done
 status=0
-timeout 140 cmake --build "$tree/build" --target stagegate -j2 >"$WORK/build.log" 2>&1 || status=$?
+timeout "${PLUGIN_PROOF_BUILD_TIMEOUT:-140}" cmake --build "$tree/build" --target stagegate -j2 >"$WORK/build.log" 2>&1 || status=$?
 if [[ $status -eq 124 ]]; then
-  echo "SKIP: building the copy took over 140 s (ccache cold?): $(grep -c '^\[' "$WORK/build.log") steps done"
+  echo "SKIP: building the copy took over ${PLUGIN_PROOF_BUILD_TIMEOUT:-140} s (ccache cold?): $(grep -c '^\[' "$WORK/build.log") steps done"
   rm -rf "$tree"
   exit 125
 fi
