@@ -1,24 +1,30 @@
 #include "cli/builtin_plugins.hpp"
 
-#include "plugins/executors/builtin/builtin_executor.hpp"
-#include "plugins/executors/command/command_executor.hpp"
-#include "plugins/executors/k6/k6_executor.hpp"
-#include "plugins/reporters/gitlab/gitlab_reporter.hpp"
-#include "plugins/reporters/html/html_reporter.hpp"
-#include "plugins/reporters/json/json_reporter.hpp"
-#include "plugins/reporters/junit/junit_reporter.hpp"
-#include "plugins/reporters/markdown/markdown_reporter.hpp"
-#include "plugins/reporters/openmetrics/openmetrics_reporter.hpp"
+#include <memory>
+#include <string>
+#include <string_view>
+
+// Each line of builtin_plugins.def declares its plugin's one exported function here (so no
+// plugin header is included: the folder's name gives the function's name)...
+namespace orch {
+#define ORCH_EXECUTOR(NAME) ExecutorPlugin NAME##_executor_plugin();
+#define ORCH_REPORTER(NAME, FORMAT) std::unique_ptr<Reporter> make_##NAME##_reporter();
+#include "cli/builtin_plugins.def"
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
+}  // namespace orch
 
 namespace orch::cli {
 
+// ... and registers it by its name.
 const ExecutorRegistry& executors() {
     static const ExecutorRegistry registry = [] {
         ExecutorRegistry r;
-        // One line per executor: its folder exports everything else (keys, reader, factory).
-        r.add(builtin_executor_plugin());
-        r.add(k6_executor_plugin());
-        r.add(command_executor_plugin());
+#define ORCH_EXECUTOR(NAME) r.add(NAME##_executor_plugin());
+#define ORCH_REPORTER(NAME, FORMAT)
+#include "cli/builtin_plugins.def"
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
         return r;
     }();
     return registry;
@@ -27,15 +33,28 @@ const ExecutorRegistry& executors() {
 const ReporterRegistry& reporters() {
     static const ReporterRegistry registry = [] {
         ReporterRegistry r;
-        r.add("json", [] { return make_json_reporter(); });
-        r.add("md", [] { return make_markdown_reporter(); });
-        r.add("junit", [] { return make_junit_reporter(); });
-        r.add("html", [] { return make_html_reporter(); });
-        r.add("openmetrics", [] { return make_openmetrics_reporter(); });
-        r.add("gitlab-load-performance", [] { return make_gitlab_reporter(); });
+#define ORCH_EXECUTOR(NAME)
+#define ORCH_REPORTER(NAME, FORMAT) r.add(FORMAT, [] { return make_##NAME##_reporter(); });
+#include "cli/builtin_plugins.def"
+#undef ORCH_EXECUTOR
+#undef ORCH_REPORTER
         return r;
     }();
     return registry;
+}
+
+std::string with_report_formats(std::string_view text, std::string_view separator) {
+    std::string formats;
+    for (const auto& format : reporters().formats()) {
+        formats += (formats.empty() ? "" : std::string(separator)) + format;
+    }
+    constexpr std::string_view k_token = "@REPORT_FORMATS@";
+    std::string out(text);
+    for (auto at = out.find(k_token); at != std::string::npos;
+         at = out.find(k_token, at + formats.size())) {
+        out.replace(at, k_token.size(), formats);
+    }
+    return out;
 }
 
 }  // namespace orch::cli

@@ -136,12 +136,13 @@ class SubreaperScope {
     int m_was = 0;
 };
 
+// @REPORT_FORMATS@: the registered report formats (cli/builtin_plugins.def), see usage().
 constexpr const char* k_usage = R"(stagegate: staged load tests as one trustworthy command
 
 Usage:
   stagegate run PIPELINE.yaml [options]     run the pipeline, judge every stage, write reports
   stagegate validate PIPELINE.yaml          parse and check; print problems; run nothing
-  stagegate report RESULTS.json [--format md|html|junit|json|openmetrics|gitlab-load-performance]
+  stagegate report RESULTS.json [--format @REPORT_FORMATS@]
                   [-o FILE]
   stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
   stagegate merge PART.json... --out DIR [--allow-missing]
@@ -158,6 +159,11 @@ Usage:
 
 Exit codes: 0 PASS, 1 FAIL, 2 INVALID, 3 ERROR, 4 INCONCLUSIVE, 130 INTERRUPTED.
 )";
+
+/// k_usage with the registered report formats in the synopsis of `stagegate report`.
+std::string usage() {
+    return with_report_formats(k_usage, "|");
+}
 
 constexpr const char* k_run_help = R"(Usage: stagegate run PIPELINE.yaml [options]
 
@@ -490,14 +496,14 @@ int cmd_completion(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
     if (rest.empty()) {
-        ctx.out << k_usage;
+        ctx.out << usage();
         return k_exit_pass;
     }
     if (rest.size() != 1) {
         return invalid(ctx, "help takes one verb (see stagegate help)");
     }
     if (rest[0] == "--man") {
-        ctx.out << man_page(version(), k_usage, verb_helps());
+        ctx.out << man_page(version(), usage(), verb_helps());
         return k_exit_pass;
     }
     if (rest[0] == "--help" || rest[0] == "-h") {
@@ -847,14 +853,14 @@ const char* version() {
 
 int run(Context& ctx) {
     if (ctx.args.empty()) {
-        ctx.err << k_usage;
+        ctx.err << usage();
         return k_exit_invalid;
     }
     const std::string& verb = ctx.args[0];
     std::vector<std::string> rest(ctx.args.begin() + 1, ctx.args.end());
     try {
         if (verb == "--help" || verb == "-h") {
-            ctx.out << k_usage;
+            ctx.out << usage();
             return k_exit_pass;
         }
         using Command = int (*)(Context&, const std::vector<std::string>&);

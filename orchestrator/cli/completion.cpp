@@ -1,8 +1,12 @@
 #include "cli/completion.hpp"
 
+#include "cli/builtin_plugins.hpp"
+
 namespace orch::cli {
 
 namespace {
+
+// @REPORT_FORMATS@: the registered report formats (builtin_plugins.def), space-separated.
 
 // Sourced by bash (bash-completion loads it from
 // /usr/share/bash-completion/completions/stagegate). File names go through mapfile so a
@@ -19,7 +23,7 @@ _stagegate() {
     fi
     case $prev in
         --format)
-            if [[ $verb == compare ]]; then words="md json"; else words="md html junit json openmetrics gitlab-load-performance"; fi
+            if [[ $verb == compare ]]; then words="md json"; else words="@REPORT_FORMATS@"; fi
             mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
             return 0 ;;
         --log-level)
@@ -131,7 +135,7 @@ _stagegate() {
             _arguments '*--set[override a pipeline value]:KEY.PATH=VALUE:' \
                 '1:pipeline:_files -g "*.(yaml|yml)"' ;;
         report)
-            _arguments '--format[output format]:format:(md html junit json openmetrics gitlab-load-performance)' \
+            _arguments '--format[output format]:format:(@REPORT_FORMATS@)' \
                 '(-o --output)'{-o,--output}'[write to this file]:file:_files' \
                 '1:results:_files -g "*.json"' ;;
         compare)
@@ -216,7 +220,7 @@ complete -c stagegate -n "__fish_seen_subcommand_from run" -l baseline -r -F -d 
 complete -c stagegate -n "__fish_seen_subcommand_from run" -l threads -x -d 'load generator threads'
 complete -c stagegate -n "__fish_seen_subcommand_from run" -l no-progress -d 'no live progress lines'
 complete -c stagegate -n "__fish_seen_subcommand_from run" -l log-level -x -a 'trace debug info warn error'
-complete -c stagegate -n "__fish_seen_subcommand_from report" -l format -x -a 'md html junit json openmetrics gitlab-load-performance'
+complete -c stagegate -n "__fish_seen_subcommand_from report" -l format -x -a '@REPORT_FORMATS@'
 complete -c stagegate -n "__fish_seen_subcommand_from report" -s o -l output -r -F -d 'write to this file'
 complete -c stagegate -n "__fish_seen_subcommand_from compare" -l format -x -a 'md json'
 complete -c stagegate -n "__fish_seen_subcommand_from schema" -a 'pipeline results stage-result'
@@ -238,13 +242,13 @@ complete -c stagegate -n "__fish_seen_subcommand_from help" -a "$verbs"
 
 std::optional<std::string> completion_script(std::string_view shell) {
     if (shell == "bash") {
-        return k_bash;
+        return with_report_formats(k_bash, " ");
     }
     if (shell == "zsh") {
-        return k_zsh;
+        return with_report_formats(k_zsh, " ");
     }
     if (shell == "fish") {
-        return k_fish;
+        return with_report_formats(k_fish, " ");
     }
     return std::nullopt;
 }

@@ -88,7 +88,8 @@ using ExecutorFactory = std::function<Result<std::unique_ptr<Executor>>(const Pi
 
 /// Everything stagegate knows of one executor: how the loader reads its `scenario:` keys
 /// and how to make it for a loaded pipeline. Each executor's folder exports one function
-/// returning this; registering it is one line (cli/builtin_plugins.cpp).
+/// returning this, `ExecutorPlugin NAME_executor_plugin()`; registering it is one line,
+/// `ORCH_EXECUTOR(NAME)` in cli/builtin_plugins.def.
 struct ExecutorPlugin {
     ExecutorSection section;  ///< section.name is the `scenario.executor` value
     ExecutorFactory create;

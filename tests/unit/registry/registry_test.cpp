@@ -1,7 +1,8 @@
-// The open plugin registry: a test-only executor (tests/fixtures/plugins/echo_executor/)
-// joins the shipped ones with one registry line, a pipeline naming it loads and runs, and
-// its own keys' errors carry line:col and a did-you-mean. And the JSON Schema's executor
-// branches agree with what the shipped executors register.
+// The open plugin registry: a test-only executor (tests/fixtures/plugins/echo_executor/) and
+// reporter (echo_reporter/) join the shipped ones with one registry line each; a pipeline
+// naming the executor loads and runs, and its own keys' errors carry line:col and a
+// did-you-mean. And the JSON Schema's executor branches agree with what the shipped executors
+// register.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
@@ -11,9 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/builtin_plugins.hpp"
+#include "cli/completion.hpp"
 #include "config/loader.hpp"
 #include "config/pipeline_keys.hpp"
 #include "echo_executor.hpp"
+#include "echo_reporter.hpp"
 #include "pipeline/runner.hpp"
 #include "support/files.hpp"
 #include "support/sockets.hpp"
@@ -26,7 +29,7 @@ namespace {
 /// The shipped executors plus the test-only one.
 ExecutorRegistry registry_with_echo() {
     ExecutorRegistry registry = cli::executors();
-    registry.add(test::echo_executor_plugin());  // the one registry line
+    registry.add(echo_executor_plugin());  // the one registry line
     return registry;
 }
 
@@ -121,6 +124,41 @@ TEST_CASE("without its registry line the executor is unknown") {
           "echo.yaml:4:13: scenario.executor: \"echo\" is not one of builtin, k6, command");
 }
 
+TEST_CASE("a test-only reporter joins the shipped ones with one registry line") {
+    ReporterRegistry registry = cli::reporters();
+    registry.add("echo", [] { return make_echo_reporter(); });  // the one registry line
+    auto reporter = registry.create("echo");
+    REQUIRE(reporter);
+    RunReport report;
+    report.pipeline_name = "demo";
+    report.verdict = Verdict::fail;
+    report.stages.resize(2);
+    CHECK((*reporter)->render_redacted(report) == "echo: demo FAIL 2 stages\n");
+    CHECK((*reporter)->file_name() == "echo.txt");
+
+    auto unknown = cli::reporters().create("echo");
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().message, Catch::Contains("unknown report format \"echo\""));
+}
+
+TEST_CASE("help and completions list the registered report formats") {
+    std::string joined;
+    for (const auto& format : cli::reporters().formats()) {
+        joined += (joined.empty() ? "" : "|") + format;
+    }
+    CHECK(cli::with_report_formats("[--format @REPORT_FORMATS@] @REPORT_FORMATS@.", "|") ==
+          "[--format " + joined + "] " + joined + ".");
+    for (const auto* shell : {"bash", "zsh", "fish"}) {
+        INFO(shell);
+        auto script = cli::completion_script(shell);
+        REQUIRE(script);
+        CHECK(script->find("@REPORT_FORMATS@") == std::string::npos);
+        for (const auto& format : cli::reporters().formats()) {
+            CHECK(script->find(format) != std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
     const json schema = pipeline_schema();
     const json& scenario = schema["definitions"]["scenario"];
@@ -165,4 +203,22 @@ TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
         INFO(section.name);
         CHECK(schema_required == required);
     }
+
+    // tag_responses is refused by the schema exactly for the executors that do not record it.
+    std::set<std::string> refuse_tags;
+    for (const auto& section : sections) {
+        if (!section.records_response_tags) {
+            refuse_tags.insert(section.name);
+        }
+    }
+    std::set<std::string> schema_refuse_tags;
+    for (const auto& branch : scenario.at("allOf")) {
+        const json then_properties = branch.at("then").value("properties", json::object());
+        if (then_properties.value("tag_responses", json(true)) == json(false)) {
+            for (const auto& name : branch.at("if").at("properties").at("executor").at("enum")) {
+                schema_refuse_tags.insert(name.get<std::string>());
+            }
+        }
+    }
+    CHECK(schema_refuse_tags == refuse_tags);
 }

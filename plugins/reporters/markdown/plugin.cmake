@@ -1,0 +1,3 @@
+# This plugin's library (see plugins/CMakeLists.txt): PUBLIC what its headers include,
+# DEPS what only its .cpp files use.
+stagegate_plugin(reporter_markdown PUBLIC stagegate::plugin stagegate::report)
