@@ -43,15 +43,28 @@ if(STAGEGATE_FUZZ)
   target_link_options(stagegate_settings INTERFACE -fsanitize=address,undefined)
 endif()
 # Unity builds: a target's .cpp files are compiled a few at a time as one translation unit
-# (CMake's UNITY_BUILD, batches of STAGEGATE_UNITY_BATCH). Most of a clean build's CPU went to
-# compiling, at -O2, the same inline code of the standard library, {fmt}, nlohmann/json and
-# yaml-cpp once per file; a batch compiles it once. Small batches keep an incremental
-# rebuild after touching one file short.
+# (CMake's UNITY_BUILD). Most of a clean build's CPU went to compiling, at -O2, the same
+# inline code of the standard library, {fmt}, nlohmann/json and yaml-cpp once per file; a
+# batch compiles it once. The batches are halves of the target (at least 4 files each): -j2
+# builds a module's two halves at once, and touching one file recompiles half its module.
+# STAGEGATE_UNITY_BATCH sets a fixed batch size instead (0: the whole target in one).
+# Names defined in an anonymous namespace must differ between the files of one target.
 option(STAGEGATE_UNITY "Compile each target's sources in unity batches" ON)
-set(STAGEGATE_UNITY_BATCH 4 CACHE STRING "Source files per unity batch")
+set(STAGEGATE_UNITY_BATCH "" CACHE STRING "Source files per unity batch (empty: half the target's)")
 function(stagegate_unity TARGET)
-  if(STAGEGATE_UNITY)
-    set_target_properties(${TARGET} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH
-                          UNITY_BUILD_BATCH_SIZE ${STAGEGATE_UNITY_BATCH})
+  if(NOT STAGEGATE_UNITY)
+    return()
   endif()
+  set(batch "${STAGEGATE_UNITY_BATCH}")
+  if(batch STREQUAL "")
+    get_target_property(sources ${TARGET} SOURCES)
+    list(FILTER sources INCLUDE REGEX "\\.(cpp|cxx|cc)$")
+    list(LENGTH sources count)
+    math(EXPR batch "(${count} + 1) / 2")
+    if(batch LESS 4)
+      set(batch 4)
+    endif()
+  endif()
+  set_target_properties(${TARGET} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH
+                        UNITY_BUILD_BATCH_SIZE ${batch})
 endfunction()
