@@ -33,4 +33,9 @@ constexpr Duration ramp_down_lead(Duration ramp_down, Int n, Int vus) {
     return ramp_down * n / (vus > 0 ? vus : Int{1});
 }
 
+/// A segment (`run --segment`) that starts a stage more than this many seconds after its
+/// planned time says so when it runs, and the merged result of that stage is INCONCLUSIVE:
+/// its load did not overlap the other segments' as planned.
+inline constexpr double k_late_start_tolerance_s = 1.0;
+
 }  // namespace orch::policy

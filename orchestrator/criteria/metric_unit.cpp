@@ -40,10 +40,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }
 
-std::string quoted(std::string_view text) {
-    return quoted_line(text);
-}
-
 /// The unit of an un-prefixed request metric name, or nullopt when it is not one.
 std::optional<MetricUnit> request_metric_unit(std::string_view name) {
     const auto& names = request_metric_names();
@@ -70,7 +66,7 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
     if (starts_with(word, "errors.")) {
         std::string status = "errors.status_" + std::string(word.substr(7));
         if (std::find(candidates.begin(), candidates.end(), status) != candidates.end()) {
-            return " (did you mean " + quoted(status) + "?)";
+            return " (did you mean " + quoted_line(status) + "?)";
         }
     }
     return did_you_mean(word, candidates, choices);
@@ -111,12 +107,12 @@ Result<MetricUnit> backend_metric_unit(std::string_view metric) {
             return MetricUnit::number;
         }
         return fail(ErrorCode::invalid_input,
-                    quoted(metric) + " needs a JSON pointer after \"backend.health.\" (e.g. " +
+                    quoted_line(metric) + " needs a JSON pointer after \"backend.health.\" (e.g. " +
                         "backend.health./database/errors; write ~0 for ~ and ~1 for /)");
     }
     return fail(
         ErrorCode::invalid_input,
-        "unknown metric " + quoted(metric) +
+        "unknown metric " + quoted_line(metric) +
             suggestion(metric, backend_names(), "backend metrics: " + join_names(backend_names())));
 }
 
@@ -129,8 +125,8 @@ Result<MetricUnit> body_pattern_unit(std::string_view name, std::string_view met
     }
     std::string choices = patterns.empty() ? "the pipeline defines no body_patterns"
                                            : "body_patterns: " + join_names(patterns);
-    return fail(ErrorCode::invalid_input, "unknown body pattern " + quoted(pattern) + " in " +
-                                              quoted(metric) +
+    return fail(ErrorCode::invalid_input, "unknown body pattern " + quoted_line(pattern) + " in " +
+                                              quoted_line(metric) +
                                               suggestion(pattern, patterns, choices));
 }
 
@@ -152,13 +148,13 @@ Result<MetricUnit> operation_metric_unit(std::string_view name, std::string_view
                                          const MetricCatalog& catalog) {
     if (starts_with(name, k_backend_prefix)) {
         return fail(ErrorCode::invalid_input,
-                    quoted(metric) + ": backend metrics take no operation prefix (write " +
-                        quoted(name) + ")");
+                    quoted_line(metric) + ": backend metrics take no operation prefix (write " +
+                        quoted_line(name) + ")");
     }
     if (std::find(k_totals_only.begin(), k_totals_only.end(), name) != k_totals_only.end()) {
-        return fail(ErrorCode::invalid_input, quoted(metric) + ": " + std::string(name) +
+        return fail(ErrorCode::invalid_input, quoted_line(metric) + ": " + std::string(name) +
                                                   " is counted for the whole stage only (write " +
-                                                  quoted(name) + ")");
+                                                  quoted_line(name) + ")");
     }
     if (auto unit = request_metric_unit(name)) {
         return *unit;
@@ -167,7 +163,7 @@ Result<MetricUnit> operation_metric_unit(std::string_view name, std::string_view
         return body_pattern_unit(name, metric, catalog);
     }
     return fail(ErrorCode::invalid_input,
-                "unknown metric " + quoted(name) + " in " + quoted(metric) +
+                "unknown metric " + quoted_line(name) + " in " + quoted_line(metric) +
                     suggestion(name, plain_names(catalog), k_metric_choices));
 }
 
@@ -197,7 +193,7 @@ Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& cat
     if (std::find(catalog.operations.begin(), catalog.operations.end(), metric) !=
         catalog.operations.end()) {
         return fail(ErrorCode::invalid_input,
-                    quoted(metric) + " is an operation: name one of its metrics, e.g. " +
+                    quoted_line(metric) + " is an operation: name one of its metrics, e.g. " +
                         std::string(metric) + ".p95 or " + std::string(metric) + ".error_rate");
     }
     std::size_t dot = metric.find('.');
@@ -206,12 +202,12 @@ Result<MetricUnit> metric_unit(std::string_view metric, const MetricCatalog& cat
         std::string choices = catalog.operations.empty()
                                   ? "the pipeline defines no operations"
                                   : "operations: " + join_names(catalog.operations);
-        return fail(ErrorCode::invalid_input, "unknown operation " + quoted(head) + " in " +
-                                                  quoted(metric) +
+        return fail(ErrorCode::invalid_input, "unknown operation " + quoted_line(head) + " in " +
+                                                  quoted_line(metric) +
                                                   suggestion(head, catalog.operations, choices));
     }
     return fail(ErrorCode::invalid_input,
-                "unknown metric " + quoted(metric) +
+                "unknown metric " + quoted_line(metric) +
                     suggestion(metric, plain_names(catalog), k_metric_choices));
 }
 

@@ -53,10 +53,6 @@ constexpr double k_max_magnitude = 1e15;
 constexpr std::string_view k_operators = "< <= > >= == !=";
 constexpr std::string_view k_example = "write METRIC OP VALUE, e.g. \"p95 < 250ms\"";
 
-std::string quoted(std::string_view text) {
-    return quoted_line(text);
-}
-
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -146,8 +142,8 @@ class CriterionParser {
         std::string_view metric =
             take_while([](char c) { return !is_space(c) && !is_operator_char(c) && c != '{'; });
         if (metric.empty()) {
-            return error("missing metric before " + quoted(rest()) + " in " + quoted(m_text) +
-                         " (" + std::string(k_example) + ")");
+            return error("missing metric before " + quoted_line(rest()) + " in " +
+                         quoted_line(m_text) + " (" + std::string(k_example) + ")");
         }
         std::optional<std::string> tagged;  // "tags.TAG.VALUE.NAME" for METRIC{TAG=VALUE}
         if (!at_end() && m_text[m_pos] == '{') {
@@ -214,7 +210,7 @@ class CriterionParser {
         }
         if (!relative) {
             if (auto why = never_decides(metric, *unit_of_metric, *op, number * *factor)) {
-                return error(quoted(trimmed(m_text)) + " " + *why);
+                return error(quoted_line(trimmed(m_text)) + " " + *why);
             }
         }
 
@@ -277,7 +273,7 @@ class CriterionParser {
         ++m_pos;  // '(' (at_prom saw it)
         skip_space();
         if (at_end() || (m_text[m_pos] != '"' && m_text[m_pos] != '\'')) {
-            return error("prom(...) in " + quoted(m_text) + " takes the PromQL in quotes (" +
+            return error("prom(...) in " + quoted_line(m_text) + " takes the PromQL in quotes (" +
                          std::string(k_prom_example) + ")");
         }
         char quote = m_text[m_pos++];
@@ -300,24 +296,24 @@ class CriterionParser {
         std::string other = quote == '"' ? "'" : "\"";
         std::string same(1, quote);
         if (!closed) {
-            return error("the PromQL in " + quoted(m_text) + " has no closing " + same +
+            return error("the PromQL in " + quoted_line(m_text) + " has no closing " + same +
                          " (end it with " + same + ")");
         }
         skip_space();
         if (at_end() || m_text[m_pos] != ')') {
             return error("expected \")\" after the PromQL's closing " + same + " in " +
-                         quoted(m_text) + (at_end() ? "" : ", got " + quoted(rest())) + " (a " +
-                         same + " inside the query ends it: use " + other + " inside, or write \\" +
-                         same + ")");
+                         quoted_line(m_text) + (at_end() ? "" : ", got " + quoted_line(rest())) +
+                         " (a " + same + " inside the query ends it: use " + other +
+                         " inside, or write \\" + same + ")");
         }
         ++m_pos;
         std::string_view metric = m_text.substr(start, m_pos - start);
         if (trimmed(query).empty()) {
-            return error("prom(...) in " + quoted(m_text) + " has an empty query (" +
+            return error("prom(...) in " + quoted_line(m_text) + " has an empty query (" +
                          std::string(k_prom_example) + ")");
         }
         if (query.size() > k_max_promql) {
-            return error("the PromQL in " + quoted(m_text) + " is longer than " +
+            return error("the PromQL in " + quoted_line(m_text) + " is longer than " +
                          std::to_string(k_max_promql) + " bytes");
         }
         skip_space();
@@ -327,7 +323,7 @@ class CriterionParser {
         }
         skip_space();
         if (at_relative()) {
-            return error(quoted(trimmed(m_text)) +
+            return error(quoted_line(trimmed(m_text)) +
                          ": a prom(...) criterion takes a plain value, not a baseline formula");
         }
         auto value = parse_number(*op);
@@ -341,7 +337,8 @@ class CriterionParser {
         }
         auto factor = prom_unit_factor(unit);
         if (!factor) {
-            return error("unit " + quoted(unit) + " does not fit prom(...) in " + quoted(m_text) +
+            return error("unit " + quoted_line(unit) + " does not fit prom(...) in " +
+                         quoted_line(m_text) +
                          " (Prometheus uses base units: use %, s, ms, us, KB, MB, GB, /s or a "
                          "bare number)");
         }
@@ -372,7 +369,7 @@ class CriterionParser {
     /// number is refused rather than read as 0.01%.
     tl::unexpected<Error> bare_percentage_error(double number, std::string_view metric) const {
         double percent = std::fabs(number) <= 1 ? number * 100 : number;
-        return error(quoted(trimmed(m_text)) + ": " + std::string(metric) +
+        return error(quoted_line(trimmed(m_text)) + ": " + std::string(metric) +
                      " is a percentage and takes % (" + format_number(number) +
                      " -> did you mean " + format_number(percent) + "%?)");
     }
@@ -440,7 +437,7 @@ class CriterionParser {
     tl::unexpected<Error> unit_error(std::string_view unit, std::string_view metric,
                                      MetricUnit metric_unit) const {
         const UnitRule& rule = k_unit_rules[static_cast<std::size_t>(metric_unit)];
-        return error("unit " + quoted(unit) + " does not fit " + std::string(metric) + " (" +
+        return error("unit " + quoted_line(unit) + " does not fit " + std::string(metric) + " (" +
                      std::string(rule.kind) + ": " + std::string(rule.use) + ")");
     }
 
@@ -466,8 +463,8 @@ class CriterionParser {
             return std::optional<Duration>();
         }
         if (!at_keyword("over")) {
-            return error("unexpected " + quoted(rest()) + " after the value in " + quoted(m_text) +
-                         hint);
+            return error("unexpected " + quoted_line(rest()) + " after the value in " +
+                         quoted_line(m_text) + hint);
         }
         m_pos += 4;
         auto window = parse_window();
@@ -539,12 +536,13 @@ class CriterionParser {
                 break;
             }
             return error(
-                std::string(pick_word) + "(...) in " + quoted(m_text) + " expects \",\" or \")\"" +
-                (at_end() ? std::string(" before the end") : " instead of " + quoted(rest())) +
+                std::string(pick_word) + "(...) in " + quoted_line(m_text) +
+                " expects \",\" or \")\"" +
+                (at_end() ? std::string(" before the end") : " instead of " + quoted_line(rest())) +
                 " (" + std::string(k_relative_example) + ")");
         }
         if (value.formula.terms.size() < 2) {
-            return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
+            return error(std::string(pick_word) + "(...) in " + quoted_line(m_text) +
                          " needs at least two terms (" + std::string(k_relative_example) + ")");
         }
         bool names_baseline = false;
@@ -552,7 +550,7 @@ class CriterionParser {
             names_baseline = names_baseline || term.kind != BaselineTerm::Kind::constant;
         }
         if (!names_baseline) {
-            return error(std::string(pick_word) + "(...) in " + quoted(m_text) +
+            return error(std::string(pick_word) + "(...) in " + quoted_line(m_text) +
                          " does not use baseline (write a plain value instead)");
         }
         return value;
@@ -564,10 +562,10 @@ class CriterionParser {
         std::string_view unit;
         if (!at_word("baseline")) {
             if (!in_pick) {
-                return error("expected baseline in " + quoted(m_text) + " (" +
+                return error("expected baseline in " + quoted_line(m_text) + " (" +
                              std::string(k_relative_example) + ")");
             }
-            auto number = parse_number_after("in max()/min() of " + quoted(m_text));
+            auto number = parse_number_after("in max()/min() of " + quoted_line(m_text));
             if (!number) {
                 return tl::unexpected(number.error());
             }
@@ -588,7 +586,8 @@ class CriterionParser {
         if (c == '+' || c == '-' || c == '*') {
             ++m_pos;
             skip_space();
-            std::string after = "after \"baseline " + std::string(1, c) + "\" in " + quoted(m_text);
+            std::string after =
+                "after \"baseline " + std::string(1, c) + "\" in " + quoted_line(m_text);
             if (!at_end() && (m_text[m_pos] == '+' || m_text[m_pos] == '-')) {
                 return error("expected a number " + after + " (write the sign once)");
             }
@@ -602,7 +601,7 @@ class CriterionParser {
             }
             if (c == '*') {
                 if (!unit.empty()) {
-                    return error("a factor takes no unit: " + quoted(unit) + " " + after +
+                    return error("a factor takes no unit: " + quoted_line(unit) + " " + after +
                                  " (e.g. baseline * 1.3)");
                 }
                 if (*number <= 0) {
@@ -619,7 +618,7 @@ class CriterionParser {
                 term.amount = c == '-' ? -*number : *number;
             }
         } else if (c == '/') {
-            return error("\"baseline /\" in " + quoted(m_text) +
+            return error("\"baseline /\" in " + quoted_line(m_text) +
                          ": write a factor instead (baseline * 0.5)");
         } else {
             m_pos = before_space;
@@ -675,8 +674,8 @@ class CriterionParser {
     Result<std::string> parse_tag_selector(std::string_view metric) {
         std::size_t close = m_text.find('}', m_pos);
         if (close == std::string_view::npos) {
-            return error("missing \"}\" after " + quoted(m_text.substr(m_pos)) + " in " +
-                         quoted(m_text) +
+            return error("missing \"}\" after " + quoted_line(m_text.substr(m_pos)) + " in " +
+                         quoted_line(m_text) +
                          " (write METRIC{TAG=VALUE}, e.g. error_rate{version=v2})");
         }
         std::string_view selector = m_text.substr(m_pos + 1, close - m_pos - 1);
@@ -686,14 +685,15 @@ class CriterionParser {
         std::string_view value =
             eq == std::string_view::npos ? std::string_view() : trimmed(selector.substr(eq + 1));
         if (eq == std::string_view::npos || tag.empty() || value.empty()) {
-            return error("bad tag selector " + quoted("{" + std::string(selector) + "}") + " in " +
-                         quoted(m_text) + " (write {TAG=VALUE}, e.g. error_rate{version=v2})");
+            return error("bad tag selector " + quoted_line("{" + std::string(selector) + "}") +
+                         " in " + quoted_line(m_text) +
+                         " (write {TAG=VALUE}, e.g. error_rate{version=v2})");
         }
         const auto& tags = m_catalog.tags;
         if (std::find(tags.begin(), tags.end(), tag) == tags.end()) {
             std::string hint = closest_match(tag, tags);
-            return error("unknown tag " + quoted(tag) + " in " + quoted(m_text) +
-                         (!hint.empty() ? " (did you mean " + quoted(hint) + "?)"
+            return error("unknown tag " + quoted_line(tag) + " in " + quoted_line(m_text) +
+                         (!hint.empty() ? " (did you mean " + quoted_line(hint) + "?)"
                           : tags.empty()
                               ? " (declare it in scenario.tag_responses, e.g. "
                                 "tag_responses: { " +
@@ -701,9 +701,9 @@ class CriterionParser {
                               : " (scenario.tag_responses declares: " + join_names(tags) + ")"));
         }
         if (tag_value_name(value) != value) {
-            return error("tag value " + quoted(value) + " in " + quoted(m_text) +
+            return error("tag value " + quoted_line(value) + " in " + quoted_line(m_text) +
                          " has characters a metric name cannot keep (write " +
-                         quoted(tag_value_name(value)) +
+                         quoted_line(tag_value_name(value)) +
                          ": letters, digits, _ and - are kept, any other byte becomes _)");
         }
         auto unit = metric_unit(metric, m_catalog);
@@ -716,9 +716,9 @@ class CriterionParser {
              metric != "scheduled" && metric != "iterations") ||
             metric.substr(0, 12) == "errors.body.";
         if (!request_metric) {
-            return error(quoted(m_text) + ": a tag selector takes a request metric without " +
+            return error(quoted_line(m_text) + ": a tag selector takes a request metric without " +
                          "operation prefix (requests, rps, error_rate, p95, errors.KIND...), not " +
-                         quoted(metric));
+                         quoted_line(metric));
         }
         return "tags." + std::string(tag) + "." + std::string(value) + "." + std::string(metric);
     }
@@ -727,8 +727,8 @@ class CriterionParser {
         std::string_view r = rest();
         std::string hint = " (use " + std::string(k_operators) + ")";
         if (r.empty()) {
-            return error("missing operator after " + quoted(metric) + " in " + quoted(m_text) +
-                         hint);
+            return error("missing operator after " + quoted_line(metric) + " in " +
+                         quoted_line(m_text) + hint);
         }
         struct Spelling {
             std::string_view text;
@@ -749,22 +749,22 @@ class CriterionParser {
         }
         if (r.substr(0, 2) == "=<" || r.substr(0, 2) == "=>") {
             std::string fixed{r[1], '='};
-            return error(quoted(r.substr(0, 2)) + " is not an operator in " + quoted(m_text) +
-                         " (use " + fixed + ")");
+            return error(quoted_line(r.substr(0, 2)) + " is not an operator in " +
+                         quoted_line(m_text) + " (use " + fixed + ")");
         }
         if (r.front() == '=') {
-            return error("\"=\" is not an operator in " + quoted(m_text) + " (use ==)");
+            return error("\"=\" is not an operator in " + quoted_line(m_text) + " (use ==)");
         }
         if (r.front() == '!') {
-            return error("\"!\" is not an operator in " + quoted(m_text) + " (use !=)");
+            return error("\"!\" is not an operator in " + quoted_line(m_text) + " (use !=)");
         }
-        return error("expected an operator after " + quoted(metric) + " in " + quoted(m_text) +
-                     hint);
+        return error("expected an operator after " + quoted_line(metric) + " in " +
+                     quoted_line(m_text) + hint);
     }
 
     Result<double> parse_number(CompareOp op) {
         return parse_number_after("after \"" + std::string(to_string(op)) + "\" in " +
-                                  quoted(m_text));
+                                  quoted_line(m_text));
     }
 
     /// A number at the cursor; `after` places it in messages ("after \"<\" in ...").
@@ -794,7 +794,7 @@ class CriterionParser {
                 lower += static_cast<char>(c | 0x20);
             }
             if (lower == "nan" || lower == "inf" || lower == "infinity") {
-                return error(quoted(m_text.substr(start, m_pos - start)) +
+                return error(quoted_line(m_text.substr(start, m_pos - start)) +
                              " is not a usable value " + after + " (write a finite number)");
             }
             return error("expected a number " + after);
@@ -805,8 +805,8 @@ class CriterionParser {
                 ++m_pos;
             }
             if (!take_while(is_digit).empty()) {
-                return error("value " + quoted(m_text.substr(start, m_pos - start)) + " " + after +
-                             ": exponents are not supported (write a plain decimal)");
+                return error("value " + quoted_line(m_text.substr(start, m_pos - start)) + " " +
+                             after + ": exponents are not supported (write a plain decimal)");
             }
             m_pos = save;  // not an exponent: "e..." is read as a unit
         }
@@ -814,7 +814,7 @@ class CriterionParser {
         auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
         if (ec != std::errc() || end != number.data() + number.size() || !std::isfinite(value) ||
             value > k_max_magnitude) {
-            return error("value " + quoted(written) + " " + after +
+            return error("value " + quoted_line(written) + " " + after +
                          " is out of range (at most 1e15 in magnitude)");
         }
         return negative ? -value : value;
@@ -824,19 +824,20 @@ class CriterionParser {
         skip_space();
         std::string_view text = trimmed(rest());
         if (text.empty()) {
-            return error("\"over\" needs a duration in " + quoted(m_text) + " (e.g. over 10s)");
+            return error("\"over\" needs a duration in " + quoted_line(m_text) +
+                         " (e.g. over 10s)");
         }
         Result<Duration> window = fail(ErrorCode::internal, "");
         try {
             window = parse_duration(text);
         } catch (const std::exception&) {
-            window = fail(ErrorCode::invalid_input, quoted(text) + " is not a duration");
+            window = fail(ErrorCode::invalid_input, quoted_line(text) + " is not a duration");
         }
         if (!window) {
-            return error("bad window in " + quoted(m_text) + ": " + window.error().message);
+            return error("bad window in " + quoted_line(m_text) + ": " + window.error().message);
         }
         if (*window < std::chrono::seconds(1)) {
-            return error("window " + quoted(text) + " in " + quoted(m_text) +
+            return error("window " + quoted_line(text) + " in " + quoted_line(m_text) +
                          " is too short (at least 1s)");
         }
         m_pos = m_text.size();

@@ -8,15 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
+#include "core/policy.hpp"
 #include "pipeline/runner.hpp"
 
 namespace orch {
 
 namespace {
-
-/// A segment that started a stage later than this after its planned time makes the
-/// merged stage INCONCLUSIVE (the runner warns at the same bound).
-constexpr double k_late_tolerance_s = 1.0;
 
 std::string seconds_text(double s) {
     return fmt::format("{:.1f} s", s);
@@ -211,7 +208,7 @@ StageReport merge_stage(const std::vector<const PartFile*>& sorted, std::size_t 
             worst_other = &s;
             worst_other_segment = segment;
         }
-        if (s.part->late_s && *s.part->late_s > k_late_tolerance_s) {
+        if (s.part->late_s && *s.part->late_s > policy::k_late_start_tolerance_s) {
             late.push_back("segment " + segment + " started " + seconds_text(*s.part->late_s) +
                            " late");
         }

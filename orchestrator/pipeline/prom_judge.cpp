@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::size_t k_labels_named = 3;
 
-std::string seconds_text(double seconds) {
+std::string whole_seconds_text(double seconds) {
     return fmt::format("{:.0f}s", seconds);
 }
 
@@ -119,11 +119,11 @@ Result<CriterionResult> judge_range(const PrometheusSpec& prometheus, const Crit
         result.pass = false;
         result.note = "no data at " + std::to_string(expected - with_value) + " of " +
                       std::to_string(expected) + " points" + every + "; worst point at " +
-                      seconds_text(worst_at_s);
+                      whole_seconds_text(worst_at_s);
         return result;
     }
     result.note = "worst of " + std::to_string(expected) + " points" + every + " at " +
-                  seconds_text(worst_at_s) + " into the stage";
+                  whole_seconds_text(worst_at_s) + " into the stage";
     return result;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/clock.hpp"
 #include "core/did_you_mean.hpp"
+#include "core/policy.hpp"
 #include "core/redact.hpp"
 #include "pipeline/backend_watch.hpp"
 #include "pipeline/hints.hpp"
@@ -30,10 +31,6 @@
 namespace orch {
 
 namespace {
-
-/// A segment that starts a stage later than this after its planned time says so, and the
-/// merged result is INCONCLUSIVE.
-constexpr double k_late_tolerance_s = 1.0;
 
 /// The operation mix the scenario asks for, in percent of requests: each request of an
 /// operation (every step of a flow) is sent once per pick, picks follow the weights.
@@ -1042,7 +1039,7 @@ RunReport run_pipeline(const Pipeline& pipeline, Executor& executor,
                                  "interrupted while waiting to start \"" + stage.name + "\"",
                                  &supervisor);
             }
-            if (*late_s > k_late_tolerance_s) {
+            if (*late_s > policy::k_late_start_tolerance_s) {
                 std::string late = "segment " + options.part->segment.text() + " started stage \"" +
                                    stage.name + "\" " + fmt::format("{:.1f} s", *late_s) +
                                    " after its planned time: the merged result will be "

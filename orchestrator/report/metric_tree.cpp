@@ -10,7 +10,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-ojson number_or_null(double value) {
+ojson finite_or_null(double value) {
     return std::isfinite(value) ? ojson(value) : ojson(nullptr);
 }
 
@@ -114,13 +114,13 @@ void insert_metric(ojson& tree, std::string_view name, double value) {
     // The error count is always a group ("errors": {"total": N, ...}), so readers find the
     // same shape whether or not the kinds are present.
     if (node->contains(leaf) && (*node)[leaf].is_object()) {
-        (*node)[leaf][std::string(k_group_total_key)] = number_or_null(value);
+        (*node)[leaf][std::string(k_group_total_key)] = finite_or_null(value);
     } else if (leaf == "errors") {
         ojson group = ojson::object();
-        group[std::string(k_group_total_key)] = number_or_null(value);
+        group[std::string(k_group_total_key)] = finite_or_null(value);
         (*node)[leaf] = std::move(group);
     } else {
-        (*node)[leaf] = number_or_null(value);
+        (*node)[leaf] = finite_or_null(value);
     }
 }
 

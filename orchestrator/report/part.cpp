@@ -8,7 +8,6 @@ namespace orch {
 namespace {
 
 using ojson = nlohmann::ordered_json;
-using json = nlohmann::json;
 
 ojson record_json(const HistogramRecord& r) {
     ojson j = ojson::object();
@@ -72,7 +71,8 @@ struct Reader {
         return false;
     }
 
-    const json* member(const json& object, const std::string& key, const std::string& where) {
+    const nlohmann::json* member(const nlohmann::json& object, const std::string& key,
+                                 const std::string& where) {
         if (!object.is_object()) {
             fail(where, "expected an object");
             return nullptr;
@@ -85,8 +85,9 @@ struct Reader {
         return &*it;
     }
 
-    std::uint64_t count(const json& object, const std::string& key, const std::string& where) {
-        const json* v = member(object, key, where);
+    std::uint64_t count(const nlohmann::json& object, const std::string& key,
+                        const std::string& where) {
+        const nlohmann::json* v = member(object, key, where);
         if (v == nullptr) {
             return 0;
         }
@@ -97,13 +98,13 @@ struct Reader {
         return v->get<std::uint64_t>();
     }
 
-    std::optional<HistogramRecord> record(const json& j, const std::string& where) {
+    std::optional<HistogramRecord> record(const nlohmann::json& j, const std::string& where) {
         HistogramRecord r;
         r.count = count(j, "count", where);
         r.overflow = count(j, "overflow", where);
         r.sum = count(j, "sum", where);
         auto signed_value = [&](const char* key) -> std::int64_t {
-            const json* v = member(j, key, where);
+            const nlohmann::json* v = member(j, key, where);
             if (v == nullptr || !v->is_number_integer()) {
                 fail(where + "." + key, "expected a whole number");
                 return 0;
@@ -112,7 +113,7 @@ struct Reader {
         };
         r.min = signed_value("min");
         r.max = signed_value("max");
-        const json* hdr = member(j, "hdr", where);
+        const nlohmann::json* hdr = member(j, "hdr", where);
         if (hdr == nullptr || !hdr->is_string()) {
             fail(where + ".hdr", "expected a base64 string");
             return std::nullopt;
@@ -126,7 +127,7 @@ struct Reader {
 
     // Read, then decode, reporting the first problem: the error-propagation shape of every
     // typed reader (yaml_reader's duration() too); the steps differ.
-    std::optional<HdrHistogram> histogram(const json& j, const std::string& where) {
+    std::optional<HdrHistogram> histogram(const nlohmann::json& j, const std::string& where) {
         auto r = record(j, where);
         if (!r) {
             return std::nullopt;
@@ -139,12 +140,12 @@ struct Reader {
         return std::move(*decoded);
     }
 
-    std::optional<OperationStats> operation(const json& j, const std::string& where,
+    std::optional<OperationStats> operation(const nlohmann::json& j, const std::string& where,
                                             std::size_t pattern_count) {
         OperationStats::Figures f;
         f.requests = count(j, "requests", where);
         f.failures = count(j, "failures", where);
-        if (const json* errors = member(j, "errors", where); errors != nullptr) {
+        if (const nlohmann::json* errors = member(j, "errors", where); errors != nullptr) {
             if (!errors->is_object()) {
                 fail(where + ".errors", "expected an object");
             } else {
@@ -163,7 +164,7 @@ struct Reader {
                 }
             }
         }
-        const json* classes = member(j, "status_classes", where);
+        const nlohmann::json* classes = member(j, "status_classes", where);
         if (classes != nullptr && (!classes->is_array() || classes->size() != 6)) {
             fail(where + ".status_classes", "expected 6 counts");
         } else if (classes != nullptr) {
@@ -187,7 +188,7 @@ struct Reader {
             }
         }
         f.phase_samples = count(j, "phase_samples", where);
-        const json* phases = member(j, "phase_sum_us", where);
+        const nlohmann::json* phases = member(j, "phase_sum_us", where);
         if (phases != nullptr && (!phases->is_array() || phases->size() != k_phase_count)) {
             fail(where + ".phase_sum_us", "expected 6 numbers");
         } else if (phases != nullptr) {
@@ -195,13 +196,13 @@ struct Reader {
                 f.phase_sum_us[i] = (*phases)[i].is_number() ? (*phases)[i].get<double>() : 0.0L;
             }
         }
-        const json* histograms = member(j, "histograms", where);
+        const nlohmann::json* histograms = member(j, "histograms", where);
         if (histograms == nullptr) {
             return std::nullopt;
         }
         std::string at = where + ".histograms";
-        const json* latency = member(*histograms, "latency", at);
-        const json* uncorrected = member(*histograms, "latency_uncorrected", at);
+        const nlohmann::json* latency = member(*histograms, "latency", at);
+        const nlohmann::json* uncorrected = member(*histograms, "latency_uncorrected", at);
         if (latency == nullptr || uncorrected == nullptr) {
             return std::nullopt;
         }
@@ -213,8 +214,8 @@ struct Reader {
         f.latency = std::move(*l);
         f.latency_uncorrected = std::move(*u);
         if (histograms->contains("succeeded") || histograms->contains("failed")) {
-            const json* s = member(*histograms, "succeeded", at);
-            const json* fl = member(*histograms, "failed", at);
+            const nlohmann::json* s = member(*histograms, "succeeded", at);
+            const nlohmann::json* fl = member(*histograms, "failed", at);
             if (s == nullptr || fl == nullptr) {
                 return std::nullopt;
             }
@@ -287,11 +288,12 @@ ojson stage_part_json(const StagePart& part, const std::vector<std::string>& ope
     return j;
 }
 
-Result<StagePart> stage_part_from_json(const json& j, const std::vector<std::string>& operations,
+Result<StagePart> stage_part_from_json(const nlohmann::json& j,
+                                       const std::vector<std::string>& operations,
                                        const std::string& where) {
     Reader r;
     std::vector<std::string> patterns;
-    if (const json* names = r.member(j, "body_patterns", where); names != nullptr) {
+    if (const nlohmann::json* names = r.member(j, "body_patterns", where); names != nullptr) {
         if (!names->is_array()) {
             r.fail(where + ".body_patterns", "expected an array of names");
         } else {
@@ -316,11 +318,11 @@ Result<StagePart> stage_part_from_json(const json& j, const std::vector<std::str
         r.fail(where + ".dropped_all_busy", "more than dropped");
     }
     std::optional<OperationStats> totals;
-    if (const json* t = r.member(j, "totals", where); t != nullptr) {
+    if (const nlohmann::json* t = r.member(j, "totals", where); t != nullptr) {
         totals = r.operation(*t, where + ".totals", patterns.size());
     }
     std::vector<OperationStats> ops;
-    if (const json* by_op = r.member(j, "operations", where); by_op != nullptr) {
+    if (const nlohmann::json* by_op = r.member(j, "operations", where); by_op != nullptr) {
         for (const auto& name : operations) {
             auto it = by_op->is_object() ? by_op->find(name) : by_op->end();
             if (!by_op->is_object() || it == by_op->end()) {
@@ -334,15 +336,15 @@ Result<StagePart> stage_part_from_json(const json& j, const std::vector<std::str
             ops.push_back(std::move(*stats));
         }
     }
-    if (const json* series = r.member(j, "series", where); series != nullptr) {
+    if (const nlohmann::json* series = r.member(j, "series", where); series != nullptr) {
         if (!series->is_array()) {
             r.fail(where + ".series", "expected an array");
         } else {
             for (std::size_t i = 0; i < series->size() && r.problem.empty(); ++i) {
-                const json& p = (*series)[i];
+                const nlohmann::json& p = (*series)[i];
                 std::string at = where + ".series[" + std::to_string(i) + "]";
                 PartSecond s;
-                const json* second = r.member(p, "second", at);
+                const nlohmann::json* second = r.member(p, "second", at);
                 if (second != nullptr && !second->is_number_integer()) {
                     r.fail(at + ".second", "expected a Unix time in whole seconds");
                 }
@@ -352,7 +354,8 @@ Result<StagePart> stage_part_from_json(const json& j, const std::vector<std::str
                 s.requests = r.count(p, "requests", at);
                 s.failures = r.count(p, "failures", at);
                 s.vus = static_cast<int>(r.count(p, "vus", at));
-                if (const json* latency = r.member(p, "latency", at); latency != nullptr) {
+                if (const nlohmann::json* latency = r.member(p, "latency", at);
+                    latency != nullptr) {
                     if (auto record = r.record(*latency, at + ".latency")) {
                         // Checked here so a corrupt second is refused when read, not later.
                         if (auto ok = decode_histogram(*record); !ok) {
@@ -398,7 +401,7 @@ ojson part_info_json(const PartInfo& info) {
     return j;
 }
 
-Result<PartInfo> part_info_from_json(const json& j) {
+Result<PartInfo> part_info_from_json(const nlohmann::json& j) {
     Reader r;
     PartInfo info;
     std::uint64_t index = r.count(j, "index", "segment");
@@ -408,7 +411,7 @@ Result<PartInfo> part_info_from_json(const json& j) {
                               " is not a segment (0 <= index < count)");
     }
     info.segment = Segment{static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(count)};
-    const json* hash = r.member(j, "pipeline_hash", "segment");
+    const nlohmann::json* hash = r.member(j, "pipeline_hash", "segment");
     if (hash != nullptr && (!hash->is_string() || hash->get<std::string>().empty())) {
         r.fail("segment.pipeline_hash", "expected the pipeline's hash");
     } else if (hash != nullptr) {

@@ -70,6 +70,13 @@ sqlite3* open_database(const std::string& target, int flags) {
     return db;
 }
 
+}  // namespace
+
+// The statements Store::Connection holds: a named namespace, not the anonymous one, because a
+// member of Store::Connection must not have a type with internal linkage (GCC says so when this
+// file is compiled inside a unity batch).
+namespace store_detail {
+
 class Statement {
   public:
     Statement(sqlite3* db, const char* sql) : m_db(db) {
@@ -166,7 +173,11 @@ class Query {
     sqlite3* m_db;
 };
 
-}  // namespace
+}  // namespace store_detail
+
+using store_detail::column_text;
+using store_detail::Query;
+using store_detail::Statement;
 
 struct Store::Connection {
     explicit Connection(sqlite3* handle)

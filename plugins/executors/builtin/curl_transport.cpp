@@ -42,8 +42,6 @@ namespace orch::builtin {
 
 namespace {
 
-constexpr int k_max_events = 256;
-
 class CurlTransport final : public Transport {
   public:
     CurlTransport(CURLM* multi, int epoll_fd, int wake_fd, std::size_t connections,
@@ -129,7 +127,7 @@ class CurlTransport final : public Transport {
     std::vector<std::uint32_t> m_failed_starts;
     std::vector<Watch> m_watches;
     std::string m_scratch;  ///< a header block being built, compared with the handle's
-    std::array<epoll_event, k_max_events> m_events{};
+    std::array<epoll_event, k_max_epoll_events> m_events{};
     Clock::time_point m_timer_due = Clock::time_point::max();  ///< libcurl's timeout
     TargetSpec m_target;                                       ///< target.tls and insecure
     bool m_ready = true;
@@ -539,8 +537,8 @@ void CurlTransport::poll(Duration timeout, CompletionSink& sink) {
     if (m_timer_due != Clock::time_point::max()) {
         wait = std::clamp(m_timer_due - Clock::now(), Clock::duration::zero(), wait);
     }
-    int ready =
-        ::epoll_wait(m_epoll, m_events.data(), k_max_events, static_cast<int>(to_curl_ms(wait)));
+    int ready = ::epoll_wait(m_epoll, m_events.data(), k_max_epoll_events,
+                             static_cast<int>(to_curl_ms(wait)));
     int running = 0;
     for (int i = 0; i < ready; ++i) {
         const epoll_event& event = m_events[static_cast<std::size_t>(i)];

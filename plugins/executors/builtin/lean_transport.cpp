@@ -44,9 +44,8 @@ namespace orch::builtin {
 namespace {
 
 constexpr std::size_t k_read_buffer_bytes = 64 * 1024;
-constexpr int k_max_events = 256;
 
-std::int64_t micros(Clock::duration duration) {
+std::int64_t micros_not_negative(Clock::duration duration) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
     return us > 0 ? us : 0;
 }
@@ -190,7 +189,7 @@ class LeanTransport final : public Transport {
     std::vector<std::uint32_t> m_done;        ///< completions not yet reported
     std::vector<std::uint32_t> m_delivering;  ///< completions being reported
     std::vector<char> m_buffer;
-    std::array<epoll_event, k_max_events> m_events{};
+    std::array<epoll_event, k_max_epoll_events> m_events{};
     Clock::time_point m_earliest_deadline = Clock::time_point::max();
     bool m_precise_wait = true;  ///< epoll_pwait2 (ns timeout) works here
     http_parser_settings m_settings{};
@@ -297,7 +296,7 @@ int LeanTransport::origin_for(const RequestUrl& url, std::int64_t& resolve_us) {
         ::freeaddrinfo(found);
     }
     m_origins.push_back(std::move(origin));
-    resolve_us = micros(Clock::now() - began);
+    resolve_us = micros_not_negative(Clock::now() - began);
     return static_cast<int>(m_origins.size() - 1);
 }
 
@@ -842,12 +841,12 @@ void LeanTransport::finish(Connection& c, Clock::time_point done_at) {
     exchange.has_phases = true;
     exchange.phases.blocked = c.blocked_us;
     Clock::time_point tcp = c.tcp_at == Clock::time_point{} ? c.ready_at : c.tcp_at;
-    exchange.phases.connecting = micros(tcp - resolved);
-    exchange.phases.tls = micros(c.ready_at - tcp);
-    exchange.phases.sending = micros(c.request_sent - c.ready_at);
-    exchange.phases.waiting = micros(c.first_byte - c.request_sent);
-    exchange.phases.receiving = micros(done_at - c.first_byte);
-    exchange.transfer_us = micros(done_at - exchange.sent_at);
+    exchange.phases.connecting = micros_not_negative(tcp - resolved);
+    exchange.phases.tls = micros_not_negative(c.ready_at - tcp);
+    exchange.phases.sending = micros_not_negative(c.request_sent - c.ready_at);
+    exchange.phases.waiting = micros_not_negative(c.first_byte - c.request_sent);
+    exchange.phases.receiving = micros_not_negative(done_at - c.first_byte);
+    exchange.transfer_us = micros_not_negative(done_at - exchange.sent_at);
     if (c.keep_alive) {
         c.served = true;
     } else {
@@ -925,7 +924,7 @@ void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
                       static_cast<long>(ns % 1'000'000'000)};
     int ready = -1;
     if (m_precise_wait) {
-        ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_events, &wait_for, nullptr);
+        ready = ::epoll_pwait2(m_epoll, m_events.data(), k_max_epoll_events, &wait_for, nullptr);
         if (ready < 0 && (errno == ENOSYS || errno == EPERM)) {
             m_precise_wait = false;  // a kernel before 5.11, or a sandbox that forbids it
         }
@@ -933,7 +932,7 @@ void LeanTransport::poll(Duration timeout, CompletionSink& sink) {
     if (!m_precise_wait) {
         // Milliseconds, rounded up: never wakes before a due time, at most 1 ms after.
         auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
-        ready = ::epoll_wait(m_epoll, m_events.data(), k_max_events,
+        ready = ::epoll_wait(m_epoll, m_events.data(), k_max_epoll_events,
                              static_cast<int>(std::min<std::int64_t>(ms, 1'000'000)));
     }
     for (int i = 0; i < ready; ++i) {

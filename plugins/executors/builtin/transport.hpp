@@ -73,6 +73,8 @@ struct WakeableEpoll {
     int epoll = -1;
     int wake = -1;
 };
+/// Events taken from epoll per wait, by both transports.
+constexpr int k_max_epoll_events = 256;
 constexpr std::uint64_t k_wakeup_tag = ~std::uint64_t{0};
 /// Errors (infrastructure, naming `who`): epoll or eventfd could not be created.
 Result<WakeableEpoll> make_wakeable_epoll(std::string_view who);

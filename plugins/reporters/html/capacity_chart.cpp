@@ -13,7 +13,8 @@ namespace orch::html {
 
 namespace {
 
-constexpr ChartFrame k_frame{760, 260, 64, 12, 20, 34};  // size; margins left, right, top, bottom
+constexpr ChartFrame k_capacity_frame{760, 260, 64,
+                                      12,  20,  34};  // size; margins left, right, top, bottom
 constexpr int k_curve_steps = 120;
 
 std::string esc(std::string_view text) {
@@ -41,34 +42,37 @@ std::string chart(const CapacityAnalysis& a) {
         x_max = std::max(x_max, usl_throughput(fit, n_axis * s / k_curve_steps));
     }
     double y_max = x_max > 0 ? x_max * 1.1 : 1;
-    const double plot_w = k_frame.plot_width();
-    const double plot_h = k_frame.plot_height();
-    auto x_of = [&](double n) { return k_frame.left + plot_w * std::clamp(n / n_axis, 0.0, 1.0); };
+    const double plot_w = k_capacity_frame.plot_width();
+    const double plot_h = k_capacity_frame.plot_height();
+    auto x_of = [&](double n) {
+        return k_capacity_frame.left + plot_w * std::clamp(n / n_axis, 0.0, 1.0);
+    };
     auto y_of = [&](double v) {
-        return k_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
+        return k_capacity_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
     };
 
     const std::string title = "Throughput against concurrency: measured stages and the USL fit";
-    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_frame.width) + " " +
-                      svg_number(k_frame.height) + "\" role=\"img\" aria-label=\"" +
+    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_capacity_frame.width) +
+                      " " + svg_number(k_capacity_frame.height) + "\" role=\"img\" aria-label=\"" +
                       escape_markup(title, MarkupContext::attribute) + "\">\n<title>" + esc(title) +
                       "</title>\n";
     for (double fraction : {0.0, 0.5, 1.0}) {
         double y = y_of(y_max * fraction);
-        svg += "<line class=\"grid\" x1=\"" + svg_number(k_frame.left) + "\" y1=\"" +
-               svg_number(y) + "\" x2=\"" + svg_number(k_frame.width - k_frame.right) + "\" y2=\"" +
+        svg += "<line class=\"grid\" x1=\"" + svg_number(k_capacity_frame.left) + "\" y1=\"" +
+               svg_number(y) + "\" x2=\"" +
+               svg_number(k_capacity_frame.width - k_capacity_frame.right) + "\" y2=\"" +
                svg_number(y) + "\"/>\n";
-        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left - 6) + "\" y=\"" +
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_capacity_frame.left - 6) + "\" y=\"" +
                svg_number(y + 4) + "\" text-anchor=\"end\">" + esc(format_rate(y_max * fraction)) +
                "</text>\n";
     }
     if (a.peak_concurrency && *a.peak_concurrency <= n_axis) {
         double x = x_of(*a.peak_concurrency);
         svg += "<line class=\"boundary peak\" x1=\"" + svg_number(x) + "\" y1=\"" +
-               svg_number(k_frame.top) + "\" x2=\"" + svg_number(x) + "\" y2=\"" +
-               svg_number(k_frame.height - k_frame.bottom) + "\"/>\n";
+               svg_number(k_capacity_frame.top) + "\" x2=\"" + svg_number(x) + "\" y2=\"" +
+               svg_number(k_capacity_frame.height - k_capacity_frame.bottom) + "\"/>\n";
         svg += "<text class=\"stage\" x=\"" + svg_number(x + 4) + "\" y=\"" +
-               svg_number(k_frame.top + 12) +
+               svg_number(k_capacity_frame.top + 12) +
                "\">peak N=" + esc(format_trimmed(*a.peak_concurrency, 1)) + "</text>\n";
     }
     std::string curve;
@@ -85,13 +89,14 @@ std::string chart(const CapacityAnalysis& a) {
                    " at N=" + format_trimmed(p.concurrency, 2)) +
                "</title></circle>\n";
     }
-    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left) + "\" y=\"" +
-           svg_number(k_frame.height - 18) + "\">0</text>\n";
-    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.width - k_frame.right) + "\" y=\"" +
-           svg_number(k_frame.height - 18) + "\" text-anchor=\"end\">" +
+    svg += "<text class=\"axis\" x=\"" + svg_number(k_capacity_frame.left) + "\" y=\"" +
+           svg_number(k_capacity_frame.height - 18) + "\">0</text>\n";
+    svg += "<text class=\"axis\" x=\"" +
+           svg_number(k_capacity_frame.width - k_capacity_frame.right) + "\" y=\"" +
+           svg_number(k_capacity_frame.height - 18) + "\" text-anchor=\"end\">" +
            esc(format_trimmed(n_axis, 1)) + "</text>\n";
-    svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left + plot_w / 2) + "\" y=\"" +
-           svg_number(k_frame.height - 4) +
+    svg += "<text class=\"axis\" x=\"" + svg_number(k_capacity_frame.left + plot_w / 2) +
+           "\" y=\"" + svg_number(k_capacity_frame.height - 4) +
            "\" text-anchor=\"middle\">concurrency (line: USL fit, dots: measured "
            "stages)</text>\n";
     svg += "</svg>\n";

@@ -13,7 +13,8 @@ namespace orch::html {
 
 namespace {
 
-constexpr ChartFrame k_frame{1200, 260, 72, 16, 40, 30};  // size; margins left, right, top, bottom
+constexpr ChartFrame k_timeline_frame{1200, 260, 72,
+                                      16,   40,  30};  // size; margins left, right, top, bottom
 /// Rough width of one character of an 11 px label, for overlap checks.
 constexpr double k_char_px = 6.6;
 
@@ -127,24 +128,27 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         top = std::max(top, threshold_max);
     }
     double y_max = nice_ceiling(top > 0 ? top * 1.05 : 1);
-    const double plot_w = k_frame.plot_width();
-    const double plot_h = k_frame.plot_height();
-    auto x_of = [&](double t) { return k_frame.left + plot_w * std::clamp(t / total_s, 0.0, 1.0); };
+    const double plot_w = k_timeline_frame.plot_width();
+    const double plot_h = k_timeline_frame.plot_height();
+    auto x_of = [&](double t) {
+        return k_timeline_frame.left + plot_w * std::clamp(t / total_s, 0.0, 1.0);
+    };
     auto y_of = [&](double v) {
-        return k_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
+        return k_timeline_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
     };
 
-    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_frame.width) + " " +
-                      svg_number(k_frame.height) + "\" role=\"img\" aria-label=\"" +
+    std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_timeline_frame.width) +
+                      " " + svg_number(k_timeline_frame.height) + "\" role=\"img\" aria-label=\"" +
                       escape_markup(title, MarkupContext::attribute) + "\">\n";
     svg += "<title>" + escape_markup(title) + "</title>\n";
     // Grid and y labels at 0, a quarter, half, three quarters and full scale.
     for (double fraction : {0.0, 0.25, 0.5, 0.75, 1.0}) {
         double y = y_of(y_max * fraction);
-        svg += "<line class=\"grid\" x1=\"" + svg_number(k_frame.left) + "\" y1=\"" +
-               svg_number(y) + "\" x2=\"" + svg_number(k_frame.width - k_frame.right) + "\" y2=\"" +
+        svg += "<line class=\"grid\" x1=\"" + svg_number(k_timeline_frame.left) + "\" y1=\"" +
+               svg_number(y) + "\" x2=\"" +
+               svg_number(k_timeline_frame.width - k_timeline_frame.right) + "\" y2=\"" +
                svg_number(y) + "\"/>\n";
-        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left - 6) + "\" y=\"" +
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_timeline_frame.left - 6) + "\" y=\"" +
                svg_number(y + 4) + "\" text-anchor=\"end\">" +
                escape_markup(format_value(y_max * fraction)) + "</text>\n";
     }
@@ -157,7 +161,7 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
     };
     // Legend, right-aligned on the top line, when there is more than one line.
     if (line_names.size() > 1) {
-        double x = k_frame.width - k_frame.right;
+        double x = k_timeline_frame.width - k_timeline_frame.right;
         for (std::size_t i = line_names.size(); i-- > 0;) {
             std::string name = escape_markup(line_names[i]);
             std::string colour = colour_of(i);
@@ -169,7 +173,7 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         }
     }
     if (clamped) {
-        svg += "<text class=\"axis\" x=\"" + svg_number(k_frame.left) +
+        svg += "<text class=\"axis\" x=\"" + svg_number(k_timeline_frame.left) +
                "\" y=\"12\">\u25B2 spikes above the axis, drawn at its top</text>\n";
     }
     // Time ticks at round intervals, on the whole axis (cooldowns included).
@@ -177,12 +181,14 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
     for (double t = 0; t <= total_s + 1e-9; t += step) {
         double x = x_of(t);
         svg += "<line class=\"tick\" x1=\"" + svg_number(x) + "\" y1=\"" +
-               svg_number(k_frame.height - k_frame.bottom) + "\" x2=\"" + svg_number(x) +
-               "\" y2=\"" + svg_number(k_frame.height - k_frame.bottom + 4) + "\"/>\n";
+               svg_number(k_timeline_frame.height - k_timeline_frame.bottom) + "\" x2=\"" +
+               svg_number(x) + "\" y2=\"" +
+               svg_number(k_timeline_frame.height - k_timeline_frame.bottom + 4) + "\"/>\n";
         std::string anchor =
-            t == 0 ? "start" : (x > k_frame.width - k_frame.right - 30 ? "end" : "middle");
+            t == 0 ? "start"
+                   : (x > k_timeline_frame.width - k_timeline_frame.right - 30 ? "end" : "middle");
         svg += "<text class=\"axis\" x=\"" + svg_number(x) + "\" y=\"" +
-               svg_number(k_frame.height - 10) + "\" text-anchor=\"" + anchor + "\">" +
+               svg_number(k_timeline_frame.height - 10) + "\" text-anchor=\"" + anchor + "\">" +
                escape_markup(tick_label(t)) + "</text>\n";
     }
     double offset = 0;
@@ -193,26 +199,28 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
             double c0 = x_of(offset);
             double c1 = x_of(offset + segment.cooldown_s);
             svg += "<rect class=\"cooldown\" x=\"" + svg_number(c0) + "\" y=\"" +
-                   svg_number(k_frame.top) + "\" width=\"" + svg_number(std::max(c1 - c0, 1.0)) +
-                   "\" height=\"" + svg_number(plot_h) + "\"><title>cooldown " +
-                   escape_markup(format_seconds(segment.cooldown_s)) + "</title></rect>\n";
+                   svg_number(k_timeline_frame.top) + "\" width=\"" +
+                   svg_number(std::max(c1 - c0, 1.0)) + "\" height=\"" + svg_number(plot_h) +
+                   "\"><title>cooldown " + escape_markup(format_seconds(segment.cooldown_s)) +
+                   "</title></rect>\n";
             offset += segment.cooldown_s;
         }
         double x0 = x_of(offset);
         double x1 = x_of(offset + segment_length(segment));
         if (i > 0) {
             svg += "<line class=\"boundary\" x1=\"" + svg_number(x0) + "\" y1=\"" +
-                   svg_number(k_frame.top) + "\" x2=\"" + svg_number(x0) + "\" y2=\"" +
-                   svg_number(k_frame.height - k_frame.bottom) + "\"><title>" +
+                   svg_number(k_timeline_frame.top) + "\" x2=\"" + svg_number(x0) + "\" y2=\"" +
+                   svg_number(k_timeline_frame.height - k_timeline_frame.bottom) + "\"><title>" +
                    escape_markup(segment.label) + "</title></line>\n";
         }
         // Names that would overlap the previous one are left out (the boundary keeps the
         // name as its tooltip); one too long for the chart's right edge ends there.
         double width = label_width(segment.label);
         double lx = x0 + 4;
-        if (lx > label_end + 8 && lx + width <= k_frame.width - k_frame.right) {
+        if (lx > label_end + 8 && lx + width <= k_timeline_frame.width - k_timeline_frame.right) {
             svg += "<text class=\"stage\" x=\"" + svg_number(lx) + "\" y=\"" +
-                   svg_number(k_frame.top - 8) + "\">" + escape_markup(segment.label) + "</text>\n";
+                   svg_number(k_timeline_frame.top - 8) + "\">" + escape_markup(segment.label) +
+                   "</text>\n";
             label_end = lx + width;
         }
         for (const auto& threshold : segment.thresholds) {
@@ -227,8 +235,9 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
         for (const auto& [t, text] : segment.failure_marks) {
             double x = x_of(offset + t);
             svg += "<line class=\"failmark\" x1=\"" + svg_number(x) + "\" y1=\"" +
-                   svg_number(k_frame.height - k_frame.bottom - 7) + "\" x2=\"" + svg_number(x) +
-                   "\" y2=\"" + svg_number(k_frame.height - k_frame.bottom) + "\"><title>" +
+                   svg_number(k_timeline_frame.height - k_timeline_frame.bottom - 7) + "\" x2=\"" +
+                   svg_number(x) + "\" y2=\"" +
+                   svg_number(k_timeline_frame.height - k_timeline_frame.bottom) + "\"><title>" +
                    escape_markup(text) + "</title></line>\n";
         }
         for (std::size_t l = 0; l < segment.lines.size(); ++l) {
@@ -252,7 +261,7 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
                     (points.empty() ? "" : " ") + svg_number(x) + "," + svg_number(y_of(*value));
                 if (clamped && *value > y_max) {
                     marks += "<text class=\"spike " + colour_of(l) + "\" x=\"" + svg_number(x) +
-                             "\" y=\"" + svg_number(k_frame.top + 4) +
+                             "\" y=\"" + svg_number(k_timeline_frame.top + 4) +
                              "\" text-anchor=\"middle\">\u25B2<title>" +
                              escape_markup(format_value(*value)) + "</title></text>\n";
                 }
