@@ -10,6 +10,7 @@
 
 #include "config/loader.hpp"
 #include "config/yaml_reader.hpp"
+#include "load_support.hpp"
 
 using namespace orch;
 
@@ -45,17 +46,11 @@ std::string pipeline_with(const std::string& scenario) {
            "stages: [ { name: s, vus: 1, duration: 1s } ]\n";
 }
 
-std::vector<std::string> problems(const std::string& yaml) {
+std::vector<std::string> section_problems(const std::string& yaml) {
     const ExecutorSections sections = test_sections();
     LoadOptions options;
     options.executors = &sections;
-    auto loaded = load_pipeline_text_diagnostics(yaml, "p.yaml", options);
-    REQUIRE_FALSE(loaded);
-    std::vector<std::string> out;
-    for (const auto& problem : loaded.error().problems) {
-        out.push_back(problem.format());
-    }
-    return out;
+    return test::load_problems(yaml, "p.yaml", options);
 }
 
 }  // namespace
@@ -76,20 +71,21 @@ TEST_CASE("the named executor reads its own keys into its config") {
 }
 
 TEST_CASE("an executor's key errors carry line:col, its hint and a did-you-mean") {
-    auto list = problems(pipeline_with("  executor: tool\n  progam: wrk\n  level: 9\n"));
+    auto list = section_problems(pipeline_with("  executor: tool\n  progam: wrk\n  level: 9\n"));
     // "program" missing is not said too: the misspelt key was reported with it.
     REQUIRE(list.size() == 2);
     CHECK(list[0] ==
           "p.yaml:5:3: scenario.progam: unknown key \"progam\" (did you mean "
           "\"program\"?)");
     CHECK(list[1] == "p.yaml:6:10: scenario.level: 9 is out of range (1..3)");
-    CHECK(problems(pipeline_with("  executor: tool\n"))[0] ==
+    CHECK(section_problems(pipeline_with("  executor: tool\n"))[0] ==
           "p.yaml:4:3: scenario.program: missing (the tool executor runs a program, e.g. "
           "program: wrk)");
 }
 
 TEST_CASE("a key of another executor names the executor it belongs to") {
-    auto list = problems(pipeline_with("  program: wrk\n  operations: [ { name: a, path: / } ]\n"));
+    auto list =
+        section_problems(pipeline_with("  program: wrk\n  operations: [ { name: a, path: / } ]\n"));
     REQUIRE(list.size() == 1);
     CHECK(list[0] ==
           "p.yaml:4:12: scenario.program: program is for the tool executor "
@@ -97,7 +93,7 @@ TEST_CASE("a key of another executor names the executor it belongs to") {
 }
 
 TEST_CASE("scenario.executor is one of the sections given") {
-    auto list = problems(pipeline_with("  executor: tol\n  program: wrk\n"));
+    auto list = section_problems(pipeline_with("  executor: tol\n  program: wrk\n"));
     for (const auto& line : list) {
         UNSCOPED_INFO(line);
     }
@@ -109,7 +105,7 @@ TEST_CASE("scenario.executor is one of the sections given") {
 
 TEST_CASE("tag_responses is asked of the section, not of an executor's name") {
     // The tool section records no response headers: the error names the ones that do.
-    auto list = problems(pipeline_with(
+    auto list = section_problems(pipeline_with(
         "  executor: tool\n  program: wrk\n  tag_responses: { version: X-Version }\n"));
     REQUIRE(list.size() == 1);
     CHECK(list[0] ==

@@ -20,7 +20,7 @@ defaults:
     - backend.crashes == 0
 )";
 
-Pipeline load_ok(const std::string& rest) {
+Pipeline load_rollout(const std::string& rest) {
     auto loaded = load_pipeline_text(std::string(k_head) + rest, "rollout.yaml");
     INFO((loaded ? std::string() : loaded.error().message));
     REQUIRE(loaded);
@@ -30,7 +30,7 @@ Pipeline load_ok(const std::string& rest) {
 }  // namespace
 
 TEST_CASE("hooks: an argv list or a map; timeout defaults to 60s; kinds per level") {
-    Pipeline p = load_ok(R"(hooks:
+    Pipeline p = load_rollout(R"(hooks:
   before_run: [scripts/a.sh, one]
   on_fail: { command: [sh, -c, "echo rollback"], timeout: 5s }
 stages:
@@ -57,7 +57,7 @@ stages:
 }
 
 TEST_CASE("traffic is a percentage; a stage target merges over the pipeline's") {
-    Pipeline p = load_ok(R"(stages:
+    Pipeline p = load_rollout(R"(stages:
   - name: canary
     traffic: 12.5%
     target: { base_url: "http://127.0.0.1:9090/" }
@@ -79,7 +79,7 @@ TEST_CASE("traffic is a percentage; a stage target merges over the pipeline's") 
 }
 
 TEST_CASE("an observe stage has no load and keeps only the criteria it can judge") {
-    Pipeline p = load_ok(R"(stages:
+    Pipeline p = load_rollout(R"(stages:
   - name: watch
     observe: 90s
     criteria:

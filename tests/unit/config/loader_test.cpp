@@ -10,6 +10,7 @@
 #include "config/sha256.hpp"
 #include "config/template.hpp"
 #include "core/redact.hpp"
+#include "load_support.hpp"
 
 using namespace orch;
 
@@ -30,13 +31,7 @@ LoadOptions env_options(std::map<std::string, std::string> env) {
 // Every formatted diagnostic of a pipeline that must fail to load.
 std::vector<std::string> problems(const std::string& yaml,
                                   const LoadOptions& options = env_options({})) {
-    auto loaded = load_pipeline_text_diagnostics(yaml, "chat.yaml", options);
-    REQUIRE_FALSE(loaded);
-    std::vector<std::string> out;
-    for (const auto& problem : loaded.error().problems) {
-        out.push_back(problem.format());
-    }
-    return out;
+    return test::load_problems(yaml, "chat.yaml", options);
 }
 
 Pipeline load_ok(const std::string& yaml, const LoadOptions& options = env_options({})) {
@@ -59,11 +54,7 @@ stages:
   - { name: smoke, vus: 2, duration: 1s }
 )";
 
-std::string fill(const Template& templ, const std::vector<std::string>& values) {
-    std::string out;
-    append_filled(templ, values, out);
-    return out;
-}
+using test::fill;
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "load_support.hpp"
+
 using namespace orch;
 
 namespace {
@@ -25,14 +27,8 @@ LoadOptions with_sets(std::vector<std::string> sets) {
     return options;
 }
 
-std::vector<std::string> problems(std::vector<std::string> sets) {
-    auto loaded = load_pipeline_text_diagnostics(k_pipeline, "p.yaml", with_sets(std::move(sets)));
-    REQUIRE_FALSE(loaded);
-    std::vector<std::string> out;
-    for (const auto& problem : loaded.error().problems) {
-        out.push_back(problem.format());
-    }
-    return out;
+std::vector<std::string> override_problems(std::vector<std::string> sets) {
+    return test::load_problems(k_pipeline, "p.yaml", with_sets(std::move(sets)));
 }
 
 }  // namespace
@@ -67,31 +63,32 @@ TEST_CASE("overrides: --set creates missing maps") {
 }
 
 TEST_CASE("overrides: --set problems name --set and the text") {
-    CHECK(problems({"stages.smok.duration=5s"}) ==
+    CHECK(override_problems({"stages.smok.duration=5s"}) ==
           std::vector<std::string>{"--set: stages.smok.duration=5s: no element named \"smok\" in "
                                    "stages (did you mean \"smoke\"?)"});
-    CHECK(problems({"stages[7].duration=5s"}) ==
+    CHECK(override_problems({"stages[7].duration=5s"}) ==
           std::vector<std::string>{
               "--set: stages[7].duration=5s: stages has 2 entries: [7] is out of range"});
-    CHECK(problems({"no-equals-sign"}) ==
+    CHECK(override_problems({"no-equals-sign"}) ==
           std::vector<std::string>{"--set: no-equals-sign: expected KEY.PATH=VALUE, e.g. "
                                    "stages.smoke.duration=5s"});
-    CHECK(problems({"stages[x].vus=1"}).at(0).find("is not an index") != std::string::npos);
-    CHECK(problems({"stages..vus=1"}).at(0).find("empty key") != std::string::npos);
-    CHECK(problems({"target.base_url.x=1"}).at(0).find("is a value, not a mapping") !=
+    CHECK(override_problems({"stages[x].vus=1"}).at(0).find("is not an index") !=
           std::string::npos);
-    CHECK(problems({"stages.smoke.vus=[1"}).at(0).find("the value is not valid YAML") !=
+    CHECK(override_problems({"stages..vus=1"}).at(0).find("empty key") != std::string::npos);
+    CHECK(override_problems({"target.base_url.x=1"}).at(0).find("is a value, not a mapping") !=
+          std::string::npos);
+    CHECK(override_problems({"stages.smoke.vus=[1"}).at(0).find("the value is not valid YAML") !=
           std::string::npos);
 }
 
 TEST_CASE("a bad value from --set is checked like the file and attributed to --set") {
-    CHECK(problems({"stages[*].duration=2 min"}) ==
+    CHECK(override_problems({"stages[*].duration=2 min"}) ==
           std::vector<std::string>{
               "--set: stages[0].duration: \"2 min\" is not a duration (try 2m) (from --set "
               "stages[*].duration=2 min)",
               "--set: stages[1].duration: \"2 min\" is not a duration (try 2m) (from --set "
               "stages[*].duration=2 min)"});
-    CHECK(problems({"stages.smoke.duraton=5s"}) ==
+    CHECK(override_problems({"stages.smoke.duraton=5s"}) ==
           std::vector<std::string>{"--set: stages[0].duraton: unknown key \"duraton\" (did you "
                                    "mean \"duration\"?) (from --set stages.smoke.duraton=5s)"});
 }

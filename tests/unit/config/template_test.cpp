@@ -4,16 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "load_support.hpp"
+
 using namespace orch;
 
 namespace {
 const std::vector<std::string> k_names = {"uuid", "vu", "iter", "stage", "userId", "msg"};
 
-std::string fill(const Template& templ, const std::vector<std::string>& values) {
-    std::string out;
-    append_filled(templ, values, out);
-    return out;
-}
+using test::fill;
 }  // namespace
 
 TEST_CASE("templates compile to literal and slot segments") {
@@ -58,9 +56,9 @@ TEST_CASE("filling escapes each slot as its place needs") {
     REQUIRE(url);
     CHECK(fill(*url, values) == "/c/a%2Fb%20c%26d%3D%22e%22%0A");
 
-    auto json = compile_template("{{userId}}", k_names, Template::Escaping::json);
-    REQUIRE(json);
-    CHECK(fill(*json, values) == "a/b c&d=\\\"e\\\"\\n");
+    auto json_slot = compile_template("{{userId}}", k_names, Template::Escaping::json);
+    REQUIRE(json_slot);
+    CHECK(fill(*json_slot, values) == "a/b c&d=\\\"e\\\"\\n");
 
     auto raw = compile_template("[{{userId}}]", k_names, Template::Escaping::none);
     REQUIRE(raw);

@@ -11,19 +11,19 @@ using namespace orch;
 
 namespace {
 
-const MetricCatalog k_catalog{{"send", "history"}, {"prisma"}, {}};
+const MetricCatalog k_baseline_catalog{{"send", "history"}, {"prisma"}, {}};
 
-Criterion parse(std::string_view text) {
-    return test::parse_ok(text, k_catalog);
+Criterion parse_baseline(std::string_view text) {
+    return test::parse_ok(text, k_baseline_catalog);
 }
 
-std::string error_of(std::string_view text) {
-    return test::parse_error(text, k_catalog);
+std::string baseline_error(std::string_view text) {
+    return test::parse_error(text, k_baseline_catalog);
 }
 
 /// The target `text` gets from baseline value `baseline`.
 double target_for(std::string_view text, double baseline) {
-    Criterion c = parse(text);
+    Criterion c = parse_baseline(text);
     resolve_baseline(c, baseline, "");
     return c.target;
 }
@@ -37,7 +37,7 @@ Snapshot snapshot_with(const std::string& metric, double value) {
 }  // namespace
 
 TEST_CASE("a baseline value parses into a formula; the target waits for the baseline") {
-    Criterion c = parse("send.p95 < baseline + 10%");
+    Criterion c = parse_baseline("send.p95 < baseline + 10%");
     CHECK(c.metric == "send.p95");
     CHECK(c.op == CompareOp::lt);
     CHECK(c.unit == MetricUnit::milliseconds);
@@ -50,8 +50,8 @@ TEST_CASE("a baseline value parses into a formula; the target waits for the base
     CHECK_FALSE(c.baseline);
     CHECK(c.lacks_baseline());
 
-    CHECK_FALSE(parse("send.p95 < 250ms").relative);
-    CHECK_FALSE(parse("send.p95 < 250ms").lacks_baseline());
+    CHECK_FALSE(parse_baseline("send.p95 < 250ms").relative);
+    CHECK_FALSE(parse_baseline("send.p95 < 250ms").lacks_baseline());
 }
 
 TEST_CASE("each term computes its target from the baseline value") {
@@ -79,7 +79,7 @@ TEST_CASE("% is percent of the baseline, a bare number is the metric's own unit"
 
 TEST_CASE("max() and min() pick between terms: floors and ceilings") {
     const char* floor = "send.p95 < max(baseline * 1.3, baseline + 50ms)";
-    Criterion c = parse(floor);
+    Criterion c = parse_baseline(floor);
     REQUIRE(c.relative);
     CHECK(c.relative->pick == BaselineFormula::Pick::max);
     CHECK(c.relative->terms.size() == 2);
@@ -95,7 +95,7 @@ TEST_CASE("max() and min() pick between terms: floors and ceilings") {
 }
 
 TEST_CASE("a baseline value works with over WINDOW and keeps the expression as written") {
-    Criterion c = parse("send.p95 < baseline * 1.5 over 10s");
+    Criterion c = parse_baseline("send.p95 < baseline * 1.5 over 10s");
     REQUIRE(c.window);
     CHECK(to_seconds(*c.window) == Approx(10));
     CHECK(c.expr == "send.p95 < baseline * 1.5 over 10s");
@@ -105,7 +105,7 @@ TEST_CASE("a baseline value works with over WINDOW and keeps the expression as w
 
 TEST_CASE("a baseline value that gives a target out of range counts as missing") {
     // Found by fuzz.criteria: the parsed formula is fine, the baseline run's value is huge.
-    Criterion c = parse("send.p95 < baseline * 1000");
+    Criterion c = parse_baseline("send.p95 < baseline * 1000");
     resolve_baseline(c, 1e306, "");
     CHECK(c.lacks_baseline());
     CHECK(std::isnan(c.target));
@@ -120,36 +120,41 @@ TEST_CASE("a baseline value that gives a target out of range counts as missing")
 }
 
 TEST_CASE("units in a baseline value are checked against the metric") {
-    CHECK_THAT(error_of("requests < baseline + 50ms"),
+    CHECK_THAT(baseline_error("requests < baseline + 50ms"),
                Catch::Contains("unit \"ms\" does not fit requests"));
-    CHECK_THAT(error_of("send.p95 < baseline + 5MB"),
+    CHECK_THAT(baseline_error("send.p95 < baseline + 5MB"),
                Catch::Contains("unit \"MB\" does not fit send.p95"));
-    CHECK_THAT(error_of("send.p95 < max(baseline * 1.3, 5MB)"),
+    CHECK_THAT(baseline_error("send.p95 < max(baseline * 1.3, 5MB)"),
                Catch::Contains("unit \"MB\" does not fit send.p95"));
-    CHECK_THAT(error_of("send.p95 < baseline * 1.3ms"), Catch::Contains("a factor takes no unit"));
-    CHECK_THAT(error_of("send.p95 < baseline * 0"), Catch::Contains("must be above 0"));
+    CHECK_THAT(baseline_error("send.p95 < baseline * 1.3ms"),
+               Catch::Contains("a factor takes no unit"));
+    CHECK_THAT(baseline_error("send.p95 < baseline * 0"), Catch::Contains("must be above 0"));
     // The metric is still checked first-class: unknown operations get a did-you-mean.
-    CHECK_THAT(error_of("sned.p95 < baseline + 10%"), Catch::Contains("did you mean \"send\""));
+    CHECK_THAT(baseline_error("sned.p95 < baseline + 10%"),
+               Catch::Contains("did you mean \"send\""));
 }
 
 TEST_CASE("malformed baseline values get a message with an example") {
-    CHECK_THAT(error_of("send.p95 < baseline +"), Catch::Contains("missing value"));
-    CHECK_THAT(error_of("send.p95 < baseline + - 5ms"), Catch::Contains("write the sign once"));
-    CHECK_THAT(error_of("send.p95 < baseline ^ 2"),
+    CHECK_THAT(baseline_error("send.p95 < baseline +"), Catch::Contains("missing value"));
+    CHECK_THAT(baseline_error("send.p95 < baseline + - 5ms"),
+               Catch::Contains("write the sign once"));
+    CHECK_THAT(baseline_error("send.p95 < baseline ^ 2"),
                Catch::Contains("e.g. baseline + 10%, baseline * 1.3"));
-    CHECK_THAT(error_of("send.p95 < baseline / 2"), Catch::Contains("baseline * 0.5"));
-    CHECK_THAT(error_of("send.p95 < max(baseline * 1.3)"),
+    CHECK_THAT(baseline_error("send.p95 < baseline / 2"), Catch::Contains("baseline * 0.5"));
+    CHECK_THAT(baseline_error("send.p95 < max(baseline * 1.3)"),
                Catch::Contains("needs at least two terms"));
-    CHECK_THAT(error_of("send.p95 < max(baseline * 1.3, baseline + 50ms"),
+    CHECK_THAT(baseline_error("send.p95 < max(baseline * 1.3, baseline + 50ms"),
                Catch::Contains("expects \",\" or \")\" before the end"));
-    CHECK_THAT(error_of("send.p95 < max(100ms, 200ms)"), Catch::Contains("does not use baseline"));
-    CHECK_THAT(error_of("send.p95 < max(baseline * 1.3; 5ms)"), Catch::Contains("instead of"));
+    CHECK_THAT(baseline_error("send.p95 < max(100ms, 200ms)"),
+               Catch::Contains("does not use baseline"));
+    CHECK_THAT(baseline_error("send.p95 < max(baseline * 1.3; 5ms)"),
+               Catch::Contains("instead of"));
     // "baseline" must be the whole word.
-    CHECK_THAT(error_of("send.p95 < baselines"), Catch::Contains("expected a number"));
+    CHECK_THAT(baseline_error("send.p95 < baselines"), Catch::Contains("expected a number"));
 }
 
 TEST_CASE("a resolved baseline criterion passes or fails on its computed target") {
-    Criterion c = parse("send.p95 < max(baseline * 1.5, baseline + 20ms)");
+    Criterion c = parse_baseline("send.p95 < max(baseline * 1.5, baseline + 20ms)");
     resolve_baseline(c, 10.0, "");
     REQUIRE(c.baseline);
     CHECK(*c.baseline == 10.0);
@@ -167,7 +172,7 @@ TEST_CASE("a resolved baseline criterion passes or fails on its computed target"
 }
 
 TEST_CASE("without baseline data a baseline criterion fails, naming what is missing") {
-    Criterion c = parse("send.p95 < baseline + 10%");
+    Criterion c = parse_baseline("send.p95 < baseline + 10%");
     resolve_baseline(c, std::nullopt, "stage \"smoke\" is not in the baseline run");
     CHECK(c.lacks_baseline());
     CHECK(std::isnan(c.target));
@@ -177,18 +182,19 @@ TEST_CASE("without baseline data a baseline criterion fails, naming what is miss
     CHECK(result.note == "no baseline data: stage \"smoke\" is not in the baseline run");
 
     // Unresolved (never given a baseline) fails the same way.
-    CriterionResult never = evaluate(parse("rps > baseline - 5%"), snapshot_with("rps", 100));
+    CriterionResult never =
+        evaluate(parse_baseline("rps > baseline - 5%"), snapshot_with("rps", 100));
     CHECK_FALSE(never.pass);
     CHECK(never.note == "no baseline data");
 
     // A value that is not finite counts as missing.
-    Criterion nan_baseline = parse("rps > baseline - 5%");
+    Criterion nan_baseline = parse_baseline("rps > baseline - 5%");
     resolve_baseline(nan_baseline, std::nan(""), "no rps");
     CHECK(nan_baseline.lacks_baseline());
 }
 
 TEST_CASE("resolve_baseline leaves an absolute criterion alone") {
-    Criterion c = parse("send.p95 < 250ms");
+    Criterion c = parse_baseline("send.p95 < 250ms");
     resolve_baseline(c, 10.0, "");
     CHECK(c.target == 250.0);
     CHECK_FALSE(c.baseline);

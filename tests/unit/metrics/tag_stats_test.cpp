@@ -21,7 +21,7 @@ RequestSample answered(std::int64_t latency_us, std::uint16_t status = 200,
     return s;
 }
 
-const MetricNames k_names{{"send"}, {}, {"version"}};
+const MetricNames k_tag_names{{"send"}, {}, {"version"}};
 
 }  // namespace
 
@@ -44,7 +44,7 @@ TEST_CASE("responses are counted per tag value, beside the totals") {
         m.record(failed);
         m.record_tag(0, "v2", failed);
     }
-    Snapshot s = summarize(m, k_names, 10.0);
+    Snapshot s = summarize(m, k_tag_names, 10.0);
     CHECK(*s.get("error_rate") == Approx(10.0));
     CHECK(*s.get("tags.version.v2.error_rate") == Approx(100.0));
     CHECK(*s.get("tags.version.v2.requests") == 10);
@@ -58,7 +58,7 @@ TEST_CASE("without tags nothing is recorded per tag") {
     StageMetrics m(1, 0);
     m.record(answered(1'000));
     CHECK(m.tags().empty());
-    Snapshot s = summarize(m, k_names, 1.0);
+    Snapshot s = summarize(m, k_tag_names, 1.0);
     for (const auto& [name, value] : s.values()) {
         CHECK(name.rfind("tags.", 0) == std::string::npos);
     }
@@ -71,7 +71,7 @@ TEST_CASE("past 16 distinct values the rest go to other") {
     }
     REQUIRE(m.tags().size() == 1);
     CHECK(m.tags()[0].size() == k_max_tag_values + 1);
-    Snapshot s = summarize(m, k_names, 1.0);
+    Snapshot s = summarize(m, k_tag_names, 1.0);
     CHECK(*s.get("tags.version.other.requests") == 4);
     CHECK(*s.get("tags.version.v15.requests") == 1);
     CHECK_FALSE(s.get("tags.version.v16.requests"));
@@ -86,7 +86,7 @@ TEST_CASE("merging adds per-value stats by value, not by position") {
     StageMetrics total(1, 0);
     total.merge(a);
     total.merge(b);
-    Snapshot s = summarize(total, k_names, 1.0);
+    Snapshot s = summarize(total, k_tag_names, 1.0);
     CHECK(*s.get("tags.version.v1.requests") == 2);
     CHECK(*s.get("tags.version.v2.error_rate") == 100);
     b.reset();

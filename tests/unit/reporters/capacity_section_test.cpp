@@ -3,22 +3,14 @@
 #include "plugins/reporters/html/html_reporter.hpp"
 #include "plugins/reporters/markdown/markdown_reporter.hpp"
 #include "sample_reports.hpp"
+#include "support/text.hpp"
 
 using namespace orch;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-        ++n;
-    }
-    return n;
-}
+using test::contains;
+using test::count;
 
 // `stages` stages of 1, 2, 4, ... VUs whose throughput peaks at the third: a USL peak.
 RunReport growing_run(int stages, const std::string& name_prefix = "step-") {

@@ -8,23 +8,15 @@
 #include "plugins/reporters/html/svg_chart.hpp"
 #include "report/report_format.hpp"
 #include "sample_reports.hpp"
+#include "support/text.hpp"
 #include "test_files.hpp"
 
 using namespace orch;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-        ++n;
-    }
-    return n;
-}
+using test::contains;
+using test::count;
 
 }  // namespace
 

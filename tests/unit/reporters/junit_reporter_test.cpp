@@ -5,23 +5,15 @@
 
 #include "report/markup_escape.hpp"
 #include "sample_reports.hpp"
+#include "support/text.hpp"
 #include "test_files.hpp"
 
 using namespace orch;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-        ++n;
-    }
-    return n;
-}
+using test::contains;
+using test::count;
 
 /// Validates `xml` against tests/fixtures/junit/junit-10.xsd with xmllint; "" when valid,
 /// else xmllint's complaint. Skips (WARN) when xmllint is missing. A testcase's `file` and

@@ -6,14 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include "sample_reports.hpp"
+#include "support/text.hpp"
 
 using namespace orch;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 }  // namespace
 
