@@ -27,8 +27,8 @@ Every request needs Authorization: Bearer TOKEN (Flagger: metadata.token).
                                        RUNNING, "exit_code", "run"} (INCONCLUSIVE: no run yet)
   POST /flagger/NAME[/HOOK]            Flagger webhooks (README "Flagger" for the table)
 
-`set` may not touch backend, hooks, executor, command, script, binary or env (400);
-bodies over 64 KiB are 413.
+`set` may not touch backend, hooks, executor, command, script, binary, env or
+extra_args (400); bodies over 64 KiB are 413.
 
 Options:
   --pipelines DIR      the only folder runs come from (NAME is DIR/NAME.yaml)

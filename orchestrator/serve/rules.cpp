@@ -21,9 +21,10 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-/// Key segments that lead to a program stagegate would start (or to its arguments).
-constexpr std::array<std::string_view, 7> k_forbidden_segments{
-    "backend", "hooks", "executor", "command", "script", "binary", "env"};
+/// Key segments that lead to a program stagegate would start (or to its arguments: k6's
+/// extra_args could add an output that sends the results off the machine).
+constexpr std::array<std::string_view, 8> k_forbidden_segments{
+    "backend", "hooks", "executor", "command", "script", "binary", "env", "extra_args"};
 
 }  // namespace
 
@@ -81,8 +82,9 @@ Result<std::vector<std::string>> set_overrides(const nlohmann::json& set) {
                           lower(segment)) != k_forbidden_segments.end()) {
                 return fail(ErrorCode::invalid_input,
                             "set key \"" + key + "\" touches \"" + std::string(segment) +
-                                "\": backend, hooks, executor, command, script, binary and env "
-                                "start programs and can only be changed in the pipeline file");
+                                "\": backend, hooks, executor, command, script, binary, env and "
+                                "extra_args start programs or give them arguments, and can "
+                                "only be changed in the pipeline file");
             }
             rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
         }

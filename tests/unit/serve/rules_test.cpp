@@ -46,7 +46,8 @@ TEST_CASE("set may not touch what starts programs", "[serve]") {
     for (const char* key :
          {"backend", "backend.command", "backend.env.PATH", "hooks.on_fail", "stages.smoke.hooks",
           "stages[0].hooks.before", "scenario.executor", "scenario.executor.binary",
-          "Backend.Command", "x.script", "x.binary", "x.command", "x.env"}) {
+          "Backend.Command", "x.script", "x.binary", "x.command", "x.env", "scenario.extra_args",
+          "scenario.extra_args[0]", "scenario.Extra_Args[1]"}) {
         INFO(key);
         auto result = set_overrides(json{{key, "1"}});
         REQUIRE_FALSE(result);
