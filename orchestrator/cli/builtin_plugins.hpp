@@ -21,4 +21,8 @@ const ReporterRegistry& reporters();
 /// and completions list a new reporter without an edit of their texts.
 std::string with_report_formats(std::string_view text, std::string_view separator);
 
+/// `text` with `@REPORT_FORMAT_LIST@` replaced by one line per registered report format,
+/// "  FORMAT  summary" (the reporter's summary()), each ending in a line break.
+std::string with_report_format_list(std::string_view text);
+
 }  // namespace orch::cli

@@ -211,10 +211,8 @@ constexpr const char* k_report_help =
     R"(Usage: stagegate report RESULTS.json [--format FORMAT] [-o FILE]
 
 Re-renders a report from a results.json (default format md, to standard output).
-Formats: md, html, junit, json, openmetrics (Prometheus text exposition, for
-node_exporter's textfile collector or a Pushgateway), gitlab-load-performance (the k6
-summary-export JSON GitLab's load performance report reads).
-)";
+Formats:
+@REPORT_FORMAT_LIST@)";
 
 constexpr const char* k_compare_help =
     R"(Usage: stagegate compare BEFORE.json AFTER.json [--format md|json] [--all]
@@ -260,12 +258,18 @@ Prints the overview, or the help of VERB (the same text as stagegate VERB --help
 --man prints the manual page stagegate(1) in roff, built from these texts.
 )";
 
+/// k_report_help with the registered formats, each with its reporter's summary.
+std::string_view report_help() {
+    static const std::string text = with_report_format_list(k_report_help);
+    return text;
+}
+
 /// Every verb and its help text, in the order of the overview.
 const std::vector<std::pair<std::string_view, std::string_view>>& verb_helps() {
     static const std::vector<std::pair<std::string_view, std::string_view>> helps{
         {"run", k_run_help},
         {"validate", k_validate_help},
-        {"report", k_report_help},
+        {"report", report_help()},
         {"compare", k_compare_help},
         {"merge", k_merge_help},
         {"schema", k_schema_help},
@@ -523,7 +527,7 @@ int cmd_help(Context& ctx, const std::vector<std::string>& rest) {
 
 int cmd_report(Context& ctx, const std::vector<std::string>& rest) {
     ArgSpec spec{{"--help"}, {"--format", "--output"}, {}, {{"-h", "--help"}, {"-o", "--output"}}};
-    auto args = verb_args(ctx, rest, spec, "report", k_report_help);
+    auto args = verb_args(ctx, rest, spec, "report", report_help());
     if (!args) {
         return args.error();
     }

@@ -23,6 +23,8 @@ class Reporter {
     virtual std::string_view format() const = 0;
     /// File name in the output folder: "report.md", "junit.xml", ...
     virtual std::string_view file_name() const = 0;
+    /// What the format is, in a few words, for `stagegate help report` (and the man page).
+    virtual std::string_view summary() const { return {}; }
     /// The whole document. Must not throw.
     virtual std::string render(const RunReport& report) const = 0;
 

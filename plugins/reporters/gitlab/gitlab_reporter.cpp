@@ -39,6 +39,9 @@ json counter(const Snapshot& metrics, const std::string& prefix) {
 class GitlabReporter final : public Reporter {
   public:
     std::string_view format() const override { return "gitlab-load-performance"; }
+    std::string_view summary() const override {
+        return "k6 summary-export JSON for GitLab's load performance view";
+    }
     std::string_view file_name() const override { return "load-performance.json"; }
 
     std::string render(const RunReport& report) const override {

@@ -953,6 +953,9 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
 class HtmlReporter final : public Reporter {
   public:
     std::string_view format() const override { return "html"; }
+    std::string_view summary() const override {
+        return "one self-contained page with charts (report.html)";
+    }
     std::string_view file_name() const override { return "report.html"; }
 
     std::string render(const RunReport& report) const override {

@@ -11,6 +11,7 @@ namespace {
 class JsonReporter final : public Reporter {
   public:
     std::string_view format() const override { return "json"; }
+    std::string_view summary() const override { return "the results file (results.json)"; }
     std::string_view file_name() const override { return "results.json"; }
 
     std::string render(const RunReport& report) const override {

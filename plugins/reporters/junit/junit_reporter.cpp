@@ -214,6 +214,7 @@ std::string stage_suite(const StageReport& stage, Counts& counts, std::string_vi
 class JunitReporter final : public Reporter {
   public:
     std::string_view format() const override { return "junit"; }
+    std::string_view summary() const override { return "JUnit XML for CI test views (junit.xml)"; }
     std::string_view file_name() const override { return "junit.xml"; }
 
     std::string render(const RunReport& report) const override {

@@ -684,6 +684,9 @@ void write_failed_criteria(std::string& out, const RunReport& report) {
 class MarkdownReporter final : public Reporter {
   public:
     std::string_view format() const override { return "md"; }
+    std::string_view summary() const override {
+        return "Markdown (report.md, the GitHub step summary)";
+    }
     std::string_view file_name() const override { return "report.md"; }
 
     std::string render(const RunReport& report) const override {

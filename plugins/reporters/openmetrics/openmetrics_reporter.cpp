@@ -73,6 +73,9 @@ Labels with(Labels labels, std::string name, std::string value) {
 class OpenMetricsReporter final : public Reporter {
   public:
     std::string_view format() const override { return "openmetrics"; }
+    std::string_view summary() const override {
+        return "Prometheus text for a textfile collector or a Pushgateway";
+    }
     std::string_view file_name() const override { return "metrics.prom"; }
 
     std::string render(const RunReport& report) const override {

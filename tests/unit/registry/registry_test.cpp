@@ -3,6 +3,7 @@
 // naming the executor loads and runs, and its own keys' errors carry line:col and a
 // did-you-mean. And the JSON Schema's executor branches agree with what the shipped executors
 // register.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
@@ -157,6 +158,23 @@ TEST_CASE("help and completions list the registered report formats") {
             CHECK(script->find(format) != std::string::npos);
         }
     }
+    // `stagegate help report`: one line per format, with its reporter's own summary.
+    const std::string list = cli::with_report_format_list("Formats:\n@REPORT_FORMAT_LIST@.");
+    CHECK(list.find("@REPORT_FORMAT_LIST@") == std::string::npos);
+    std::size_t lines = 0;
+    for (const auto& format : cli::reporters().formats()) {
+        INFO(format);
+        auto reporter = cli::reporters().create(format);
+        REQUIRE(reporter);
+        CHECK_FALSE((*reporter)->summary().empty());
+        const std::string line = "  " + format;
+        auto at = list.find("\n" + line + " ");
+        REQUIRE(at != std::string::npos);
+        auto end = list.find('\n', at + 1);
+        CHECK(list.substr(at + 1, end - at - 1).find((*reporter)->summary()) != std::string::npos);
+        ++lines;
+    }
+    CHECK(std::count(list.begin(), list.end(), '\n') == static_cast<long>(lines) + 1);
 }
 
 TEST_CASE("the JSON Schema's executor branches are the registered executors'") {
