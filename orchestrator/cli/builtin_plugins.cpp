@@ -51,18 +51,23 @@ const ReporterRegistry& reporters() {
     return registry;
 }
 
-std::string with_report_formats(std::string_view text, std::string_view separator) {
-    std::string formats;
-    for (const auto& format : reporters().formats()) {
-        formats += (formats.empty() ? "" : std::string(separator)) + format;
-    }
-    constexpr std::string_view k_token = "@REPORT_FORMATS@";
+namespace {
+
+/// `text` with every `token` replaced by `value`.
+std::string replace_token(std::string_view text, std::string_view token, std::string_view value) {
     std::string out(text);
-    for (auto at = out.find(k_token); at != std::string::npos;
-         at = out.find(k_token, at + formats.size())) {
-        out.replace(at, k_token.size(), formats);
+    for (auto at = out.find(token); at != std::string::npos;
+         at = out.find(token, at + value.size())) {
+        out.replace(at, token.size(), value);
     }
     return out;
+}
+
+}  // namespace
+
+std::string with_report_formats(std::string_view text, std::string_view separator) {
+    return replace_token(text, "@REPORT_FORMATS@",
+                         fmt::format("{}", fmt::join(reporters().formats(), separator)));
 }
 
 std::string with_report_format_list(std::string_view text) {
@@ -78,12 +83,7 @@ std::string with_report_format_list(std::string_view text) {
         list += summary.empty() ? fmt::format("  {}\n", format)
                                 : fmt::format("  {:<{}}  {}\n", format, width, summary);
     }
-    constexpr std::string_view k_token = "@REPORT_FORMAT_LIST@";
-    std::string out(text);
-    if (auto at = out.find(k_token); at != std::string::npos) {
-        out.replace(at, k_token.size(), list);
-    }
-    return out;
+    return replace_token(text, "@REPORT_FORMAT_LIST@", list);
 }
 
 }  // namespace orch::cli
