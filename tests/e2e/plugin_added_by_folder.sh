@@ -9,8 +9,8 @@
 # schema (and the JSON Schema validator) know the executor, and `stagegate report --format
 # echo` renders with the new reporter.
 # The build goes through ccache (with the cache warm from this tree's own build, the copy's
-# compiles are hits: ~1-2 min on 2 cores); without ccache it would take far longer than a test
-# may, so the test is skipped.
+# compiles are hits: 5-15 s on 2 cores); without ccache, or with a cold cache, it would take
+# longer than a test may, so the test is skipped.
 source "$(dirname "$0")/lib.sh"
 need git
 need cmake
@@ -139,6 +139,8 @@ expect_rc 0
   fail "the echo reporter's output: $(cat "$WORK/echo.txt")"
 "$sg" --help | grep -q -- '--format md|html|junit|json|openmetrics|gitlab-load-performance|echo\]' ||
   fail "the copy's usage does not list the echo format"
+"$sg" help report | grep -q '^  echo  *one line: pipeline, verdict, stages$' ||
+  fail "the copy's help report does not describe the echo format by its reporter's summary"
 "$sg" completion bash | grep -q 'words="md html junit json openmetrics gitlab-load-performance echo"' ||
   fail "the copy's bash completion does not offer the echo format"
 if "$STAGEGATE" report "$WORK/out/results.json" --format echo >/dev/null 2>&1; then
