@@ -43,13 +43,8 @@ std::string chart(const CapacityAnalysis& a) {
     }
     double y_max = x_max > 0 ? x_max * 1.1 : 1;
     const double plot_w = k_capacity_frame.plot_width();
-    const double plot_h = k_capacity_frame.plot_height();
-    auto x_of = [&](double n) {
-        return k_capacity_frame.left + plot_w * std::clamp(n / n_axis, 0.0, 1.0);
-    };
-    auto y_of = [&](double v) {
-        return k_capacity_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
-    };
+    auto x_of = [&](double n) { return k_capacity_frame.x_at(n / n_axis); };
+    auto y_of = [&](double v) { return k_capacity_frame.y_at(v / y_max); };
 
     const std::string title = "Throughput against concurrency: measured stages and the USL fit";
     std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_capacity_frame.width) +

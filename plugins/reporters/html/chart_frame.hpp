@@ -3,6 +3,7 @@
 // plot area) and how a coordinate is written. Each chart keeps its own frame values.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include <fmt/format.h>
@@ -21,6 +22,12 @@ struct ChartFrame {
 
     double plot_width() const { return width - left - right; }
     double plot_height() const { return height - top - bottom; }
+    /// The x of `share` (clamped to 0..1) of the plot area's width, from its left edge.
+    double x_at(double share) const { return left + plot_width() * std::clamp(share, 0.0, 1.0); }
+    /// The y of `share` (clamped to 0..1) of the plot area's height, from its bottom edge.
+    double y_at(double share) const {
+        return top + plot_height() * (1 - std::clamp(share, 0.0, 1.0));
+    }
 };
 
 /// A coordinate or length in an SVG attribute: one decimal.

@@ -130,12 +130,8 @@ std::string line_chart(std::string_view title, const std::vector<std::string>& l
     double y_max = nice_ceiling(top > 0 ? top * 1.05 : 1);
     const double plot_w = k_timeline_frame.plot_width();
     const double plot_h = k_timeline_frame.plot_height();
-    auto x_of = [&](double t) {
-        return k_timeline_frame.left + plot_w * std::clamp(t / total_s, 0.0, 1.0);
-    };
-    auto y_of = [&](double v) {
-        return k_timeline_frame.top + plot_h * (1 - std::clamp(v / y_max, 0.0, 1.0));
-    };
+    auto x_of = [&](double t) { return k_timeline_frame.x_at(t / total_s); };
+    auto y_of = [&](double v) { return k_timeline_frame.y_at(v / y_max); };
 
     std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + svg_number(k_timeline_frame.width) +
                       " " + svg_number(k_timeline_frame.height) + "\" role=\"img\" aria-label=\"" +
