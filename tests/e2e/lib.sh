@@ -70,6 +70,23 @@ $3
 EOF
 }
 
+# An nginx server block for write_nginx_conf's SERVERS: https on 127.0.0.1:PORT with the
+# certificate CERT.pem and key CERT.key, /health answered and not logged, / served from
+# DIR/html and logged to DIR/logs/NAME.log in the `counted` format; DIRECTIVES (protocols,
+# client verification, more locations) go into the block.
+nginx_tls_server() {  # DIR PORT NAME CERT [DIRECTIVES]
+  cat <<EOF
+  server {
+    listen 127.0.0.1:$2 ssl;
+    ssl_certificate $4.pem;
+    ssl_certificate_key $4.key;
+    ${5:-}
+    location = /health { access_log off; return 200 '{"status":"ok"}'; }
+    location / { access_log $1/logs/$3.log counted; root $1/html; }
+  }
+EOF
+}
+
 # Starts nginx ($NGINX) on DIR/nginx.conf (see write_nginx_conf), stopped with the test;
 # waits until `curl CURL-ARGS... URL` answers, else fails with nginx's error log.
 start_nginx() {  # DIR URL [CURL-ARGS...]

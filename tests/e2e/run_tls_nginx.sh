@@ -64,16 +64,7 @@ NG="$WORK/nginx"
 mkdir -p "$NG/html"
 echo "hello over tls" >"$NG/html/index.html"
 server() {  # PORT NAME CERT [extra]
-  cat <<EOF
-  server {
-    listen 127.0.0.1:$1 ssl;
-    ssl_certificate $PKI/$3.pem;
-    ssl_certificate_key $PKI/$3.key;
-    ${4:-}
-    location = /health { access_log off; return 200 '{"status":"ok"}'; }
-    location / { access_log $NG/logs/$2.log counted; root $NG/html; }
-  }
-EOF
+  nginx_tls_server "$NG" "$1" "$2" "$PKI/$3" "${4:-}"
 }
 write_nginx_conf "$NG" '$request $status $ssl_protocol $ssl_session_reused' "$(
   echo "  ssl_protocols TLSv1.2 TLSv1.3;"

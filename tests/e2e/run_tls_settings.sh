@@ -54,19 +54,9 @@ P_GOOD=$(free_port); P_MTLS=$(free_port); P_TLS12=$(free_port)
 NG="$WORK/nginx"
 mkdir -p "$NG/html"
 echo "hello over tls" >"$NG/html/index.html"
-server() {  # PORT NAME PROTOCOLS [extra]
-  cat <<EOF
-  server {
-    listen 127.0.0.1:$1 ssl;
-    ssl_certificate $PKI/server.pem;
-    ssl_certificate_key $PKI/server.key;
-    ssl_protocols $3;
-    ${4:-}
-    location = /health { access_log off; return 200 '{"status":"ok"}'; }
-    location = /echo { access_log off; return 500 "echo \$arg_p"; }
-    location / { access_log $NG/logs/$2.log counted; root $NG/html; }
-  }
-EOF
+server() {  # PORT NAME PROTOCOLS [extra]; /echo answers 500 quoting its query parameter p
+  nginx_tls_server "$NG" "$1" "$2" "$PKI/server" "ssl_protocols $3; ${4:-}
+    location = /echo { access_log off; return 500 \"echo \$arg_p\"; }"
 }
 write_nginx_conf "$NG" '$request $status $ssl_protocol' "$(
   server "$P_GOOD" good "TLSv1.2 TLSv1.3"
